@@ -1,0 +1,24 @@
+/* root_boot_info.h - what the hypervisor hands the root VM (the RM) at entry: x0 = its IPA.
+ * Written by hyp/vm/root_vm.c into the last page of the RM's memory; read by rm/src/main.c. */
+#pragma once
+
+#include <stdint.h>
+
+#define ROOT_BOOT_INFO_MAGIC 0x314d5259485442ULL /* "BTHYRM1" */
+#define ROOT_BOOT_INFO_VERSION 1U
+
+typedef struct root_boot_info {
+	uint64_t magic;
+	uint32_t version;
+	uint32_t size;        /* sizeof(root_boot_info_t), for forward compatibility */
+	uint64_t mem_base;    /* IPA of the memory the RM owns */
+	uint64_t mem_size;
+	uint64_t dtb_ipa;     /* the RM's device tree (generated from the config) */
+	uint64_t dtb_size;
+	uint64_t console_cap; /* pass to console_write */
+	uint32_t cpu_count;   /* physical CPUs brought online by the hypervisor */
+	uint32_t vcpu_count;  /* vCPUs of the RM */
+	uint64_t inject;      /* BOTHY_INJECT_* for test configs; 0 otherwise */
+} root_boot_info_t;
+
+_Static_assert(sizeof(root_boot_info_t) == 72, "root_boot_info_t layout is ABI");

@@ -1,0 +1,212 @@
+"""doit tasks for bothy: build, boot, test, inspect. Thin by design: every action is a
+function of the bothy package (tools/bothy); this file only wires the task graph.
+
+Choose a system description with `config=PATH` (default configs/qemu-virt.yaml), e.g.
+    doit build config=configs/qemu-virt.yaml
+"""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from doit import get_var
+from doit.tools import config_changed
+
+sys.path.insert(0, str(Path(__file__).parent / "tools"))
+
+from bothy.build.components import components, object_path  # noqa: E402
+from bothy.build.depfile import DepfileUpToDate  # noqa: E402
+from bothy.build.steps import (  # noqa: E402
+    check_rm,
+    compile_command,
+    compile_source,
+    flatten,
+    generate,
+    link,
+    package,
+)
+from bothy.config import SystemConfig, load_config  # noqa: E402
+from bothy.errors import BothyError  # noqa: E402
+from bothy.paths import DEFAULT_CONFIG, REPO_ROOT, build_dir_for  # noqa: E402
+from bothy.toolchain import find_build_tools  # noqa: E402
+from bothy.version import VERSION, source_revision  # noqa: E402
+
+DOIT_CONFIG = {
+    "default_tasks": ["build"],
+    "verbosity": 1,
+    "dep_file": str(REPO_ROOT / ".doit.db"),
+    "action_string_formatting": "new",
+}
+
+
+def _load() -> SystemConfig:
+    path = Path(get_var("config", str(DEFAULT_CONFIG)))
+    try:
+        return load_config(path if path.is_absolute() else Path.cwd() / path)
+    except BothyError as e:
+        # A bad config stops everything before a single file is written.
+        sys.exit(f"bothy: {e}")
+
+
+CONFIG = _load()
+BUILD = build_dir_for(CONFIG.path)
+GEN = BUILD / "gen"
+IMAGE = BUILD / "bothy.elf"
+MANIFEST = BUILD / "manifest.json"
+COMPONENTS = components(CONFIG)
+CODEGEN_INPUTS = sorted(
+    [CONFIG.path, *(REPO_ROOT / "abi").glob("*.yaml"),
+     *(REPO_ROOT / "tools" / "bothy" / "codegen").rglob("*.j2"),
+     *(REPO_ROOT / "tools" / "bothy" / "codegen").glob("*.py"),
+     *(REPO_ROOT / "tools" / "bothy" / "abi").glob("*.*"),
+     *(REPO_ROOT / "tools" / "bothy" / "config").glob("*.*")])
+GENERATED_C = [GEN / "hyp" / "hypercall_table.c"]
+
+
+def _tools() -> dict[str, Any]:
+    try:
+        return {name: tool for name, tool in find_build_tools().items()}
+    except BothyError as e:
+        sys.exit(f"bothy: {e}")
+
+
+TOOLS = _tools()
+TOOL_VERSIONS = {name: f"{t.path} {t.version}" for name, t in TOOLS.items()}
+
+
+def _rel(path: Path) -> str:
+    return path.relative_to(REPO_ROOT).as_posix() if path.is_relative_to(REPO_ROOT) else str(path)
+
+
+def task_gen() -> dict[str, Any]:
+    """Generate headers, dispatch tables, linker layout and device trees from config + specs."""
+    return {
+        "actions": [(generate, [CONFIG, GEN], {"revision": source_revision(),
+                                               "version": VERSION})],
+        "file_dep": CODEGEN_INPUTS,
+        "targets": [GEN / "include" / "platform_config.h", GEN / "layout.ld",
+                    GEN / "include" / "bothy_abi.h", GEN / "include" / "bothy_hypercalls.h",
+                    GEN / "include" / "hypercall_handlers.h", *GENERATED_C,
+                    GEN / f"{CONFIG.root_vm.name}.dtb"],
+        "uptodate": [config_changed({"revision": source_revision(), "version": VERSION,
+                                     "dtc": TOOL_VERSIONS["dtc"]})],
+        "clean": True,
+    }
+
+
+def _objects(name: str) -> list[tuple[Path, Path]]:
+    comp = COMPONENTS[name]
+    sources = [s for s in comp.sources if s.name != "payload.S"]
+    if name == "hyp":
+        sources += GENERATED_C
+    return [(s, object_path(BUILD, name, s)) for s in sources]
+
+
+def task_compile() -> Iterator[dict[str, Any]]:
+    """Compile every C and assembly source (incremental through compiler depfiles)."""
+    clang = TOOLS["clang"].path
+    for name, comp in sorted(COMPONENTS.items()):
+        for source, obj in _objects(name):
+            argv = compile_command(clang, comp, BUILD, source, obj)
+            yield {
+                "name": f"{name}:{_rel(source)}",
+                "actions": [(compile_source, [argv, obj])],
+                "file_dep": [source],
+                "task_dep": ["gen"],
+                "targets": [obj],
+                "uptodate": [DepfileUpToDate(Path(f"{obj}.d")),
+                             config_changed({"argv": shlex.join(argv[1:]),
+                                             "clang": TOOL_VERSIONS["clang"]})],
+                "clean": True,
+            }
+
+
+def task_rm() -> dict[str, Any]:
+    """Link the resource manager and flatten it to the image the hypervisor embeds."""
+    objects = [obj for _, obj in _objects("rm")]
+    elf, binary = BUILD / "rm.elf", BUILD / "rm.bin"
+    return {
+        "actions": [(link, [TOOLS["ld.lld"].path, COMPONENTS["rm"], objects, elf, GEN]),
+                    (check_rm, [CONFIG, elf]),
+                    (flatten, [TOOLS["llvm-objcopy"].path, elf, binary])],
+        "file_dep": [*objects, COMPONENTS["rm"].linker_script, GEN / "layout.ld"],
+        "targets": [elf, binary],
+        "uptodate": [config_changed(TOOL_VERSIONS["ld.lld"] + TOOL_VERSIONS["llvm-objcopy"])],
+        "clean": True,
+    }
+
+
+def task_image() -> dict[str, Any]:
+    """Link the hypervisor with the RM inside into bothy.elf, verify it, write manifest.json."""
+    hyp = COMPONENTS["hyp"]
+    payload_src = REPO_ROOT / "hyp" / "arch" / "aarch64" / "payload.S"
+    payload_obj = object_path(BUILD, "hyp", payload_src)
+    dtb = GEN / f"{CONFIG.root_vm.name}.dtb"
+    payload_argv = [*compile_command(TOOLS["clang"].path, hyp, BUILD, payload_src, payload_obj),
+                    f"-I{BUILD}", f"-I{GEN}"]
+    objects = [obj for _, obj in _objects("hyp")] + [payload_obj]
+    return {
+        "actions": [(compile_source, [payload_argv, payload_obj]),
+                    (link, [TOOLS["ld.lld"].path, hyp, objects, IMAGE, GEN]),
+                    (package, [CONFIG, IMAGE, MANIFEST,
+                               {"hyp": IMAGE, "rm": BUILD / "rm.bin", "rm_dtb": dtb}])],
+        "file_dep": [*objects[:-1], payload_src, BUILD / "rm.bin", dtb, hyp.linker_script,
+                     GEN / "layout.ld"],
+        "targets": [payload_obj, IMAGE, MANIFEST],
+        "uptodate": [config_changed(TOOL_VERSIONS["ld.lld"] + shlex.join(payload_argv[1:]))],
+        "clean": True,
+    }
+
+
+def _remove_build_dir() -> None:
+    shutil.rmtree(BUILD, ignore_errors=True)
+
+
+def task_build() -> dict[str, Any]:
+    """Build every image of the config into build/<config>/ (bothy.elf + manifest.json)."""
+    return {"actions": None, "task_dep": ["image"], "clean": [_remove_build_dir]}
+
+
+def _qemu_argv() -> list[str]:
+    from bothy.qemu import qemu_command
+
+    return qemu_command(CONFIG, IMAGE)
+
+
+def _boot() -> None:
+    from bothy.runner import run_interactive
+
+    status = run_interactive(_qemu_argv())
+    if status != 0:
+        sys.exit(f"bothy: QEMU exited with status {status}")
+
+
+def task_boot() -> dict[str, Any]:
+    """Build, then boot in QEMU with the serial console on this terminal (Ctrl-A X quits)."""
+    return {"actions": [_boot], "task_dep": ["build"], "uptodate": [False], "verbosity": 2}
+
+
+def task_test() -> dict[str, Any]:
+    """Run the test suite (pytest; extra arguments pass through, e.g. doit test -m 'not qemu')."""
+    return {
+        "actions": [f"{shlex.quote(sys.executable)} -m pytest -m 'not slow' {{pos}}"],
+        "pos_arg": "pos",
+        "uptodate": [False],
+        "verbosity": 2,
+    }
+
+
+def _inspect() -> None:
+    from bothy.image import describe_image
+
+    print(describe_image(IMAGE))
+
+
+def task_inspect() -> dict[str, Any]:
+    """Print the image's sections, segments and largest symbols (via LIEF)."""
+    return {"actions": [_inspect], "task_dep": ["build"], "uptodate": [False], "verbosity": 2}

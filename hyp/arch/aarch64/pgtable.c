@@ -1,0 +1,113 @@
+/* pgtable.c - building translation tables: allocation from a fixed pool and mapping.
+ * The pool is static until partitions own memory; exhaustion is ERROR_NOMEM, never a hang. */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hyp_config.h"
+#include "pgtable.h"
+#include "spinlock.h"
+#include "util_string.h"
+
+#define DESC_VALID 1UL
+#define DESC_TABLE 3UL /* table at levels 1-2, page at level 3 */
+#define DESC_BLOCK 1UL
+#define DESC_ADDR_MASK 0x0000fffffffff000UL
+
+static uint64_t pool[HYP_PGTABLE_POOL_PAGES][PGTABLE_ENTRIES]
+	__attribute__((aligned(PAGE_SIZE)));
+static unsigned pool_used;
+static spinlock_t pool_lock;
+
+static uint64_t *
+table_alloc(void)
+{
+	uint64_t *table = NULL;
+	spinlock_acquire(&pool_lock);
+	if (pool_used < HYP_PGTABLE_POOL_PAGES) {
+		table = pool[pool_used++];
+	}
+	spinlock_release(&pool_lock);
+	if (table != NULL) {
+		memset(table, 0, PAGE_SIZE);
+	}
+	return table;
+}
+
+error_t
+pgtable_init(pgtable_t *pt)
+{
+	pt->root = table_alloc();
+	return pt->root != NULL ? OK : ERROR_NOMEM;
+}
+
+uint64_t
+pgtable_root_pa(const pgtable_t *pt)
+{
+	return (uint64_t)(uintptr_t)pt->root; /* EL2 runs identity-mapped */
+}
+
+static unsigned
+level_shift(unsigned level)
+{
+	return 39U - 9U * level; /* level 1: 30, level 2: 21, level 3: 12 */
+}
+
+/* The next-level table for `va` at `level`, created if absent. */
+static error_t
+next_table(uint64_t *table, uint64_t va, unsigned level, uint64_t **out)
+{
+	uint64_t *entry = &table[(va >> level_shift(level)) & (PGTABLE_ENTRIES - 1U)];
+	if ((*entry & DESC_VALID) == 0U) {
+		uint64_t *fresh = table_alloc();
+		if (fresh == NULL) {
+			return ERROR_NOMEM;
+		}
+		*entry = (uint64_t)(uintptr_t)fresh | DESC_TABLE;
+	} else if ((*entry & 3U) != DESC_TABLE) {
+		return ERROR_EXISTING_MAPPING; /* a block already covers this range */
+	}
+	*out = (uint64_t *)(uintptr_t)(*entry & DESC_ADDR_MASK);
+	return OK;
+}
+
+static error_t
+map_one(pgtable_t *pt, uint64_t va, uint64_t pa, unsigned leaf_level, uint64_t attrs)
+{
+	uint64_t *table = pt->root;
+	for (unsigned level = 1; level < leaf_level; level++) {
+		error_t err = next_table(table, va, level, &table);
+		if (err != OK) {
+			return err;
+		}
+	}
+	uint64_t *entry = &table[(va >> level_shift(leaf_level)) & (PGTABLE_ENTRIES - 1U)];
+	if ((*entry & DESC_VALID) != 0U) {
+		return ERROR_EXISTING_MAPPING;
+	}
+	*entry = pa | attrs | PTE_AF | (leaf_level == 3U ? DESC_TABLE : DESC_BLOCK);
+	return OK;
+}
+
+error_t
+pgtable_map(pgtable_t *pt, uint64_t va, uint64_t pa, uint64_t size, uint64_t attrs)
+{
+	const uint64_t block = 1UL << level_shift(2);
+	if (((va | pa | size) & (PAGE_SIZE - 1U)) != 0U) {
+		return ERROR_ARGUMENT_ALIGNMENT;
+	}
+	if (size == 0U || va + size < va || va + size > (1UL << PGTABLE_VA_BITS)) {
+		return ERROR_ADDR_OVERFLOW;
+	}
+	while (size > 0U) {
+		bool use_block = ((va | pa) & (block - 1U)) == 0U && size >= block;
+		uint64_t step = use_block ? block : PAGE_SIZE;
+		error_t err = map_one(pt, va, pa, use_block ? 2U : 3U, attrs);
+		if (err != OK) {
+			return err;
+		}
+		va += step;
+		pa += step;
+		size -= step;
+	}
+	return OK;
+}

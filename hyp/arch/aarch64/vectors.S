@@ -1,0 +1,96 @@
+/* vectors.S - the EL2 exception vector table: save every general register into a
+ * trap_frame, call the C handler, restore and eret. Also the eret path into a guest. */
+#include "hyp_config.h"
+#include "trap_frame.h"
+
+.macro save_frame
+	sub	sp, sp, #TRAP_FRAME_SIZE
+	stp	x0, x1, [sp, #16 * 0]
+	stp	x2, x3, [sp, #16 * 1]
+	stp	x4, x5, [sp, #16 * 2]
+	stp	x6, x7, [sp, #16 * 3]
+	stp	x8, x9, [sp, #16 * 4]
+	stp	x10, x11, [sp, #16 * 5]
+	stp	x12, x13, [sp, #16 * 6]
+	stp	x14, x15, [sp, #16 * 7]
+	stp	x16, x17, [sp, #16 * 8]
+	stp	x18, x19, [sp, #16 * 9]
+	stp	x20, x21, [sp, #16 * 10]
+	stp	x22, x23, [sp, #16 * 11]
+	stp	x24, x25, [sp, #16 * 12]
+	stp	x26, x27, [sp, #16 * 13]
+	stp	x28, x29, [sp, #16 * 14]
+	mrs	x21, elr_el2
+	stp	x30, x21, [sp, #16 * 15]
+	mrs	x22, spsr_el2
+	str	x22, [sp, #TRAP_FRAME_SPSR]
+.endm
+
+/* One 128-byte vector slot: save, call handler(frame), restore. */
+.macro vector handler
+	.balign	0x80
+	save_frame
+	mov	x0, sp
+	bl	\handler
+	b	restore_frame
+.endm
+
+	.section .text.vectors, "ax"
+	.balign	0x800
+	.global hyp_vectors
+hyp_vectors:
+	vector	exception_hyp_sp0	/* current EL, SP_EL0: never used by bothy */
+	vector	exception_hyp_sp0
+	vector	exception_hyp_sp0
+	vector	exception_hyp_sp0
+	vector	exception_hyp_sync	/* current EL, SP_EL2 */
+	vector	exception_hyp_irq
+	vector	exception_hyp_fiq
+	vector	exception_hyp_serror
+	vector	exception_lower_sync	/* lower EL, AArch64 */
+	vector	exception_lower_irq
+	vector	exception_lower_fiq
+	vector	exception_lower_serror
+	vector	exception_lower_aarch32	/* lower EL, AArch32: bothy runs none */
+	vector	exception_lower_aarch32
+	vector	exception_lower_aarch32
+	vector	exception_lower_aarch32
+
+restore_frame:
+	mov	x0, sp
+	add	x1, x0, #TRAP_FRAME_SIZE
+	mov	sp, x1
+	b	load_frame_and_eret
+
+	/* Entering a guest from C: the frame may live anywhere (a vCPU's saved context), so
+	 * reset SP to the top of this CPU's stack; the next trap starts from a clean stack. */
+	.global trap_frame_return
+trap_frame_return:
+	mrs	x1, tpidr_el2
+	adrp	x2, hyp_stacks
+	add	x2, x2, :lo12:hyp_stacks
+	mov	x3, #HYP_STACK_SIZE
+	madd	x2, x1, x3, x2
+	add	sp, x2, x3
+
+load_frame_and_eret:
+	ldp	x21, x22, [x0, #TRAP_FRAME_ELR]
+	msr	elr_el2, x21
+	msr	spsr_el2, x22
+	ldp	x30, xzr, [x0, #16 * 15]
+	ldp	x28, x29, [x0, #16 * 14]
+	ldp	x26, x27, [x0, #16 * 13]
+	ldp	x24, x25, [x0, #16 * 12]
+	ldp	x22, x23, [x0, #16 * 11]
+	ldp	x20, x21, [x0, #16 * 10]
+	ldp	x18, x19, [x0, #16 * 9]
+	ldp	x16, x17, [x0, #16 * 8]
+	ldp	x14, x15, [x0, #16 * 7]
+	ldp	x12, x13, [x0, #16 * 6]
+	ldp	x10, x11, [x0, #16 * 5]
+	ldp	x8, x9, [x0, #16 * 4]
+	ldp	x6, x7, [x0, #16 * 3]
+	ldp	x4, x5, [x0, #16 * 2]
+	ldp	x2, x3, [x0, #16 * 1]
+	ldp	x0, x1, [x0, #16 * 0]
+	eret

@@ -1,0 +1,79 @@
+/* panic.c - the hypervisor's fatal-error path: print who, where and why, then end QEMU
+ * with a failure status. Lock-free so it works even if the dying CPU held the console. */
+#include <stdarg.h>
+#include <stdint.h>
+
+#include "console.h"
+#include "cpu.h"
+#include "esr.h"
+#include "format.h"
+#include "panic.h"
+#include "platform.h"
+#include "sysreg.h"
+
+#define PANIC_EXIT_STATUS 3U
+
+static int panicking;
+
+static void
+enter_panic(void)
+{
+	if (__atomic_exchange_n(&panicking, 1, __ATOMIC_ACQ_REL) != 0) {
+		/* A second panic (another CPU, or a fault inside the panic path): let the
+		 * first one finish its report and end the machine. */
+		for (;;) {
+			wfi();
+		}
+	}
+}
+
+static void
+panic_sink(void *ctx, char c)
+{
+	(void)ctx;
+	if (c == '\n') {
+		platform_uart_putc('\r');
+	}
+	platform_uart_putc(c);
+}
+
+__attribute__((noreturn)) static void
+finish(void)
+{
+	console_panic_puts("BOTHY PANIC: stopping the machine\n");
+	platform_exit_failure(PANIC_EXIT_STATUS);
+}
+
+void
+panic(const char *fmt, ...)
+{
+	enter_panic();
+	va_list args;
+	va_start(args, fmt);
+	console_panic_printf("\nBOTHY PANIC on CPU %u: ", cpu_index());
+	(void)format_v(panic_sink, NULL, fmt, args);
+	va_end(args);
+	console_panic_printf("\n  ELR_EL2 0x%016lx (of the last exception)\n",
+			     sysreg_read(elr_el2));
+	finish();
+}
+
+void
+panic_exception(const char *what, const trap_frame_t *frame)
+{
+	enter_panic();
+	uint64_t esr = sysreg_read(esr_el2);
+	console_panic_printf("\nBOTHY PANIC on CPU %u: %s\n", cpu_index(), what);
+	esr_print("ESR_EL2", esr);
+	console_panic_printf("  FAR_EL2 0x%016lx\n", sysreg_read(far_el2));
+	console_panic_printf("  ELR_EL2 0x%016lx  SPSR_EL2 0x%016lx\n", frame->elr, frame->spsr);
+	for (unsigned i = 0; i < 31U; i += 2U) {
+		if (i + 1U < 31U) {
+			console_panic_printf("  x%-2u 0x%016lx  x%-2u 0x%016lx\n", i, frame->x[i],
+					     i + 1U, frame->x[i + 1U]);
+		} else {
+			console_panic_printf("  x%-2u 0x%016lx\n", i, frame->x[i]);
+		}
+	}
+	finish();
+}

@@ -1,0 +1,10 @@
+/* hyp_config.h - build-wide constants of the hypervisor that are not board facts.
+ * Board facts come from the generated platform_config.h, included here for convenience. */
+#pragma once
+
+#include "platform_config.h"
+
+#define HYP_STACK_SIZE BOTHY_U(0x4000) /* per physical CPU */
+#define PAGE_SIZE BOTHY_UL(0x1000)
+#define HYP_PGTABLE_POOL_PAGES BOTHY_U(64) /* EL2 + stage-2 tables until partitions own memory */
+#define CONSOLE_WRITE_MAX BOTHY_U(256)     /* bytes per console_write hypercall */

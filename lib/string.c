@@ -1,0 +1,73 @@
+/* string.c - the few C library memory and string functions a freestanding build still needs.
+ * clang may emit calls to memcpy/memset for struct copies, so these must exist in hyp and rm. */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util_string.h"
+
+void *
+memset(void *dst, int c, size_t n)
+{
+	unsigned char *d = dst;
+	while (n-- > 0U) {
+		*d++ = (unsigned char)c;
+	}
+	return dst;
+}
+
+void *
+memcpy(void *restrict dst, const void *restrict src, size_t n)
+{
+	unsigned char *d = dst;
+	const unsigned char *s = src;
+	while (n-- > 0U) {
+		*d++ = *s++;
+	}
+	return dst;
+}
+
+void *
+memmove(void *dst, const void *src, size_t n)
+{
+	unsigned char *d = dst;
+	const unsigned char *s = src;
+	if (d < s) {
+		return memcpy(dst, src, n);
+	}
+	while (n-- > 0U) {
+		d[n] = s[n];
+	}
+	return dst;
+}
+
+int
+memcmp(const void *a, const void *b, size_t n)
+{
+	const unsigned char *x = a, *y = b;
+	for (size_t i = 0; i < n; i++) {
+		if (x[i] != y[i]) {
+			return (int)x[i] - (int)y[i];
+		}
+	}
+	return 0;
+}
+
+size_t
+strlen(const char *s)
+{
+	size_t n = 0;
+	while (s[n] != '\0') {
+		n++;
+	}
+	return n;
+}
+
+int
+strcmp(const char *a, const char *b)
+{
+	while (*a != '\0' && *a == *b) {
+		a++;
+		b++;
+	}
+	return (int)(unsigned char)*a - (int)(unsigned char)*b;
+}

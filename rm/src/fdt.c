@@ -1,0 +1,137 @@
+/* fdt.c - a small, bounds-checked walker over a flattened device tree's structure block.
+ * The RM only reads trees that the build generated, but it still trusts no length field. */
+#include <stdbool.h>
+
+#include "fdt.h"
+#include "util_string.h"
+
+#define FDT_MAGIC 0xd00dfeedU
+#define FDT_BEGIN_NODE 1U
+#define FDT_END_NODE 2U
+#define FDT_PROP 3U
+#define FDT_NOP 4U
+#define FDT_END 9U
+#define FDT_MAX_DEPTH 8U
+
+uint32_t
+fdt_cell(const void *p)
+{
+	const uint8_t *b = p;
+	return ((uint32_t)b[0] << 24) | ((uint32_t)b[1] << 16) | ((uint32_t)b[2] << 8) | b[3];
+}
+
+typedef struct {
+	const uint8_t *base;
+	uint32_t struct_off, struct_size, strings_off, strings_size;
+} fdt_view_t;
+
+static error_t
+view(const void *fdt, size_t size, fdt_view_t *v)
+{
+	const uint8_t *h = fdt;
+	if (size < 40U || fdt_cell(h) != FDT_MAGIC || fdt_cell(h + 4) > size ||
+	    fdt_cell(h + 20) < 16U) {
+		return ERROR_ARGUMENT_INVALID;
+	}
+	uint32_t total = fdt_cell(h + 4);
+	v->base = h;
+	v->struct_off = fdt_cell(h + 8);
+	v->strings_off = fdt_cell(h + 12);
+	v->strings_size = fdt_cell(h + 32);
+	v->struct_size = fdt_cell(h + 36);
+	if (v->struct_off > total || v->struct_size > total - v->struct_off ||
+	    v->strings_off > total || v->strings_size > total - v->strings_off) {
+		return ERROR_ARGUMENT_SIZE;
+	}
+	return OK;
+}
+
+error_t
+fdt_check(const void *fdt, size_t size)
+{
+	fdt_view_t v;
+	return view(fdt, size, &v);
+}
+
+/* Length of the next component of `path` after any leading '/', and where it starts. */
+static size_t
+next_component(const char *path, const char **start)
+{
+	path += (*path == '/') ? 1 : 0;
+	size_t n = 0;
+	while (path[n] != '\0' && path[n] != '/') {
+		n++;
+	}
+	*start = path;
+	return n;
+}
+
+error_t
+fdt_get_prop(const void *fdt, size_t size, const char *path, const char *prop,
+	     const void **value, size_t *len)
+{
+	fdt_view_t v;
+	error_t err = view(fdt, size, &v);
+	if (err != OK) {
+		return err;
+	}
+	/* Invariant: the `matched` outermost open nodes lie on `path`; remaining[matched] is the
+	 * part of the path still to match below them. The target is reached when every open
+	 * node matches and nothing remains. */
+	unsigned depth = 0, matched = 0;
+	const char *remaining[FDT_MAX_DEPTH + 1U] = { path };
+	uint32_t off = 0;
+	while (off + 4U <= v.struct_size) {
+		const uint8_t *p = v.base + v.struct_off + off;
+		uint32_t token = fdt_cell(p);
+		off += 4U;
+		if (token == FDT_BEGIN_NODE) {
+			const char *name = (const char *)(p + 4);
+			size_t n = strlen(name);
+			off += ((uint32_t)n + 4U) & ~3U;
+			if (depth == FDT_MAX_DEPTH) {
+				return ERROR_ARGUMENT_SIZE;
+			}
+			if (matched == depth) {
+				const char *comp;
+				size_t clen = next_component(remaining[matched], &comp);
+				if (depth == 0U) { /* the root node matches the leading "/" */
+					remaining[++matched] = path;
+				} else if (clen > 0U && clen == n && memcmp(comp, name, n) == 0) {
+					remaining[++matched] = comp + clen;
+				}
+			}
+			depth++;
+		} else if (token == FDT_END_NODE) {
+			if (depth == 0U) {
+				return ERROR_ARGUMENT_INVALID;
+			}
+			matched = (matched == depth) ? matched - 1U : matched;
+			depth--;
+		} else if (token == FDT_PROP) {
+			if (off + 8U > v.struct_size) {
+				return ERROR_ARGUMENT_SIZE;
+			}
+			uint32_t plen = fdt_cell(p + 4), name_off = fdt_cell(p + 8);
+			off += 8U;
+			if (plen > v.struct_size - off || name_off >= v.strings_size) {
+				return ERROR_ARGUMENT_SIZE;
+			}
+			const char *comp;
+			bool at_target = depth > 0U && matched == depth &&
+					 next_component(remaining[matched], &comp) == 0U;
+			const char *pname = (const char *)(v.base + v.strings_off + name_off);
+			if (at_target && strcmp(pname, prop) == 0) {
+				*value = p + 12;
+				*len = plen;
+				return OK;
+			}
+			off += (plen + 3U) & ~3U;
+		} else if (token == FDT_END) {
+			break;
+		} else if (token != FDT_NOP) {
+			return ERROR_ARGUMENT_INVALID;
+		}
+	}
+	return ERROR_ARGUMENT_INVALID;
+}

@@ -1,0 +1,42 @@
+"""Generates the platform header and the linker-script layout from the system description.
+
+C and linker scripts read board facts only from these files, never as literals of their own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bothy.codegen.devicetree import DTB_MAX_SIZE
+from bothy.codegen.render import render, write_if_changed
+from bothy.config import SystemConfig
+
+# The top of the root VM's memory: [DTB slot][boot info page], below them the RM image.
+BOOT_INFO_SIZE = 0x1000
+
+
+def platform_context(config: SystemConfig, revision: str, version: str) -> dict[str, object]:
+    root = config.root_vm
+    return {
+        "config": config,
+        "m": config.machine,
+        "hyp": config.hypervisor_memory,
+        "root": root,
+        "boot_info_ipa": root.memory.end - BOOT_INFO_SIZE,
+        "dtb_ipa": root.memory.end - BOOT_INFO_SIZE - DTB_MAX_SIZE,
+        "dtb_max": DTB_MAX_SIZE,
+        "version": version,
+        "revision": revision,
+        "inject": config.inject.replace("-", "_").upper(),
+    }
+
+
+def generate_platform(config: SystemConfig, out_dir: Path, *, revision: str,
+                      version: str) -> list[Path]:
+    """Write include/platform_config.h and layout.ld under out_dir; return the paths."""
+    ctx = platform_context(config, revision, version)
+    outputs = {out_dir / "include" / "platform_config.h": "platform_config.h.j2",
+               out_dir / "layout.ld": "layout.ld.j2"}
+    for path, template in outputs.items():
+        write_if_changed(path, render(template, path.name, [config.path], ctx))
+    return sorted(outputs)

@@ -1,0 +1,84 @@
+"""The validated system description as plain, frozen Python objects (the IR).
+
+Generators and the QEMU runner read only these types, never raw YAML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Region:
+    base: int
+    size: int
+
+    @property
+    def end(self) -> int:
+        return self.base + self.size
+
+    def contains(self, other: Region) -> bool:
+        return self.base <= other.base and other.end <= self.end
+
+    def overlaps(self, other: Region) -> bool:
+        return self.base < other.end and other.base < self.end
+
+
+@dataclass(frozen=True)
+class Uart:
+    region: Region
+    irq: int
+
+
+@dataclass(frozen=True)
+class Gic:
+    version: int
+    distributor: Region
+    redistributor: Region
+
+
+@dataclass(frozen=True)
+class Timer:
+    frequency: int
+    hyp_ppi: int
+    virtual_ppi: int
+    physical_ppi: int
+
+
+@dataclass(frozen=True)
+class Machine:
+    cpus: int
+    cpu_model: str
+    cpu_features: tuple[str, ...]
+    ram: Region
+    uart: Uart
+    gic: Gic
+    timer: Timer
+    psci_conduit: str
+
+
+@dataclass(frozen=True)
+class Vm:
+    name: str
+    role: str
+    image: str
+    vcpus: int
+    memory: Region
+
+
+@dataclass(frozen=True)
+class SystemConfig:
+    """One bothy system: the machine, the hypervisor's memory and the VMs."""
+
+    name: str
+    path: Path
+    platform: str
+    machine: Machine
+    hypervisor_memory: Region
+    vms: tuple[Vm, ...]
+    inject: str
+
+    @property
+    def root_vm(self) -> Vm:
+        return next(vm for vm in self.vms if vm.role == "root")

@@ -1,0 +1,58 @@
+"""Rules about a system description that a JSON schema cannot express.
+
+Each rule yields "key.path: expected ..., found ..." lines; load.py adds the file name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from bothy.config.model import Region, SystemConfig
+
+PAGE = 0x1000
+HYP_ALIGN = 0x200000  # the hypervisor image is mapped with 2 MiB blocks where it can be
+
+
+def _hex(region: Region) -> str:
+    return f"[{region.base:#x}, {region.end:#x})"
+
+
+def _aligned(key: str, region: Region, align: int) -> Iterator[str]:
+    if region.base % align or region.size % align:
+        yield (f"{key}: expected base and size aligned to {align:#x}, "
+               f"found base {region.base:#x} size {region.size:#x}")
+
+
+def semantic_problems(config: SystemConfig) -> Iterator[str]:
+    m = config.machine
+    yield from _aligned("hypervisor.memory", config.hypervisor_memory, HYP_ALIGN)
+    owned: list[tuple[str, Region]] = [("hypervisor.memory", config.hypervisor_memory)]
+    for i, vm in enumerate(config.vms):
+        key = f"vms[{i}]"
+        yield from _aligned(f"{key}.memory", vm.memory, PAGE)
+        owned.append((f"{key}.memory", vm.memory))
+        if vm.vcpus > m.cpus:
+            yield f"{key}.vcpus: expected at most machine.cpus ({m.cpus}), found {vm.vcpus}"
+    for key, region in owned:
+        if not m.ram.contains(region):
+            yield (f"{key}: expected a region inside machine.ram {_hex(m.ram)}, "
+                   f"found {_hex(region)}")
+    for i, (key_a, a) in enumerate(owned):
+        for key_b, b in owned[i + 1:]:
+            if a.overlaps(b):
+                yield f"{key_b}: expected no overlap with {key_a} {_hex(a)}, found {_hex(b)}"
+    names = [vm.name for vm in config.vms]
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            yield f"vms[{i}].name: expected a unique VM name, found duplicate {name!r}"
+    roots = [i for i, vm in enumerate(config.vms) if vm.role == "root"]
+    if len(roots) != 1:
+        yield f"vms: expected exactly one VM with role 'root', found {len(roots)}"
+    t = m.timer
+    ppis = {"hyp_ppi": t.hyp_ppi, "virtual_ppi": t.virtual_ppi, "physical_ppi": t.physical_ppi}
+    if len(set(ppis.values())) != len(ppis):
+        yield f"machine.timer: expected distinct PPIs, found {ppis}"
+    redist_frames = m.gic.redistributor.size // 0x20000  # GICv3: 128 KiB per CPU
+    if redist_frames < m.cpus:
+        yield (f"machine.gic.redistributor.size: expected room for {m.cpus} CPUs "
+               f"({m.cpus * 0x20000:#x} bytes), found {m.gic.redistributor.size:#x}")
