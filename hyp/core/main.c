@@ -2,6 +2,7 @@
  * Order matters: MMU before locks and output, all CPUs online before any VM runs. */
 #include <stdint.h>
 
+#include "build_info.h"
 #include "console.h"
 #include "cpu.h"
 #include "hyp_config.h"

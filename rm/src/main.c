@@ -3,6 +3,7 @@
 #include <stdint.h>
 
 #include "bothy_hypercalls.h"
+#include "build_info.h"
 #include "fdt.h"
 #include "platform_config.h"
 #include "rm.h"

@@ -5,6 +5,7 @@
 
 #include "bothy_hypercalls.h"
 #include "fdt.h"
+#include "format.h"
 #include "platform_config.h"
 #include "rm.h"
 #include "rm_console.h"
@@ -126,7 +127,9 @@ check_device_tree(const root_boot_info_t *info)
 	expect_error("device tree header", (uint64_t)(int64_t)fdt_check(dtb, info->dtb_size), OK);
 	const void *reg;
 	size_t len = 0;
-	error_t err = fdt_get_prop(dtb, info->dtb_size, "/memory@41000000", "reg", &reg, &len);
+	char memory_path[32];
+	(void)format_buf(memory_path, sizeof(memory_path), "/memory@%lx", info->mem_base);
+	error_t err = fdt_get_prop(dtb, info->dtb_size, memory_path, "reg", &reg, &len);
 	if (err == OK && len == 16U) {
 		uint64_t base = ((uint64_t)fdt_cell(reg) << 32) | fdt_cell((const uint8_t *)reg + 4);
 		expect_value("device tree /memory base matches boot info", base, info->mem_base);
