@@ -18,6 +18,7 @@ put(out_t *out, char c)
 	out->count++;
 }
 
+/* pad: ' ' or '0' to right-justify, '-' to left-justify, within `width` characters. */
 static void
 put_number(out_t *out, uint64_t value, unsigned base, bool upper, bool negative,
 	   unsigned width, char pad)
@@ -33,7 +34,7 @@ put_number(out_t *out, uint64_t value, unsigned base, bool upper, bool negative,
 	if (negative && pad == '0') {
 		put(out, '-');
 	}
-	for (; len < width; len++) {
+	for (; pad != '-' && len < width; len++) {
 		put(out, pad);
 	}
 	if (negative && pad != '0') {
@@ -41,6 +42,9 @@ put_number(out_t *out, uint64_t value, unsigned base, bool upper, bool negative,
 	}
 	while (n > 0U) {
 		put(out, tmp[--n]);
+	}
+	for (; pad == '-' && len < width; len++) {
+		put(out, ' ');
 	}
 }
 
@@ -70,9 +74,8 @@ format_v(format_sink_t sink, void *ctx, const char *fmt, va_list args)
 		p++;
 		char pad = ' ';
 		unsigned width = 0, longs = 0;
-		if (*p == '0') {
-			pad = '0';
-			p++;
+		if (*p == '0' || *p == '-') {
+			pad = *p++;
 		}
 		while (*p >= '0' && *p <= '9') {
 			width = width * 10U + (unsigned)(*p++ - '0');

@@ -1,0 +1,79 @@
+"""Shared test fixtures: building a config through doit, deriving test-only configs, and
+the QEMU command line. Builds use their own doit database, so `doit test` can run them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tools"))
+
+from bothy.config import load_config  # noqa: E402
+from bothy.paths import DEFAULT_CONFIG, build_dir_for  # noqa: E402
+from bothy.qemu import qemu_command  # noqa: E402
+
+TEST_DOIT_DB = REPO / ".doit-tests.db"
+TEST_CONFIG_DIR = REPO / "build" / "test-configs"
+
+
+def run_doit(command: str, *args: str, env: dict[str, str] | None = None,
+             cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    """`doit COMMAND ARGS` in a subprocess, against the tests' own dependency database."""
+    return subprocess.run(
+        [sys.executable, "-m", "doit", command, "-f", str(cwd / "dodo.py"),
+         "--db-file", str(cwd / ".doit-tests.db"), *args],
+        cwd=cwd, capture_output=True, text=True, env=env, check=False, stdin=subprocess.DEVNULL)
+
+
+def build(config: Path) -> Path:
+    """Build `config` (incrementally) and return its bothy.elf."""
+    proc = run_doit("run", "build", f"config={config}")
+    if proc.returncode != 0:
+        pytest.fail(f"doit build config={config} failed:\n{proc.stdout}\n{proc.stderr}")
+    return build_dir_for(config) / "bothy.elf"
+
+
+def derived_config(name: str, change: Callable[[dict[str, object]], None]) -> Path:
+    """A copy of the default config with one change, written to build/test-configs/NAME.yaml."""
+    raw = yaml.safe_load(DEFAULT_CONFIG.read_text())
+    change(raw)
+    TEST_CONFIG_DIR.mkdir(parents=True, exist_ok=True)
+    path = TEST_CONFIG_DIR / f"{name}.yaml"
+    text = "# Test-only config derived from configs/qemu-virt.yaml.\n" + yaml.safe_dump(raw)
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+    return path
+
+
+def injected_config(kind: str) -> Path:
+    """The default system with the test-only fault injection `kind` (config debug.inject)."""
+    return derived_config(f"inject-{kind}", lambda raw: raw.update(debug={"inject": kind}))
+
+
+@pytest.fixture(scope="session")
+def default_image() -> Path:
+    return build(DEFAULT_CONFIG)
+
+
+def qemu_argv(config: Path, image: Path) -> list[str]:
+    return qemu_command(load_config(config), image)
+
+
+def log_path(name: str) -> Path:
+    return REPO / "build" / "logs" / f"{name}.log"
+
+
+def env_without_tools(tmp: Path) -> dict[str, str]:
+    """The environment with a PATH holding only git: every build tool is 'missing'."""
+    bindir = tmp / "bin"
+    bindir.mkdir(exist_ok=True)
+    git = subprocess.run(["which", "git"], capture_output=True, text=True, check=True).stdout
+    (bindir / "git").symlink_to(git.strip())
+    return {**os.environ, "PATH": str(bindir)}

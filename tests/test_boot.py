@@ -1,0 +1,87 @@
+"""Boots the real image under QEMU and checks what the serial console says: the hypervisor
+comes up on every CPU, the RM self-test passes, and failures end loudly, never as hangs."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import build, injected_config, log_path, qemu_argv
+
+from bothy.config import load_config
+from bothy.paths import DEFAULT_CONFIG
+from bothy.runner import RunFailure, run_batch
+
+pytestmark = pytest.mark.qemu
+
+BOOT_TIMEOUT = 30.0  # generous for a loaded CI machine; a healthy boot takes well under 2 s
+
+
+def test_boot_reaches_rm_selftest_and_powers_off(default_image) -> None:  # type: ignore[no-untyped-def]
+    cpus = load_config(DEFAULT_CONFIG).machine.cpus
+    markers = [
+        re.compile(r"\[hyp\] bothy hypervisor \d+\.\d+\.\d+ \(revision [0-9a-f]{12}"),
+        "[hyp] EL2 MMU on",
+        *[f"[hyp] CPU {i} online" for i in range(cpus)],
+        f"[hyp] all {cpus} CPUs online",
+        "[hyp] starting root VM 'rm'",
+        "[rm] bothy resource manager",
+        "[rm] self-test: console_write wrong cap: ok (ERROR_CSPACE_CAP_NULL)",
+        "[rm] self-test: console_write non-zero res0 (native): ok (ERROR_ARGUMENT_INVALID)",
+        "[rm] self-test: unassigned native number 0x61ff: ok (ERROR_UNIMPLEMENTED)",
+        re.compile(r"\[rm\] self-test passed \(\d+ checks\)"),
+        "[hyp] VM 'rm' requested PSCI SYSTEM_OFF",
+    ]
+    result = run_batch(qemu_argv(DEFAULT_CONFIG, default_image), markers=markers,
+                       timeout=BOOT_TIMEOUT, log_path=log_path("smoke"), expect_exit=0)
+    assert result.exit_status == 0
+    assert "FAIL" not in result.output
+    # Every console line is attributed to its source.
+    for line in result.output.splitlines():
+        if line.strip():
+            assert line.startswith(("[hyp] ", "[rm] ")), f"unattributed console line: {line!r}"
+
+
+def test_hypervisor_panic_is_reported_and_exits_nonzero() -> None:
+    config = injected_config("hyp-panic")
+    with pytest.raises(RunFailure) as failure:
+        run_batch(qemu_argv(config, build(config)), markers=["[rm] self-test passed"],
+                  timeout=BOOT_TIMEOUT, log_path=log_path("inject-hyp-panic"))
+    f = failure.value
+    assert f.reason == "panic"
+    text = f.log_path.read_text()
+    assert "BOTHY PANIC on CPU 0: synchronous exception at EL2" in text
+    assert "EC 0x25 data abort from the same EL; translation fault" in text
+    assert "FAR_EL2 0x0000000000000008" in text
+    assert re.search(r"ELR_EL2 0x00000000402[0-9a-f]{5}", text)
+    assert "x30 0x" in text  # the full register dump made it out
+    assert text.rstrip().endswith("BOTHY PANIC: stopping the machine")
+    assert f.exit_status == 3
+
+
+def test_root_vm_fault_is_reported_and_stops_the_machine() -> None:
+    config = injected_config("rm-fault")
+    hyp_base = load_config(config).hypervisor_memory.base
+    with pytest.raises(RunFailure) as failure:
+        run_batch(qemu_argv(config, build(config)), markers=["[rm] self-test passed"],
+                  timeout=BOOT_TIMEOUT, log_path=log_path("inject-rm-fault"))
+    f = failure.value
+    assert f.reason == "panic"  # "VM fault:" is one of the runner's failure patterns
+    text = f.log_path.read_text()
+    assert "VM fault: VM 'rm' vCPU 0 stopped" in text
+    assert "EC 0x24 data abort from a lower EL; translation fault" in text
+    assert f"IPA 0x{hyp_base:016x}" in text
+    assert f.exit_status == 4
+
+
+def test_hang_is_killed_with_reason_and_last_lines() -> None:
+    config = injected_config("rm-hang")
+    image = build(config)
+    with pytest.raises(RunFailure) as failure:
+        run_batch(qemu_argv(config, image), markers=["[rm] self-test passed"], timeout=4.0,
+                  log_path=log_path("inject-rm-hang"))
+    f = failure.value
+    assert f.reason == "timeout"
+    assert "waiting for '[rm] self-test passed'" in str(f)
+    assert any("debug.inject=rm-hang" in line for line in f.last_lines)
+    assert f.log_path.read_text().count("[rm] bothy resource manager") == 1
