@@ -38,7 +38,8 @@ class Component:
     def cflags(self, build_dir: Path) -> tuple[str, ...]:
         includes = tuple(f"-I{d}" for d in (*self.include_dirs, build_dir / "gen" / "include"))
         # Map the checkout path away so images are identical wherever they are built.
-        return (*COMMON_CFLAGS, f"-ffile-prefix-map={REPO_ROOT}/=", *includes)
+        return (*COMMON_CFLAGS, f"-ffile-prefix-map={REPO_ROOT}=.",
+                f"-fdebug-prefix-map={REPO_ROOT}=.", *includes)
 
 
 def _sources(*patterns: str) -> tuple[Path, ...]:

@@ -40,8 +40,11 @@ def generate(config: SystemConfig, gen_dir: Path, *, revision: str, version: str
 
 def compile_command(clang: str, component: Component, build_dir: Path, source: Path,
                     obj: Path) -> list[str]:
-    return [clang, *component.cflags(build_dir), "-MMD", "-MP", "-MF", f"{obj}.d",
-            "-c", str(source), "-o", str(obj)]
+    # clang 14's assembler ignores the debug prefix maps, so assembly carries no debug info:
+    # otherwise the checkout path would end up in the image and break reproducibility.
+    no_asm_debug = ["-g0"] if source.suffix == ".S" else []
+    return [clang, *component.cflags(build_dir), *no_asm_debug, "-MMD", "-MP", "-MF",
+            f"{obj}.d", "-c", str(source), "-o", str(obj)]
 
 
 def compile_source(argv: Sequence[str], obj: Path) -> None:
