@@ -19,9 +19,9 @@ from doit.tools import config_changed
 
 sys.path.insert(0, str(Path(__file__).parent / "tools"))
 
-from bothy.build.components import components, object_path  # noqa: E402
-from bothy.build.depfile import DepfileUpToDate  # noqa: E402
-from bothy.build.steps import (  # noqa: E402
+from bothy.build.components import components, object_path
+from bothy.build.depfile import DepfileUpToDate
+from bothy.build.steps import (
     check_rm,
     compile_command,
     compile_source,
@@ -30,11 +30,11 @@ from bothy.build.steps import (  # noqa: E402
     link,
     package,
 )
-from bothy.config import SystemConfig, load_config  # noqa: E402
-from bothy.errors import BothyError  # noqa: E402
-from bothy.paths import DEFAULT_CONFIG, REPO_ROOT, build_dir_for  # noqa: E402
-from bothy.toolchain import find_build_tools  # noqa: E402
-from bothy.version import VERSION, source_revision  # noqa: E402
+from bothy.config import SystemConfig, load_config
+from bothy.errors import BothyError
+from bothy.paths import DEFAULT_CONFIG, REPO_ROOT, build_dir_for
+from bothy.toolchain import find_build_tools
+from bothy.version import VERSION, source_revision
 
 DOIT_CONFIG = {
     "default_tasks": ["build"],
@@ -60,11 +60,15 @@ IMAGE = BUILD / "bothy.elf"
 MANIFEST = BUILD / "manifest.json"
 COMPONENTS = components(CONFIG)
 CODEGEN_INPUTS = sorted(
-    [CONFIG.path, *(REPO_ROOT / "abi").glob("*.yaml"),
-     *(REPO_ROOT / "tools" / "bothy" / "codegen").rglob("*.j2"),
-     *(REPO_ROOT / "tools" / "bothy" / "codegen").glob("*.py"),
-     *(REPO_ROOT / "tools" / "bothy" / "abi").glob("*.*"),
-     *(REPO_ROOT / "tools" / "bothy" / "config").glob("*.*")])
+    [
+        CONFIG.path,
+        *(REPO_ROOT / "abi").glob("*.yaml"),
+        *(REPO_ROOT / "tools" / "bothy" / "codegen").rglob("*.j2"),
+        *(REPO_ROOT / "tools" / "bothy" / "codegen").glob("*.py"),
+        *(REPO_ROOT / "tools" / "bothy" / "abi").glob("*.*"),
+        *(REPO_ROOT / "tools" / "bothy" / "config").glob("*.*"),
+    ]
+)
 GENERATED_C = [GEN / "hyp" / "hypercall_table.c"]
 
 
@@ -86,16 +90,23 @@ def _rel(path: Path) -> str:
 def task_gen() -> dict[str, Any]:
     """Generate headers, dispatch tables, linker layout and device trees from config + specs."""
     return {
-        "actions": [(generate, [CONFIG, GEN], {"revision": source_revision(),
-                                               "version": VERSION})],
+        "actions": [(generate, [CONFIG, GEN], {"revision": source_revision(), "version": VERSION})],
         "file_dep": CODEGEN_INPUTS,
-        "targets": [GEN / "include" / "platform_config.h", GEN / "include" / "build_info.h",
-                    GEN / "layout.ld",
-                    GEN / "include" / "bothy_abi.h", GEN / "include" / "bothy_hypercalls.h",
-                    GEN / "include" / "hypercall_handlers.h", *GENERATED_C,
-                    GEN / f"{CONFIG.root_vm.name}.dtb"],
-        "uptodate": [config_changed({"revision": source_revision(), "version": VERSION,
-                                     "dtc": TOOL_VERSIONS["dtc"]})],
+        "targets": [
+            GEN / "include" / "platform_config.h",
+            GEN / "include" / "build_info.h",
+            GEN / "layout.ld",
+            GEN / "include" / "bothy_abi.h",
+            GEN / "include" / "bothy_hypercalls.h",
+            GEN / "include" / "hypercall_handlers.h",
+            *GENERATED_C,
+            GEN / f"{CONFIG.root_vm.name}.dtb",
+        ],
+        "uptodate": [
+            config_changed(
+                {"revision": source_revision(), "version": VERSION, "dtc": TOOL_VERSIONS["dtc"]}
+            )
+        ],
         "clean": True,
     }
 
@@ -120,9 +131,10 @@ def task_compile() -> Iterator[dict[str, Any]]:
                 "file_dep": [source],
                 "task_dep": ["gen"],
                 "targets": [obj],
-                "uptodate": [DepfileUpToDate(Path(f"{obj}.d")),
-                             config_changed({"argv": shlex.join(argv[1:]),
-                                             "clang": TOOL_VERSIONS["clang"]})],
+                "uptodate": [
+                    DepfileUpToDate(Path(f"{obj}.d")),
+                    config_changed({"argv": shlex.join(argv[1:]), "clang": TOOL_VERSIONS["clang"]}),
+                ],
                 "clean": True,
             }
 
@@ -132,9 +144,11 @@ def task_rm() -> dict[str, Any]:
     objects = [obj for _, obj in _objects("rm")]
     elf, binary = BUILD / "rm.elf", BUILD / "rm.bin"
     return {
-        "actions": [(link, [TOOLS["ld.lld"].path, COMPONENTS["rm"], objects, elf, GEN]),
-                    (check_rm, [CONFIG, elf]),
-                    (flatten, [TOOLS["llvm-objcopy"].path, elf, binary])],
+        "actions": [
+            (link, [TOOLS["ld.lld"].path, COMPONENTS["rm"], objects, elf, GEN]),
+            (check_rm, [CONFIG, elf]),
+            (flatten, [TOOLS["llvm-objcopy"].path, elf, binary]),
+        ],
         "file_dep": [*objects, COMPONENTS["rm"].linker_script, GEN / "layout.ld"],
         "targets": [elf, binary],
         "uptodate": [config_changed(TOOL_VERSIONS["ld.lld"] + TOOL_VERSIONS["llvm-objcopy"])],
@@ -148,16 +162,29 @@ def task_image() -> dict[str, Any]:
     payload_src = REPO_ROOT / "hyp" / "arch" / "aarch64" / "payload.S"
     payload_obj = object_path(BUILD, "hyp", payload_src)
     dtb = GEN / f"{CONFIG.root_vm.name}.dtb"
-    payload_argv = [*compile_command(TOOLS["clang"].path, hyp, BUILD, payload_src, payload_obj),
-                    f"-I{BUILD}", f"-I{GEN}"]
+    payload_argv = [
+        *compile_command(TOOLS["clang"].path, hyp, BUILD, payload_src, payload_obj),
+        f"-I{BUILD}",
+        f"-I{GEN}",
+    ]
     objects = [obj for _, obj in _objects("hyp")] + [payload_obj]
     return {
-        "actions": [(compile_source, [payload_argv, payload_obj]),
-                    (link, [TOOLS["ld.lld"].path, hyp, objects, IMAGE, GEN]),
-                    (package, [CONFIG, IMAGE, MANIFEST,
-                               {"hyp": IMAGE, "rm": BUILD / "rm.bin", "rm_dtb": dtb}])],
-        "file_dep": [*objects[:-1], payload_src, BUILD / "rm.bin", dtb, hyp.linker_script,
-                     GEN / "layout.ld"],
+        "actions": [
+            (compile_source, [payload_argv, payload_obj]),
+            (link, [TOOLS["ld.lld"].path, hyp, objects, IMAGE, GEN]),
+            (
+                package,
+                [CONFIG, IMAGE, MANIFEST, {"hyp": IMAGE, "rm": BUILD / "rm.bin", "rm_dtb": dtb}],
+            ),
+        ],
+        "file_dep": [
+            *objects[:-1],
+            payload_src,
+            BUILD / "rm.bin",
+            dtb,
+            hyp.linker_script,
+            GEN / "layout.ld",
+        ],
         "targets": [payload_obj, IMAGE, MANIFEST],
         "uptodate": [config_changed(TOOL_VERSIONS["ld.lld"] + shlex.join(payload_argv[1:]))],
         "clean": True,

@@ -23,13 +23,29 @@ TEST_DOIT_DB = REPO / ".doit-tests.db"
 TEST_CONFIG_DIR = REPO / "build" / "test-configs"
 
 
-def run_doit(command: str, *args: str, env: dict[str, str] | None = None,
-             cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+def run_doit(
+    command: str, *args: str, env: dict[str, str] | None = None, cwd: Path = REPO
+) -> subprocess.CompletedProcess[str]:
     """`doit COMMAND ARGS` in a subprocess, against the tests' own dependency database."""
     return subprocess.run(
-        [sys.executable, "-m", "doit", command, "-f", str(cwd / "dodo.py"),
-         "--db-file", str(cwd / ".doit-tests.db"), *args],
-        cwd=cwd, capture_output=True, text=True, env=env, check=False, stdin=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "doit",
+            command,
+            "-f",
+            str(cwd / "dodo.py"),
+            "--db-file",
+            str(cwd / ".doit-tests.db"),
+            *args,
+        ],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def build(config: Path) -> Path:

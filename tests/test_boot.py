@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import build, injected_config, log_path, qemu_argv
 
 from bothy.config import load_config
 from bothy.paths import DEFAULT_CONFIG
 from bothy.runner import RunFailure, run_batch
+from conftest import build, injected_config, log_path, qemu_argv
 
 pytestmark = pytest.mark.qemu
 
@@ -32,8 +32,13 @@ def test_boot_reaches_rm_selftest_and_powers_off(default_image) -> None:  # type
         re.compile(r"\[rm\] self-test passed \(\d+ checks\)"),
         "[hyp] VM 'rm' requested PSCI SYSTEM_OFF",
     ]
-    result = run_batch(qemu_argv(DEFAULT_CONFIG, default_image), markers=markers,
-                       timeout=BOOT_TIMEOUT, log_path=log_path("smoke"), expect_exit=0)
+    result = run_batch(
+        qemu_argv(DEFAULT_CONFIG, default_image),
+        markers=markers,
+        timeout=BOOT_TIMEOUT,
+        log_path=log_path("smoke"),
+        expect_exit=0,
+    )
     assert result.exit_status == 0
     assert "FAIL" not in result.output
     # Every console line is attributed to its source.
@@ -45,8 +50,12 @@ def test_boot_reaches_rm_selftest_and_powers_off(default_image) -> None:  # type
 def test_hypervisor_panic_is_reported_and_exits_nonzero() -> None:
     config = injected_config("hyp-panic")
     with pytest.raises(RunFailure) as failure:
-        run_batch(qemu_argv(config, build(config)), markers=["[rm] self-test passed"],
-                  timeout=BOOT_TIMEOUT, log_path=log_path("inject-hyp-panic"))
+        run_batch(
+            qemu_argv(config, build(config)),
+            markers=["[rm] self-test passed"],
+            timeout=BOOT_TIMEOUT,
+            log_path=log_path("inject-hyp-panic"),
+        )
     f = failure.value
     assert f.reason == "panic"
     text = f.log_path.read_text()
@@ -63,8 +72,12 @@ def test_root_vm_fault_is_reported_and_stops_the_machine() -> None:
     config = injected_config("rm-fault")
     hyp_base = load_config(config).hypervisor_memory.base
     with pytest.raises(RunFailure) as failure:
-        run_batch(qemu_argv(config, build(config)), markers=["[rm] self-test passed"],
-                  timeout=BOOT_TIMEOUT, log_path=log_path("inject-rm-fault"))
+        run_batch(
+            qemu_argv(config, build(config)),
+            markers=["[rm] self-test passed"],
+            timeout=BOOT_TIMEOUT,
+            log_path=log_path("inject-rm-fault"),
+        )
     f = failure.value
     assert f.reason == "panic"  # "VM fault:" is one of the runner's failure patterns
     text = f.log_path.read_text()
@@ -78,8 +91,12 @@ def test_hang_is_killed_with_reason_and_last_lines() -> None:
     config = injected_config("rm-hang")
     image = build(config)
     with pytest.raises(RunFailure) as failure:
-        run_batch(qemu_argv(config, image), markers=["[rm] self-test passed"], timeout=4.0,
-                  log_path=log_path("inject-rm-hang"))
+        run_batch(
+            qemu_argv(config, image),
+            markers=["[rm] self-test passed"],
+            timeout=4.0,
+            log_path=log_path("inject-rm-hang"),
+        )
     f = failure.value
     assert f.reason == "timeout"
     assert "waiting for '[rm] self-test passed'" in str(f)

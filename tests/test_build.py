@@ -9,9 +9,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import REPO, build, derived_config, env_without_tools, run_doit
 
 from bothy.paths import DEFAULT_CONFIG, build_dir_for
+from conftest import REPO, build, derived_config, env_without_tools, run_doit
 
 pytestmark = pytest.mark.build
 

@@ -16,14 +16,20 @@ def qemu_command(config: SystemConfig, image: Path, *, icount: bool = False) -> 
     cpu = ",".join([m.cpu_model, *m.cpu_features])
     argv = [
         find_tool("qemu").path,
-        "-machine", f"virt,virtualization=on,gic-version={m.gic.version}",
-        "-cpu", cpu,
-        "-smp", str(m.cpus),
-        "-m", f"{m.ram.size // (1024 * 1024)}M",
+        "-machine",
+        f"virt,virtualization=on,gic-version={m.gic.version}",
+        "-cpu",
+        cpu,
+        "-smp",
+        str(m.cpus),
+        "-m",
+        f"{m.ram.size // (1024 * 1024)}M",
         "-nographic",
         "-no-reboot",
-        "-semihosting-config", "enable=on,target=native",
-        "-kernel", str(image),
+        "-semihosting-config",
+        "enable=on,target=native",
+        "-kernel",
+        str(image),
     ]
     if icount:
         argv += ["-icount", "shift=0"]

@@ -30,8 +30,9 @@ TOOLS = {
     "ld.lld": ToolSpec("ld.lld", "lld", r"LLD (\d+)\.(\d+)", (14,)),
     "llvm-objcopy": ToolSpec("llvm-objcopy", "llvm"),
     "dtc": ToolSpec("dtc", "device-tree-compiler", r"Version: DTC (\d+)\.(\d+)", (1, 6)),
-    "qemu": ToolSpec("qemu-system-aarch64", "qemu-system-arm",
-                     r"QEMU emulator version (\d+)\.(\d+)", (7, 2)),
+    "qemu": ToolSpec(
+        "qemu-system-aarch64", "qemu-system-arm", r"QEMU emulator version (\d+)\.(\d+)", (7, 2)
+    ),
 }
 
 
@@ -61,20 +62,23 @@ def find_tool(name: str) -> Tool:
     spec = TOOLS[name]
     path = shutil.which(spec.command)
     if path is None:
-        raise ToolchainError(f"{spec.command} not found on PATH; "
-                             + SETUP_HINT.format(package=spec.package))
+        raise ToolchainError(
+            f"{spec.command} not found on PATH; " + SETUP_HINT.format(package=spec.package)
+        )
     if spec.version_pattern is None:
         return Tool(name, path, "")
     text = _version_text(path)
     match = re.search(spec.version_pattern, text)
     if match is None:
-        raise ToolchainError(f"{spec.command} ({path}): cannot read its version from "
-                             f"{text.strip()[:80]!r}")
+        raise ToolchainError(
+            f"{spec.command} ({path}): cannot read its version from {text.strip()[:80]!r}"
+        )
     found = tuple(int(g) for g in match.groups())
     if found < spec.minimum:
-        raise ToolchainError(f"{spec.command} ({path}) is version {_fmt(found)}; bothy needs "
-                             f">= {_fmt(spec.minimum)}. "
-                             + SETUP_HINT.format(package=spec.package))
+        raise ToolchainError(
+            f"{spec.command} ({path}) is version {_fmt(found)}; bothy needs "
+            f">= {_fmt(spec.minimum)}. " + SETUP_HINT.format(package=spec.package)
+        )
     return Tool(name, path, _fmt(found))
 
 

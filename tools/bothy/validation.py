@@ -60,14 +60,17 @@ def describe(error: jsonschema.ValidationError) -> str:
     """One line: key path, expected, found."""
     where = key_path(error.absolute_path)
     kind, want, got = str(error.validator), error.validator_value, error.instance
-    if kind == "required":
+    if kind == "required" and isinstance(want, list):
         missing = [k for k in want if isinstance(got, Mapping) and k not in got]
         return f"{where}: missing required key {', '.join(map(repr, missing))}"
     if kind == "additionalProperties" and isinstance(got, Mapping):
-        allowed = sorted(error.schema.get("properties", {}))
+        schema = error.schema if isinstance(error.schema, Mapping) else {}
+        allowed = sorted(schema.get("properties", {}))
         extra = sorted(k for k in got if k not in allowed)
-        return (f"{where}: unknown key {', '.join(map(repr, extra))}; "
-                f"expected one of {', '.join(allowed)}")
+        return (
+            f"{where}: unknown key {', '.join(map(repr, extra))}; "
+            f"expected one of {', '.join(allowed)}"
+        )
     return f"{where}: expected {_expected(kind, want) or error.message}, found {show(got)}"
 
 

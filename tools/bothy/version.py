@@ -19,9 +19,21 @@ VERSION = __version__
 def source_revision() -> str:
     try:
         proc = subprocess.run(
-            ["git", "-C", str(REPO_ROOT), "describe", "--always", "--dirty", "--abbrev=12",
-             "--exclude", "*"],
-            capture_output=True, text=True, check=True)
+            [
+                "git",
+                "-C",
+                str(REPO_ROOT),
+                "describe",
+                "--always",
+                "--dirty",
+                "--abbrev=12",
+                "--exclude",
+                "*",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return proc.stdout.strip() or "unknown"

@@ -16,13 +16,24 @@ from bothy.validation import InputFileError, load_yaml_mapping, schema_problems
 SPEC_PATH = REPO_ROOT / "abi" / "errors.yaml"
 
 _ENTRY = {
-    "type": "object", "additionalProperties": False, "required": ["name", "value", "doc"],
-    "properties": {"name": {"type": "string", "pattern": "^[A-Z][A-Z0-9_]*$"},
-                   "value": {"type": "integer"}, "doc": {"type": "string"}},
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["name", "value", "doc"],
+    "properties": {
+        "name": {"type": "string", "pattern": "^[A-Z][A-Z0-9_]*$"},
+        "value": {"type": "integer"},
+        "doc": {"type": "string"},
+    },
 }
-_SCHEMA = {"type": "object", "additionalProperties": False, "required": ["hypervisor", "rm"],
-           "properties": {"hypervisor": {"type": "array", "items": _ENTRY},
-                          "rm": {"type": "array", "items": _ENTRY}}}
+_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["hypervisor", "rm"],
+    "properties": {
+        "hypervisor": {"type": "array", "items": _ENTRY},
+        "rm": {"type": "array", "items": _ENTRY},
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -46,8 +57,11 @@ def load_error_spec(path: Path = SPEC_PATH) -> ErrorSpec:
         for group in ("hypervisor", "rm"):
             for key in ("name", "value"):
                 seen = [e[key] for e in raw[group]]
-                problems += [f"{group}[{i}].{key}: expected a unique {key}, found {v!r} twice"
-                             for i, v in enumerate(seen) if v in seen[:i]]
+                problems += [
+                    f"{group}[{i}].{key}: expected a unique {key}, found {v!r} twice"
+                    for i, v in enumerate(seen)
+                    if v in seen[:i]
+                ]
     if problems:
         raise InputFileError(path, problems, "error spec")
 

@@ -73,8 +73,9 @@ class HypercallSpec:
     calls: tuple[Call, ...]
 
     def in_range(self, name: str) -> tuple[Call, ...]:
-        return tuple(sorted((c for c in self.calls if c.range.name == name),
-                            key=lambda c: c.number))
+        return tuple(
+            sorted((c for c in self.calls if c.range.name == name), key=lambda c: c.number)
+        )
 
 
 @cache
@@ -83,8 +84,10 @@ def _schema() -> dict[str, Any]:
 
 
 def _args(raw: list[Mapping[str, str]], types: Mapping[str, str]) -> tuple[Arg, ...]:
-    return tuple(Arg(name=a["name"], type=a["type"], c_type=types.get(a["type"], "?"),
-                     register=i) for i, a in enumerate(raw))
+    return tuple(
+        Arg(name=a["name"], type=a["type"], c_type=types.get(a["type"], "?"), register=i)
+        for i, a in enumerate(raw)
+    )
 
 
 def _cross_problems(raw: Mapping[str, Any]) -> Iterator[str]:
@@ -97,26 +100,38 @@ def _cross_problems(raw: Mapping[str, Any]) -> Iterator[str]:
             yield f"{key}.name: expected a unique name, found duplicate {call['name']!r}"
         names.add(call["name"])
         if call["range"] not in ranges:
-            yield f"{key}.range: expected one of {', '.join(sorted(ranges))}, found {call['range']!r}"
+            yield (
+                f"{key}.range: expected one of {', '.join(sorted(ranges))}, found {call['range']!r}"
+            )
             continue
         if call["number"] >= ranges[call["range"]]["count"]:
-            yield (f"{key}.number: expected < {ranges[call['range']]['count']:#x}, "
-                   f"found {call['number']:#x}")
+            yield (
+                f"{key}.number: expected < {ranges[call['range']]['count']:#x}, "
+                f"found {call['number']:#x}"
+            )
         slot = (call["range"], call["number"])
         if slot in seen:
-            yield f"{key}.number: expected a free number, found {call['number']:#x} used by {seen[slot]}"
+            yield (
+                f"{key}.number: expected a free number, "
+                f"found {call['number']:#x} used by {seen[slot]}"
+            )
         seen[slot] = call["name"]
         for kind in ("inputs", "outputs"):
             arg_names = [a["name"] for a in call[kind]]
             for j, arg in enumerate(call[kind]):
                 if arg["type"] not in types:
-                    yield (f"{key}.{kind}[{j}].type: expected a type declared under 'types', "
-                           f"found {arg['type']!r}")
+                    yield (
+                        f"{key}.{kind}[{j}].type: expected a type declared under 'types', "
+                        f"found {arg['type']!r}"
+                    )
                 if arg["name"] not in RESERVED and arg["name"] in arg_names[:j]:
                     yield f"{key}.{kind}[{j}].name: expected a unique name, found {arg['name']!r}"
         for j, arg in enumerate(call["outputs"][1:], start=1):
             if arg["type"] == "error":
-                yield f"{key}.outputs[{j}].type: expected the error output first (x0), found it in x{j}"
+                yield (
+                    f"{key}.outputs[{j}].type: expected the error output first (x0), "
+                    f"found it in x{j}"
+                )
 
 
 def load_hypercall_spec(path: Path = SPEC_PATH) -> HypercallSpec:
@@ -126,8 +141,15 @@ def load_hypercall_spec(path: Path = SPEC_PATH) -> HypercallSpec:
         raise InputFileError(path, problems, "hypercall spec")
     ranges = {name: Range(name=name, **r) for name, r in raw["ranges"].items()}
     calls = tuple(
-        Call(name=c["name"], range=ranges[c["range"]], number=c["number"],
-             implemented=c["implemented"], doc=" ".join(c["doc"].split()),
-             inputs=_args(c["inputs"], raw["types"]), outputs=_args(c["outputs"], raw["types"]))
-        for c in raw["calls"])
+        Call(
+            name=c["name"],
+            range=ranges[c["range"]],
+            number=c["number"],
+            implemented=c["implemented"],
+            doc=" ".join(c["doc"].split()),
+            inputs=_args(c["inputs"], raw["types"]),
+            outputs=_args(c["outputs"], raw["types"]),
+        )
+        for c in raw["calls"]
+    )
     return HypercallSpec(path=path, ranges=tuple(ranges[k] for k in sorted(ranges)), calls=calls)

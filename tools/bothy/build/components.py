@@ -16,14 +16,39 @@ TARGET = "--target=aarch64-none-elf"
 # Freestanding AArch64, no host libc, warnings are errors. -mstrict-align: both programs
 # touch memory before (hyp) or without (rm) stage-1 MMU, where unaligned access faults.
 COMMON_CFLAGS = (
-    TARGET, "-std=c11", "-O2", "-g", "-ffreestanding", "-nostdlibinc", "-fno-common",
-    "-fno-stack-protector", "-fno-pic", "-mstrict-align", "-mgeneral-regs-only",
-    "-mbranch-protection=none", "-fno-asynchronous-unwind-tables", "-fno-unwind-tables",
-    "-ffunction-sections", "-fdata-sections", "-Wall", "-Wextra", "-Werror",
-    "-Wstrict-prototypes", "-Wmissing-prototypes", "-Wshadow",
+    TARGET,
+    "-std=c11",
+    "-O2",
+    "-g",
+    "-ffreestanding",
+    "-nostdlibinc",
+    "-fno-common",
+    "-fno-stack-protector",
+    "-fno-pic",
+    "-mstrict-align",
+    "-mgeneral-regs-only",
+    "-mbranch-protection=none",
+    "-fno-asynchronous-unwind-tables",
+    "-fno-unwind-tables",
+    "-ffunction-sections",
+    "-fdata-sections",
+    "-Wall",
+    "-Wextra",
+    "-Werror",
+    "-Wstrict-prototypes",
+    "-Wmissing-prototypes",
+    "-Wshadow",
 )
-LINK_FLAGS = ("-nostdlib", "-static", "--no-undefined", "--fatal-warnings", "--build-id=none",
-              "--gc-sections", "-z", "noexecstack")
+LINK_FLAGS = (
+    "-nostdlib",
+    "-static",
+    "--no-undefined",
+    "--fatal-warnings",
+    "--build-id=none",
+    "--gc-sections",
+    "-z",
+    "noexecstack",
+)
 
 
 @dataclass(frozen=True)
@@ -38,8 +63,12 @@ class Component:
     def cflags(self, build_dir: Path) -> tuple[str, ...]:
         includes = tuple(f"-I{d}" for d in (*self.include_dirs, build_dir / "gen" / "include"))
         # Map the checkout path away so images are identical wherever they are built.
-        return (*COMMON_CFLAGS, f"-ffile-prefix-map={REPO_ROOT}=.",
-                f"-fdebug-prefix-map={REPO_ROOT}=.", *includes)
+        return (
+            *COMMON_CFLAGS,
+            f"-ffile-prefix-map={REPO_ROOT}=.",
+            f"-fdebug-prefix-map={REPO_ROOT}=.",
+            *includes,
+        )
 
 
 def _sources(*patterns: str) -> tuple[Path, ...]:

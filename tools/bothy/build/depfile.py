@@ -7,7 +7,7 @@ hashes every prerequisite the last compile reported and compares with the saved 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +44,9 @@ class DepfileUpToDate:
             return None
 
     def __call__(self, task: Any, values: Mapping[str, Any]) -> bool:
-        save: Callable[[], dict[str, Any]] = lambda: {"depfile_signature": self._current()}
+        def save() -> dict[str, Any]:
+            return {"depfile_signature": self._current()}
+
         task.value_savers.append(save)  # re-read after the compile: the header set may change
         current = self._current()
         return current is not None and values.get("depfile_signature") == current

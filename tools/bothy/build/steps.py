@@ -19,8 +19,14 @@ from bothy.config import SystemConfig
 from bothy.errors import BothyError
 from bothy.image import MemoryRegion, verify_image, write_manifest
 
-HYP_REQUIRED_SYMBOLS = ("_start", "secondary_entry", "hyp_vectors", "boot_cpu_main",
-                        "rm_image_start", "rm_dtb_start")
+HYP_REQUIRED_SYMBOLS = (
+    "_start",
+    "secondary_entry",
+    "hyp_vectors",
+    "boot_cpu_main",
+    "rm_image_start",
+    "rm_dtb_start",
+)
 RM_REQUIRED_SYMBOLS = ("_start", "rm_main")
 
 
@@ -38,13 +44,25 @@ def generate(config: SystemConfig, gen_dir: Path, *, revision: str, version: str
     generate_devicetree(config, config.root_vm, gen_dir)
 
 
-def compile_command(clang: str, component: Component, build_dir: Path, source: Path,
-                    obj: Path) -> list[str]:
+def compile_command(
+    clang: str, component: Component, build_dir: Path, source: Path, obj: Path
+) -> list[str]:
     # clang 14's assembler ignores the debug prefix maps, so assembly carries no debug info:
     # otherwise the checkout path would end up in the image and break reproducibility.
     no_asm_debug = ["-g0"] if source.suffix == ".S" else []
-    return [clang, *component.cflags(build_dir), *no_asm_debug, "-MMD", "-MP", "-MF",
-            f"{obj}.d", "-c", str(source), "-o", str(obj)]
+    return [
+        clang,
+        *component.cflags(build_dir),
+        *no_asm_debug,
+        "-MMD",
+        "-MP",
+        "-MF",
+        f"{obj}.d",
+        "-c",
+        str(source),
+        "-o",
+        str(obj),
+    ]
 
 
 def compile_source(argv: Sequence[str], obj: Path) -> None:
@@ -52,10 +70,24 @@ def compile_source(argv: Sequence[str], obj: Path) -> None:
     run_tool(argv)
 
 
-def link(lld: str, component: Component, objects: Sequence[Path], out: Path,
-         search_dir: Path) -> None:
-    run_tool([lld, *LINK_FLAGS, "-T", str(component.linker_script), "-L", str(search_dir),
-              "-Map", str(out.with_suffix(".map")), *map(str, objects), "-o", str(out)])
+def link(
+    lld: str, component: Component, objects: Sequence[Path], out: Path, search_dir: Path
+) -> None:
+    run_tool(
+        [
+            lld,
+            *LINK_FLAGS,
+            "-T",
+            str(component.linker_script),
+            "-L",
+            str(search_dir),
+            "-Map",
+            str(out.with_suffix(".map")),
+            *map(str, objects),
+            "-o",
+            str(out),
+        ]
+    )
 
 
 def flatten(objcopy: str, elf: Path, out: Path) -> None:
@@ -65,21 +97,30 @@ def flatten(objcopy: str, elf: Path, out: Path) -> None:
 def check_rm(config: SystemConfig, rm_elf: Path) -> None:
     """The RM is entered at the start of its memory: its ELF must agree before it is embedded."""
     vm = config.root_vm
-    report = verify_image(rm_elf, ram=MemoryRegion(vm.memory.base, vm.memory.size),
-                          required_symbols=RM_REQUIRED_SYMBOLS)
+    report = verify_image(
+        rm_elf,
+        ram=MemoryRegion(vm.memory.base, vm.memory.size),
+        required_symbols=RM_REQUIRED_SYMBOLS,
+    )
     if report.entry != vm.memory.base:
-        raise BothyError(f"{rm_elf}: entry point {report.entry:#x}, but the hypervisor enters "
-                         f"the root VM at {vm.memory.base:#x}")
+        raise BothyError(
+            f"{rm_elf}: entry point {report.entry:#x}, but the hypervisor enters "
+            f"the root VM at {vm.memory.base:#x}"
+        )
 
 
-def package(config: SystemConfig, image: Path, manifest: Path,
-            components: dict[str, Path]) -> None:
+def package(config: SystemConfig, image: Path, manifest: Path, components: dict[str, Path]) -> None:
     """Verify the bootable image and write its manifest."""
     m = config.machine
     vm = config.root_vm
     hyp = config.hypervisor_memory
     report = verify_image(
-        image, ram=MemoryRegion(m.ram.base, m.ram.size), required_symbols=HYP_REQUIRED_SYMBOLS,
-        regions={"hypervisor": MemoryRegion(hyp.base, hyp.size),
-                 f"vm {vm.name}": MemoryRegion(vm.memory.base, vm.memory.size)})
+        image,
+        ram=MemoryRegion(m.ram.base, m.ram.size),
+        required_symbols=HYP_REQUIRED_SYMBOLS,
+        regions={
+            "hypervisor": MemoryRegion(hyp.base, hyp.size),
+            f"vm {vm.name}": MemoryRegion(vm.memory.base, vm.memory.size),
+        },
+    )
     write_manifest(manifest, image=image, report=report, components=components)

@@ -15,8 +15,11 @@ from bothy.codegen.render import render, write_if_changed
 
 def generate_hypercalls(spec: HypercallSpec, errors: ErrorSpec, out_dir: Path) -> list[Path]:
     """Write the generated ABI headers and the dispatch table under out_dir; return the paths."""
-    ctx = {"spec": spec, "errors": errors,
-           "ranges": {r.name: spec.in_range(r.name) for r in spec.ranges}}
+    ctx = {
+        "spec": spec,
+        "errors": errors,
+        "ranges": {r.name: spec.in_range(r.name) for r in spec.ranges},
+    }
     sources = [spec.path, errors.path]
     outputs = {
         out_dir / "include" / "bothy_abi.h": "bothy_abi.h.j2",

@@ -31,13 +31,16 @@ def platform_context(config: SystemConfig, revision: str, version: str) -> dict[
     }
 
 
-def generate_platform(config: SystemConfig, out_dir: Path, *, revision: str,
-                      version: str) -> list[Path]:
+def generate_platform(
+    config: SystemConfig, out_dir: Path, *, revision: str, version: str
+) -> list[Path]:
     """Write platform_config.h, build_info.h and layout.ld under out_dir; return the paths."""
     ctx = platform_context(config, revision, version)
-    outputs = {out_dir / "include" / "platform_config.h": "platform_config.h.j2",
-               out_dir / "include" / "build_info.h": "build_info.h.j2",
-               out_dir / "layout.ld": "layout.ld.j2"}
+    outputs = {
+        out_dir / "include" / "platform_config.h": "platform_config.h.j2",
+        out_dir / "include" / "build_info.h": "build_info.h.j2",
+        out_dir / "layout.ld": "layout.ld.j2",
+    }
     for path, template in outputs.items():
         write_if_changed(path, render(template, path.name, [config.path], ctx))
     return sorted(outputs)

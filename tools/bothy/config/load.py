@@ -42,16 +42,33 @@ def _build(path: Path, raw: Mapping[str, Any]) -> SystemConfig:
         cpu_features=tuple(m.get("cpu_features", ())),
         ram=_region(m["ram"]),
         uart=Uart(region=_region(m["uart"]), irq=m["uart"]["irq"]),
-        gic=Gic(version=m["gic"]["version"], distributor=_region(m["gic"]["distributor"]),
-                redistributor=_region(m["gic"]["redistributor"])),
+        gic=Gic(
+            version=m["gic"]["version"],
+            distributor=_region(m["gic"]["distributor"]),
+            redistributor=_region(m["gic"]["redistributor"]),
+        ),
         timer=Timer(**m["timer"]),
         psci_conduit=m["psci_conduit"],
     )
-    vms = tuple(Vm(name=v["name"], role=v["role"], image=v["image"], vcpus=v["vcpus"],
-                   memory=_region(v["memory"])) for v in raw["vms"])
-    return SystemConfig(name=path.stem, path=path, platform=raw["platform"], machine=machine,
-                        hypervisor_memory=_region(raw["hypervisor"]["memory"]), vms=vms,
-                        inject=raw.get("debug", {}).get("inject", "none"))
+    vms = tuple(
+        Vm(
+            name=v["name"],
+            role=v["role"],
+            image=v["image"],
+            vcpus=v["vcpus"],
+            memory=_region(v["memory"]),
+        )
+        for v in raw["vms"]
+    )
+    return SystemConfig(
+        name=path.stem,
+        path=path,
+        platform=raw["platform"],
+        machine=machine,
+        hypervisor_memory=_region(raw["hypervisor"]["memory"]),
+        vms=vms,
+        inject=raw.get("debug", {}).get("inject", "none"),
+    )
 
 
 def load_config(path: Path) -> SystemConfig:

@@ -19,8 +19,10 @@ def _hex(region: Region) -> str:
 
 def _aligned(key: str, region: Region, align: int) -> Iterator[str]:
     if region.base % align or region.size % align:
-        yield (f"{key}: expected base and size aligned to {align:#x}, "
-               f"found base {region.base:#x} size {region.size:#x}")
+        yield (
+            f"{key}: expected base and size aligned to {align:#x}, "
+            f"found base {region.base:#x} size {region.size:#x}"
+        )
 
 
 def semantic_problems(config: SystemConfig) -> Iterator[str]:
@@ -35,10 +37,11 @@ def semantic_problems(config: SystemConfig) -> Iterator[str]:
             yield f"{key}.vcpus: expected at most machine.cpus ({m.cpus}), found {vm.vcpus}"
     for key, region in owned:
         if not m.ram.contains(region):
-            yield (f"{key}: expected a region inside machine.ram {_hex(m.ram)}, "
-                   f"found {_hex(region)}")
+            yield (
+                f"{key}: expected a region inside machine.ram {_hex(m.ram)}, found {_hex(region)}"
+            )
     for i, (key_a, a) in enumerate(owned):
-        for key_b, b in owned[i + 1:]:
+        for key_b, b in owned[i + 1 :]:
             if a.overlaps(b):
                 yield f"{key_b}: expected no overlap with {key_a} {_hex(a)}, found {_hex(b)}"
     names = [vm.name for vm in config.vms]
@@ -54,5 +57,7 @@ def semantic_problems(config: SystemConfig) -> Iterator[str]:
         yield f"machine.timer: expected distinct PPIs, found {ppis}"
     redist_frames = m.gic.redistributor.size // 0x20000  # GICv3: 128 KiB per CPU
     if redist_frames < m.cpus:
-        yield (f"machine.gic.redistributor.size: expected room for {m.cpus} CPUs "
-               f"({m.cpus * 0x20000:#x} bytes), found {m.gic.redistributor.size:#x}")
+        yield (
+            f"machine.gic.redistributor.size: expected room for {m.cpus} CPUs "
+            f"({m.cpus * 0x20000:#x} bytes), found {m.gic.redistributor.size:#x}"
+        )
