@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from doit import get_var
+from doit.exceptions import TaskFailed
 from doit.tools import config_changed
 
 sys.path.insert(0, str(Path(__file__).parent / "tools"))
@@ -108,6 +109,23 @@ def task_gen() -> dict[str, Any]:
             )
         ],
         "clean": True,
+    }
+
+
+def _write_docs() -> None:
+    from bothy.abi.hypercalls import load_hypercall_spec
+    from bothy.codegen.hypercalls import hypercall_doc
+    from bothy.codegen.render import write_if_changed
+
+    write_if_changed(REPO_ROOT / "docs" / "hypercalls.md", hypercall_doc(load_hypercall_spec()))
+
+
+def task_docs() -> dict[str, Any]:
+    """Regenerate docs/hypercalls.md from abi/hypercalls.yaml (committed; a test checks it)."""
+    return {
+        "actions": [_write_docs],
+        "file_dep": CODEGEN_INPUTS,
+        "targets": [REPO_ROOT / "docs" / "hypercalls.md"],
     }
 
 
@@ -206,12 +224,11 @@ def _qemu_argv() -> list[str]:
     return qemu_command(CONFIG, IMAGE)
 
 
-def _boot() -> None:
+def _boot() -> TaskFailed | None:
     from bothy.runner import run_interactive
 
     status = run_interactive(_qemu_argv())
-    if status != 0:
-        sys.exit(f"bothy: QEMU exited with status {status}")
+    return TaskFailed(f"QEMU exited with status {status}") if status != 0 else None
 
 
 def task_boot() -> dict[str, Any]:
@@ -219,11 +236,27 @@ def task_boot() -> dict[str, Any]:
     return {"actions": [_boot], "task_dep": ["build"], "uptodate": [False], "verbosity": 2}
 
 
+def _pytest(pytest: str) -> TaskFailed | None:
+    import subprocess
+
+    argv = [sys.executable, "-m", "pytest", "-m", "not slow", *shlex.split(pytest)]
+    status = subprocess.run(argv, cwd=REPO_ROOT, check=False).returncode
+    return TaskFailed(f"pytest exited with status {status}") if status != 0 else None
+
+
 def task_test() -> dict[str, Any]:
-    """Run the test suite (pytest; extra arguments pass through, e.g. doit test -m 'not qemu')."""
+    """Run the test suite (pytest). Extra pytest arguments: doit test --pytest "-m qemu"."""
     return {
-        "actions": [f"{shlex.quote(sys.executable)} -m pytest -m 'not slow' {{pos}}"],
-        "pos_arg": "pos",
+        "actions": [_pytest],
+        "params": [
+            {
+                "name": "pytest",
+                "long": "pytest",
+                "type": str,
+                "default": "",
+                "help": "extra pytest arguments, e.g. \"-m 'not qemu' -k boot\"",
+            }
+        ],
         "uptodate": [False],
         "verbosity": 2,
     }

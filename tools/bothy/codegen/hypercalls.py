@@ -30,3 +30,8 @@ def generate_hypercalls(spec: HypercallSpec, errors: ErrorSpec, out_dir: Path) -
     for path, template in outputs.items():
         write_if_changed(path, render(template, path.name, sources, ctx))
     return sorted(outputs)
+
+
+def hypercall_doc(spec: HypercallSpec) -> str:
+    """docs/hypercalls.md: the readable table of every call in the spec."""
+    return render("hypercalls.md.j2", "hypercalls.md", [spec.path], {"spec": spec})
