@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from conftest import REPO
-
 from bothy.abi.hypercalls import load_hypercall_spec
 from bothy.codegen.hypercalls import hypercall_doc
+from conftest import REPO
 
 
 def test_hypercall_doc_is_current() -> None:

@@ -460,7 +460,10 @@ def test_bothy_help_exits_0(host: Host, args: tuple[str, ...]) -> None:
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (("test", "-v", "x"), "doit test -v x"),
+        # pytest options reach doit as one quoted --pytest value (doit would parse -v itself)
+        (("test", "-v", "x"), "doit test --pytest -v x "),
+        (("test", "-m", "not qemu"), "doit test --pytest -m not\\ qemu "),
+        (("test",), "doit test"),
         (("boot",), "doit boot"),
         (("doit", "list", "--all"), "doit list --all"),
     ],

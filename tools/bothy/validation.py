@@ -53,6 +53,8 @@ def _expected(kind: str, want: Any) -> str | None:
             return f"a string matching {want}"
         case "minItems":
             return f"at least {want} item(s)"
+        case "maxItems":
+            return f"at most {want} item(s)"
     return None
 
 
@@ -66,25 +68,43 @@ def describe(error: jsonschema.ValidationError) -> str:
     if kind == "additionalProperties" and isinstance(got, Mapping):
         schema = error.schema if isinstance(error.schema, Mapping) else {}
         allowed = sorted(schema.get("properties", {}))
-        extra = sorted(k for k in got if k not in allowed)
+        extra = sorted((k for k in got if k not in allowed), key=str)
         return (
             f"{where}: unknown key {', '.join(map(repr, extra))}; "
             f"expected one of {', '.join(allowed)}"
         )
-    return f"{where}: expected {_expected(kind, want) or error.message}, found {show(got)}"
+    found = (
+        f"{len(got)} items"
+        if kind in ("maxItems", "minItems") and isinstance(got, list)
+        else show(got)
+    )
+    return f"{where}: expected {_expected(kind, want) or error.message}, found {found}"
+
+
+def _strict_integer(checker: object, instance: object) -> bool:
+    # JSON Schema counts 2.0 as an integer; C headers and QEMU flags must never see "2.0".
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+_Validator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+    jsonschema.Draft202012Validator,
+    type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine("integer", _strict_integer),
+)
 
 
 def schema_problems(instance: object, schema: Mapping[str, Any]) -> list[str]:
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = _Validator(schema)
     return [describe(e) for e in validator.iter_errors(instance)]
 
 
 def load_yaml_mapping(path: Path, what: str) -> dict[str, Any]:
     """Read a YAML file whose top level must be a mapping, or raise InputFileError."""
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
     except OSError as e:
         raise InputFileError(path, [f"cannot read file: {e.strerror}"], what) from None
+    except UnicodeDecodeError as e:
+        raise InputFileError(path, [f"not UTF-8 text (byte {e.start})"], what) from None
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as e:

@@ -90,8 +90,30 @@ def _args(raw: list[Mapping[str, str]], types: Mapping[str, str]) -> tuple[Arg, 
     )
 
 
+def _range_problems(ranges: Mapping[str, Mapping[str, int]]) -> Iterator[str]:
+    names = sorted(ranges)
+    for name in names:
+        r = ranges[name]
+        if r["native_base"] + r["count"] > 0x10000:
+            yield (
+                f"ranges.{name}.count: expected native_base + count <= 0x10000 (the hvc "
+                f"immediate is 16 bits), found {r['native_base'] + r['count']:#x}"
+            )
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            ra, rb = ranges[a], ranges[b]
+            for base in ("native_base", "smccc_base"):
+                if ra[base] < rb[base] + rb["count"] and rb[base] < ra[base] + ra["count"]:
+                    yield (
+                        f"ranges.{b}.{base}: expected no overlap with range {a}, "
+                        f"found {rb[base]:#x}+{rb['count']:#x} against "
+                        f"{ra[base]:#x}+{ra['count']:#x}"
+                    )
+
+
 def _cross_problems(raw: Mapping[str, Any]) -> Iterator[str]:
     ranges, types = raw["ranges"], raw["types"]
+    yield from _range_problems(ranges)
     seen: dict[tuple[str, int], str] = {}
     names: set[str] = set()
     for i, call in enumerate(raw["calls"]):
@@ -126,6 +148,12 @@ def _cross_problems(raw: Mapping[str, Any]) -> Iterator[str]:
                     )
                 if arg["name"] not in RESERVED and arg["name"] in arg_names[:j]:
                     yield f"{key}.{kind}[{j}].name: expected a unique name, found {arg['name']!r}"
+        has_reserved = any(a["name"] in RESERVED for a in call["inputs"])
+        if has_reserved and not any(o["type"] == "error" for o in call["outputs"]):
+            yield (
+                f"{key}.outputs: expected an error output (reserved inputs are rejected "
+                f"with ERROR_ARGUMENT_INVALID), found none"
+            )
         for j, arg in enumerate(call["outputs"][1:], start=1):
             if arg["type"] == "error":
                 yield (

@@ -12,12 +12,33 @@ from pathlib import Path
 from typing import Any
 
 
+def _split_escaped(text: str) -> list[str]:
+    """Split on whitespace, honouring make's backslash-escaped spaces ("a\\ b.h")."""
+    words, current, i = [], "", 0
+    while i < len(text):
+        c = text[i]
+        if c == "\\" and i + 1 < len(text) and text[i + 1] == " ":
+            current += " "
+            i += 2
+            continue
+        if c.isspace():
+            if current:
+                words.append(current)
+            current = ""
+        else:
+            current += c
+        i += 1
+    if current:
+        words.append(current)
+    return words
+
+
 def parse_depfile(text: str) -> list[str]:
     """Prerequisites of the first rule in a make-style depfile (later -MP rules are phony)."""
     logical = text.replace("\\\n", " ")
     first = logical.split("\n", 1)[0]
     _, _, deps = first.partition(": ")
-    return [d for d in deps.split() if d]
+    return _split_escaped(deps)
 
 
 def signature(paths: list[str]) -> str | None:

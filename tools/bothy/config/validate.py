@@ -11,6 +11,7 @@ from bothy.config.model import Region, SystemConfig
 
 PAGE = 0x1000
 HYP_ALIGN = 0x200000  # the hypervisor image is mapped with 2 MiB blocks where it can be
+ROOT_VM_MIN_SIZE = 0x100000  # RM image, stack, DTB slot and boot-info page
 
 
 def _hex(region: Region) -> str:
@@ -51,6 +52,13 @@ def semantic_problems(config: SystemConfig) -> Iterator[str]:
     roots = [i for i, vm in enumerate(config.vms) if vm.role == "root"]
     if len(roots) != 1:
         yield f"vms: expected exactly one VM with role 'root', found {len(roots)}"
+    for i in roots:
+        size = config.vms[i].memory.size
+        if size < ROOT_VM_MIN_SIZE:
+            yield (
+                f"vms[{i}].memory.size: expected at least {ROOT_VM_MIN_SIZE:#x} for the root "
+                f"VM (image, stack, DTB and boot information), found {size:#x}"
+            )
     t = m.timer
     ppis = {"hyp_ppi": t.hyp_ppi, "virtual_ppi": t.virtual_ppi, "physical_ppi": t.physical_ppi}
     if len(set(ppis.values())) != len(ppis):
