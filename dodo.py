@@ -37,13 +37,6 @@ from bothy.paths import DEFAULT_CONFIG, REPO_ROOT, build_dir_for
 from bothy.toolchain import find_build_tools
 from bothy.version import VERSION, source_revision
 
-DOIT_CONFIG = {
-    "default_tasks": ["build"],
-    "verbosity": 1,
-    "dep_file": str(REPO_ROOT / ".doit.db"),
-    "action_string_formatting": "new",
-}
-
 
 def _load() -> SystemConfig:
     path = Path(get_var("config", str(DEFAULT_CONFIG)))
@@ -55,6 +48,16 @@ def _load() -> SystemConfig:
 
 
 CONFIG = _load()
+# One dependency database per config: doit keys state by task name, and every config has
+# the same task names, so a shared database would make each config's build undo another's.
+DEP_DIR = REPO_ROOT / ".doit"
+DEP_DIR.mkdir(exist_ok=True)
+DOIT_CONFIG = {
+    "default_tasks": ["build"],
+    "verbosity": 1,
+    "dep_file": str(DEP_DIR / f"{CONFIG.name}.db"),
+    "action_string_formatting": "new",
+}
 BUILD = build_dir_for(CONFIG.path)
 GEN = BUILD / "gen"
 IMAGE = BUILD / "bothy.elf"

@@ -19,26 +19,30 @@ from bothy.config import load_config  # noqa: E402
 from bothy.paths import DEFAULT_CONFIG, build_dir_for  # noqa: E402
 from bothy.qemu import qemu_command  # noqa: E402
 
-TEST_DOIT_DB = REPO / ".doit-tests.db"
 TEST_CONFIG_DIR = REPO / "build" / "test-configs"
 
 
 def run_doit(
     command: str, *args: str, env: dict[str, str] | None = None, cwd: Path = REPO
 ) -> subprocess.CompletedProcess[str]:
-    """`doit COMMAND ARGS` in a subprocess, against the tests' own dependency database."""
+    """`doit COMMAND ARGS` in a subprocess, with the tests' own per-config database (so a
+    test build never shares a database with a `doit test` that may be running it)."""
+    config = next((a.split("=", 1)[1] for a in args if a.startswith("config=")), "")
+    stem = Path(config).stem if config else DEFAULT_CONFIG.stem
+    (cwd / ".doit").mkdir(exist_ok=True)
+    argv = [
+        sys.executable,
+        "-m",
+        "doit",
+        command,
+        "-f",
+        str(cwd / "dodo.py"),
+        "--db-file",
+        str(cwd / ".doit" / f"tests-{stem}.db"),
+        *args,
+    ]
     return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "doit",
-            command,
-            "-f",
-            str(cwd / "dodo.py"),
-            "--db-file",
-            str(cwd / ".doit-tests.db"),
-            *args,
-        ],
+        argv,
         cwd=cwd,
         capture_output=True,
         text=True,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bothy.paths import DEFAULT_CONFIG, build_dir_for
-from conftest import REPO, build, derived_config, env_without_tools, run_doit
+from conftest import REPO, build, derived_config, env_without_tools, injected_config, run_doit
 
 pytestmark = pytest.mark.build
 
@@ -38,6 +38,8 @@ def test_missing_tools_are_named_with_the_install_command(tmp_path: Path) -> Non
 
 
 def test_second_build_is_a_no_op(default_image: Path) -> None:
+    # Building another config in between must not disturb this one's up-to-date state.
+    build(injected_config("rm-hang"))
     proc = run_doit("run", "build", f"config={DEFAULT_CONFIG}")
     assert proc.returncode == 0
     ran = [line for line in proc.stdout.splitlines() if line.startswith(". ")]

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +17,7 @@ from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
 from bothy.errors import BothyError
+from bothy.files import write_if_changed
 
 if TYPE_CHECKING:
     import lief
@@ -298,7 +297,7 @@ def write_manifest(
         "segments": [_segment_entry(seg) for seg in report.segments],
     }
     text = json.dumps(manifest, sort_keys=True, indent=2) + "\n"
-    _write_if_changed(out_path, text.encode("utf-8"))
+    write_if_changed(out_path, text)
     return manifest
 
 
@@ -321,24 +320,6 @@ def _segment_entry(seg: Segment) -> dict[str, object]:
         "flags": seg.flags,
         "sha256": seg.sha256,
     }
-
-
-def _write_if_changed(path: Path, data: bytes) -> None:
-    try:
-        if path.read_bytes() == data:
-            return
-    except FileNotFoundError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Write beside the target then rename, so a reader never sees half a manifest.
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(data)
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
 
 
 # --------------------------------------------------------------------------------------

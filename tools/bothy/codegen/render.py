@@ -11,7 +11,10 @@ from typing import Any
 
 import jinja2
 
+from bothy.files import write_if_changed
 from bothy.paths import REPO_ROOT
+
+__all__ = ["TemplateError", "banner", "environment", "render", "write_if_changed"]
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 _COMMENT = {
@@ -77,14 +80,3 @@ def render(
         where = f" line {e.lineno}" if isinstance(e, jinja2.TemplateSyntaxError) else ""
         raise TemplateError(f"template {template}{where}: {e}") from e
     return text.rstrip("\n") + "\n"
-
-
-def write_if_changed(path: Path, text: str) -> bool:
-    """Write `text` to `path` unless it already holds exactly that; True if written."""
-    if path.exists() and path.read_text() == text:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    tmp.replace(path)  # atomic: a half-written file never stays behind
-    return True
