@@ -220,9 +220,16 @@ setup_venv() {
     if [[ -f $stamp ]]; then read -r have_hash <"$stamp" || true; fi
     if [[ $have_hash != "$want" ]]; then
         say "installing Python dependencies into $venv (pip install -e .)"
-        if ! "$venv/bin/python" -m pip install -q --disable-pip-version-check -e . </dev/null; then
+        # pip's output (including warnings from the machine's own pip configuration) is kept
+        # in a log and shown only if the install fails, so set-up stays quiet.
+        pip_log=$(mktemp)
+        if ! "$venv/bin/python" -m pip install -q --disable-pip-version-check -e . \
+            </dev/null >"$pip_log" 2>&1; then
+            cat "$pip_log" >&2
+            rm -f "$pip_log"
             die "'pip install -e .' failed (output above); fix it and re-run ./bothy setup"
         fi
+        rm -f "$pip_log"
         # Written only now, so a failed or interrupted install is retried.
         printf '%s\n' "$want" >"$stamp"
     fi

@@ -63,10 +63,16 @@ console_panic_puts(const char *s)
 }
 
 void
+console_panic_vprintf(const char *fmt, va_list args)
+{
+	(void)format_v(uart_sink, NULL, fmt, args);
+}
+
+void
 console_panic_printf(const char *fmt, ...)
 {
 	va_list args;
 	va_start(args, fmt);
-	(void)format_v(uart_sink, NULL, fmt, args);
+	console_panic_vprintf(fmt, args);
 	va_end(args);
 }

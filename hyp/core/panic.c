@@ -6,7 +6,6 @@
 #include "console.h"
 #include "cpu.h"
 #include "esr.h"
-#include "format.h"
 #include "panic.h"
 #include "platform.h"
 #include "sysreg.h"
@@ -27,16 +26,6 @@ enter_panic(void)
 	}
 }
 
-static void
-panic_sink(void *ctx, char c)
-{
-	(void)ctx;
-	if (c == '\n') {
-		platform_uart_putc('\r');
-	}
-	platform_uart_putc(c);
-}
-
 __attribute__((noreturn)) static void
 finish(void)
 {
@@ -51,7 +40,7 @@ panic(const char *fmt, ...)
 	va_list args;
 	va_start(args, fmt);
 	console_panic_printf("\nBOTHY PANIC on CPU %u: ", cpu_index());
-	(void)format_v(panic_sink, NULL, fmt, args);
+	console_panic_vprintf(fmt, args);
 	va_end(args);
 	console_panic_printf("\n  ELR_EL2 0x%016lx (of the last exception)\n",
 			     sysreg_read(elr_el2));

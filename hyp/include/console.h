@@ -2,6 +2,7 @@
  * Every line carries its source ("[hyp]" or "[<vm>]") so output stays attributable. */
 #pragma once
 
+#include <stdarg.h>
 #include <stddef.h>
 
 /* Prints one formatted line prefixed "[hyp] " (a trailing newline is added). */
@@ -13,3 +14,4 @@ void console_vm_line(const char *vm_name, const char *text, size_t len);
 /* Raw, lock-free output for the panic path, where the lock holder may be the dead CPU. */
 void console_panic_puts(const char *s);
 void console_panic_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void console_panic_vprintf(const char *fmt, va_list args);

@@ -1,6 +1,6 @@
 /* entry.S - the first instructions on every physical CPU: stack, vectors, then C.
  * CPU 0 enters at _start from QEMU; secondaries at secondary_entry via PSCI CPU_ON. */
-#include "hyp_config.h"
+#include "asm_macros.h"
 
 	.section .text.entry, "ax"
 	.global _start
@@ -29,11 +29,7 @@ secondary_entry:
 
 cpu_common:
 	msr	tpidr_el2, x19
-	adrp	x1, hyp_stacks
-	add	x1, x1, :lo12:hyp_stacks
-	mov	x2, #HYP_STACK_SIZE
-	madd	x1, x19, x2, x1
-	add	sp, x1, x2
+	set_cpu_stack x19, x1, x2
 	adrp	x1, hyp_vectors
 	add	x1, x1, :lo12:hyp_vectors
 	msr	vbar_el2, x1

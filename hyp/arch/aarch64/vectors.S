@@ -1,6 +1,6 @@
 /* vectors.S - the EL2 exception vector table: save every general register into a
  * trap_frame, call the C handler, restore and eret. Also the eret path into a guest. */
-#include "hyp_config.h"
+#include "asm_macros.h"
 #include "trap_frame.h"
 
 .macro save_frame
@@ -67,11 +67,7 @@ restore_frame:
 	.global trap_frame_return
 trap_frame_return:
 	mrs	x1, tpidr_el2
-	adrp	x2, hyp_stacks
-	add	x2, x2, :lo12:hyp_stacks
-	mov	x3, #HYP_STACK_SIZE
-	madd	x2, x1, x3, x2
-	add	sp, x2, x3
+	set_cpu_stack x1, x2, x3
 
 load_frame_and_eret:
 	ldp	x21, x22, [x0, #TRAP_FRAME_ELR]
