@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).parent / "tools"))
 from bothy.build.components import components, object_path
 from bothy.build.depfile import DepfileUpToDate
 from bothy.build.steps import (
-    check_rm,
+    check_root_vm,
     compile_command,
     compile_source,
     flatten,
@@ -160,49 +160,52 @@ def task_compile() -> Iterator[dict[str, Any]]:
             }
 
 
-def task_rm() -> dict[str, Any]:
-    """Link the resource manager and flatten it to the image the hypervisor embeds."""
-    objects = [obj for _, obj in _objects("rm")]
-    elf, binary = BUILD / "rm.elf", BUILD / "rm.bin"
+ROOT_VM = CONFIG.root_vm.name
+ROOT_VM_ELF, ROOT_VM_BIN = BUILD / f"{ROOT_VM}.elf", BUILD / f"{ROOT_VM}.bin"
+ROOT_VM_DTB = GEN / f"{ROOT_VM}.dtb"
+
+
+def task_root_vm() -> dict[str, Any]:
+    """Link the root VM's program (the RM, or a test guest) into the image the hypervisor embeds."""
+    objects = [obj for _, obj in _objects("root_vm")]
     return {
         "actions": [
-            (link, [TOOLS["ld.lld"].path, COMPONENTS["rm"], objects, elf, GEN]),
-            (check_rm, [CONFIG, elf]),
-            (flatten, [TOOLS["llvm-objcopy"].path, elf, binary]),
+            (link, [TOOLS["ld.lld"].path, COMPONENTS["root_vm"], objects, ROOT_VM_ELF, GEN]),
+            (check_root_vm, [CONFIG, ROOT_VM_ELF]),
+            (flatten, [TOOLS["llvm-objcopy"].path, ROOT_VM_ELF, ROOT_VM_BIN]),
         ],
-        "file_dep": [*objects, COMPONENTS["rm"].linker_script, GEN / "layout.ld"],
-        "targets": [elf, binary],
+        "file_dep": [*objects, COMPONENTS["root_vm"].linker_script, GEN / "layout.ld"],
+        "targets": [ROOT_VM_ELF, ROOT_VM_BIN],
         "uptodate": [config_changed(TOOL_VERSIONS["ld.lld"] + TOOL_VERSIONS["llvm-objcopy"])],
         "clean": True,
     }
 
 
 def task_image() -> dict[str, Any]:
-    """Link the hypervisor with the RM inside into bothy.elf, verify it, write manifest.json."""
+    """Link the hypervisor with the root VM inside into bothy.elf; verify; write manifest.json."""
     hyp = COMPONENTS["hyp"]
     payload_src = REPO_ROOT / "hyp" / "arch" / "aarch64" / "payload.S"
     payload_obj = object_path(BUILD, "hyp", payload_src)
-    dtb = GEN / f"{CONFIG.root_vm.name}.dtb"
     payload_argv = [
         *compile_command(TOOLS["clang"].path, hyp, BUILD, payload_src, payload_obj),
         f"-I{BUILD}",
         f"-I{GEN}",
+        f'-DROOT_VM_BIN="{ROOT_VM_BIN.name}"',
+        f'-DROOT_VM_DTB="{ROOT_VM_DTB.name}"',
     ]
     objects = [obj for _, obj in _objects("hyp")] + [payload_obj]
+    components = {"hyp": IMAGE, ROOT_VM: ROOT_VM_BIN, f"{ROOT_VM}_dtb": ROOT_VM_DTB}
     return {
         "actions": [
             (compile_source, [payload_argv, payload_obj]),
             (link, [TOOLS["ld.lld"].path, hyp, objects, IMAGE, GEN]),
-            (
-                package,
-                [CONFIG, IMAGE, MANIFEST, {"hyp": IMAGE, "rm": BUILD / "rm.bin", "rm_dtb": dtb}],
-            ),
+            (package, [CONFIG, IMAGE, MANIFEST, components]),
         ],
         "file_dep": [
             *objects[:-1],
             payload_src,
-            BUILD / "rm.bin",
-            dtb,
+            ROOT_VM_BIN,
+            ROOT_VM_DTB,
             hyp.linker_script,
             GEN / "layout.ld",
         ],

@@ -8,7 +8,7 @@
 #include "format.h"
 #include "platform_config.h"
 #include "rm.h"
-#include "rm_console.h"
+#include "guest.h"
 
 #define SMCCC_NOT_SUPPORTED 0xffffffffffffffffUL
 #define SMCCC_VERSION 0x80000000U
@@ -30,10 +30,10 @@ expect_value(const char *what, uint64_t got, uint64_t want)
 {
 	checks++;
 	if (got == want) {
-		rm_printf("self-test: %s: ok (0x%lx)\n", what, got);
+		guest_printf("self-test: %s: ok (0x%lx)\n", what, got);
 	} else {
 		failures++;
-		rm_printf("self-test: %s: FAIL: expected 0x%lx, got 0x%lx\n", what, want, got);
+		guest_printf("self-test: %s: FAIL: expected 0x%lx, got 0x%lx\n", what, want, got);
 	}
 }
 
@@ -42,10 +42,10 @@ expect_error(const char *what, uint64_t got, error_t want)
 {
 	checks++;
 	if ((int64_t)got == (int64_t)want) {
-		rm_printf("self-test: %s: ok (%s)\n", what, describe(got));
+		guest_printf("self-test: %s: ok (%s)\n", what, describe(got));
 	} else {
 		failures++;
-		rm_printf("self-test: %s: FAIL: expected %s, got %s (%ld)\n", what,
+		guest_printf("self-test: %s: FAIL: expected %s, got %s (%ld)\n", what,
 			  describe((uint64_t)(int64_t)want), describe(got), (int64_t)got);
 	}
 }
@@ -148,9 +148,9 @@ rm_selftest(const root_boot_info_t *info)
 	check_unimplemented();
 	check_device_tree(info);
 	if (failures == 0U) {
-		rm_printf("self-test passed (%u checks)\n", checks);
+		guest_printf("self-test passed (%u checks)\n", checks);
 	} else {
-		rm_printf("self-test FAILED: %u of %u checks\n", failures, checks);
+		guest_printf("self-test FAILED: %u of %u checks\n", failures, checks);
 	}
 	return failures;
 }

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bothy.config import SystemConfig
-from bothy.paths import REPO_ROOT
+from bothy.paths import REPO_ROOT, program_dir
 
 TARGET = "--target=aarch64-none-elf"
 
@@ -86,13 +86,18 @@ def components(config: SystemConfig) -> dict[str, Component]:
         include_dirs=(REPO_ROOT / "hyp" / "include", REPO_ROOT / platform, lib, abi),
         linker_script=REPO_ROOT / "hyp" / "arch" / "aarch64" / "hyp.ld",
     )
-    rm = Component(
-        name="rm",
-        sources=_sources("rm/src/*.c", "rm/src/*.S", "lib/*.c"),
-        include_dirs=(REPO_ROOT / "rm" / "include", lib, abi),
-        linker_script=REPO_ROOT / "rm" / "rm.ld",
+    program = program_dir(config.root_vm.image)
+    assert program is not None, "validated configs name existing programs"
+    rel = program.relative_to(REPO_ROOT).as_posix()
+    root_vm = Component(
+        name="root_vm",
+        sources=_sources(
+            f"{rel}/**/*.c", f"{rel}/**/*.S", "lib/guest/*.c", "lib/guest/*.S", "lib/*.c"
+        ),
+        include_dirs=(program / "include", program, lib / "guest", lib, abi),
+        linker_script=lib / "guest" / "guest.ld",
     )
-    return {"hyp": hyp, "rm": rm}
+    return {"hyp": hyp, "root_vm": root_vm}
 
 
 def object_path(build_dir: Path, component: str, source: Path) -> Path:

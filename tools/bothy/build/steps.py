@@ -27,7 +27,7 @@ HYP_REQUIRED_SYMBOLS = (
     "rm_image_start",
     "rm_dtb_start",
 )
-RM_REQUIRED_SYMBOLS = ("_start", "rm_main")
+ROOT_VM_REQUIRED_SYMBOLS = ("_start", "guest_entry", "guest_main")
 
 
 def run_tool(argv: Sequence[str]) -> None:
@@ -94,13 +94,14 @@ def flatten(objcopy: str, elf: Path, out: Path) -> None:
     run_tool([objcopy, "-O", "binary", str(elf), str(out)])
 
 
-def check_rm(config: SystemConfig, rm_elf: Path) -> None:
-    """The RM is entered at the start of its memory: its ELF must agree before it is embedded."""
+def check_root_vm(config: SystemConfig, rm_elf: Path) -> None:
+    """The root VM is entered at the start of its memory: its ELF must agree before it is
+    embedded."""
     vm = config.root_vm
     report = verify_image(
         rm_elf,
         ram=MemoryRegion(vm.memory.base, vm.memory.size),
-        required_symbols=RM_REQUIRED_SYMBOLS,
+        required_symbols=ROOT_VM_REQUIRED_SYMBOLS,
     )
     if report.entry != vm.memory.base:
         raise BothyError(

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from bothy.config.model import Region, SystemConfig
+from bothy.paths import program_dir
 
 PAGE = 0x1000
 HYP_ALIGN = 0x200000  # the hypervisor image is mapped with 2 MiB blocks where it can be
@@ -34,6 +35,10 @@ def semantic_problems(config: SystemConfig) -> Iterator[str]:
         key = f"vms[{i}]"
         yield from _aligned(f"{key}.memory", vm.memory, PAGE)
         owned.append((f"{key}.memory", vm.memory))
+        if program_dir(vm.image) is None:
+            yield (
+                f"{key}.image: expected 'rm' or a test guest in tests/guests/, found {vm.image!r}"
+            )
         if vm.vcpus > m.cpus:
             yield f"{key}.vcpus: expected at most machine.cpus ({m.cpus}), found {vm.vcpus}"
     for key, region in owned:

@@ -1,5 +1,5 @@
-/* entry.S - the RM's first instructions at EL1: stack, .bss, vectors, then rm_main.
- * x0 holds the IPA of the boot information the hypervisor wrote (root_boot_info_t). */
+/* entry.S - a root-VM program's first instructions at EL1: stack, .bss, vectors, then
+ * guest_entry. x0 holds the IPA of the boot information the hypervisor wrote. */
 	.section .text.entry, "ax"
 	.global _start
 _start:
@@ -20,18 +20,18 @@ _start:
 	msr	vbar_el1, x1
 	isb
 	mov	x0, x19
-	bl	rm_main
+	bl	guest_entry
 3:	wfi
 	b	3b
 
-/* The RM takes no exceptions of its own; any that arrives is a bug, reported by rm_trap. */
+/* A guest program takes no exceptions of its own; any that arrives is a bug (guest_trap). */
 .macro trap_slot kind
 	.balign	0x80
 	mov	x0, #\kind
 	mrs	x1, esr_el1
 	mrs	x2, far_el1
 	mrs	x3, elr_el1
-	b	rm_trap
+	b	guest_trap
 .endm
 
 	.section .text.vectors, "ax"

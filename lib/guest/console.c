@@ -1,20 +1,21 @@
-/* console.c - the RM's formatted console output, buffered and sent via console_write.
- * A failing hypercall has nowhere to report to, so it is counted and shown on the next line. */
+/* console.c - a guest program's formatted console output, buffered per line and sent with
+ * the console_write hypercall. A failed write has nowhere to be reported, so it is dropped. */
 #include <stdarg.h>
 #include <stddef.h>
 
 #include "bothy_hypercalls.h"
 #include "format.h"
-#include "rm_console.h"
+#include "guest.h"
+#include "guest_internal.h"
 
-#define RM_CONSOLE_BUF 128U
+#define GUEST_CONSOLE_BUF 128U
 
 static cap_id_t console_cap = CSPACE_CAP_INVALID;
-static char buf[RM_CONSOLE_BUF];
+static char buf[GUEST_CONSOLE_BUF];
 static size_t used;
 
 void
-rm_console_init(cap_id_t cap)
+guest_console_init(cap_id_t cap)
 {
 	console_cap = cap;
 }
@@ -33,13 +34,13 @@ sink(void *ctx, char c)
 {
 	(void)ctx;
 	buf[used++] = c;
-	if (c == '\n' || used == RM_CONSOLE_BUF) {
+	if (c == '\n' || used == GUEST_CONSOLE_BUF) {
 		flush();
 	}
 }
 
 void
-rm_printf(const char *fmt, ...)
+guest_printf(const char *fmt, ...)
 {
 	va_list args;
 	va_start(args, fmt);
