@@ -63,8 +63,11 @@ GEN = BUILD / "gen"
 IMAGE = BUILD / "bothy.elf"
 MANIFEST = BUILD / "manifest.json"
 COMPONENTS = components(CONFIG)
+# Generated from the ABI specs by `doit docs` (and committed), so never an input of codegen.
+ABI_CONSTANTS = REPO_ROOT / "tools" / "bothy" / "abi" / "constants.py"
 CODEGEN_INPUTS = sorted(
-    [
+    p
+    for p in [
         CONFIG.path,
         *(REPO_ROOT / "abi").glob("*.yaml"),
         *(REPO_ROOT / "tools" / "bothy" / "codegen").rglob("*.j2"),
@@ -72,6 +75,7 @@ CODEGEN_INPUTS = sorted(
         *(REPO_ROOT / "tools" / "bothy" / "abi").glob("*.*"),
         *(REPO_ROOT / "tools" / "bothy" / "config").glob("*.*"),
     ]
+    if p != ABI_CONSTANTS
 )
 GENERATED_C = [GEN / "hyp" / "hypercall_table.c"]
 
@@ -116,19 +120,23 @@ def task_gen() -> dict[str, Any]:
 
 
 def _write_docs() -> None:
+    from bothy.abi.errors import load_error_spec
     from bothy.abi.hypercalls import load_hypercall_spec
-    from bothy.codegen.hypercalls import hypercall_doc
+    from bothy.codegen.hypercalls import hypercall_doc, python_constants
     from bothy.codegen.render import write_if_changed
 
-    write_if_changed(REPO_ROOT / "docs" / "hypercalls.md", hypercall_doc(load_hypercall_spec()))
+    spec = load_hypercall_spec()
+    write_if_changed(REPO_ROOT / "docs" / "hypercalls.md", hypercall_doc(spec))
+    write_if_changed(ABI_CONSTANTS, python_constants(spec, load_error_spec()))
 
 
 def task_docs() -> dict[str, Any]:
-    """Regenerate docs/hypercalls.md from abi/hypercalls.yaml (committed; a test checks it)."""
+    """Regenerate docs/hypercalls.md and tools/bothy/abi/constants.py from the ABI specs
+    (both committed; tests check they are current)."""
     return {
         "actions": [_write_docs],
         "file_dep": CODEGEN_INPUTS,
-        "targets": [REPO_ROOT / "docs" / "hypercalls.md"],
+        "targets": [REPO_ROOT / "docs" / "hypercalls.md", ABI_CONSTANTS],
     }
 
 

@@ -3,6 +3,7 @@
  * Shared by the hypervisor, the RM and test guests. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -151,6 +152,684 @@ typedef struct {
 	error_t error;
 	cap_id_t new_cap;
 } hypercall_partition_create_partition_result_t;
+
+/* partition_create_cspace: Create a capability space object inside a partition. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_PARTITION_CREATE_CSPACE_NATIVE 0x6002U
+#define HYPERCALL_PARTITION_CREATE_CSPACE_SMCCC 0xc6008002U
+typedef struct {
+	error_t error;
+	cap_id_t new_cap;
+} hypercall_partition_create_cspace_result_t;
+
+/* partition_create_addrspace: Create an address space (stage-2 translation) object inside a partition. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_PARTITION_CREATE_ADDRSPACE_NATIVE 0x6003U
+#define HYPERCALL_PARTITION_CREATE_ADDRSPACE_SMCCC 0xc6008003U
+typedef struct {
+	error_t error;
+	cap_id_t new_cap;
+} hypercall_partition_create_addrspace_result_t;
+
+/* partition_create_memextent: Create a memory extent object inside a partition. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_PARTITION_CREATE_MEMEXTENT_NATIVE 0x6004U
+#define HYPERCALL_PARTITION_CREATE_MEMEXTENT_SMCCC 0xc6008004U
+typedef struct {
+	error_t error;
+	cap_id_t new_cap;
+} hypercall_partition_create_memextent_result_t;
+
+/* partition_create_thread: Create a thread (VCPU) object inside a partition. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_PARTITION_CREATE_THREAD_NATIVE 0x6005U
+#define HYPERCALL_PARTITION_CREATE_THREAD_SMCCC 0xc6008005U
+typedef struct {
+	error_t error;
+	cap_id_t new_cap;
+} hypercall_partition_create_thread_result_t;
+
+/* partition_create_doorbell: Create a doorbell object inside a partition. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_PARTITION_CREATE_DOORBELL_NATIVE 0x6006U
+#define HYPERCALL_PARTITION_CREATE_DOORBELL_SMCCC 0xc6008006U
+typedef struct {
+	error_t error;
+	cap_id_t new_cap;
+} hypercall_partition_create_doorbell_result_t;
+
+/* partition_create_msgqueue: Create a message queue object inside a partition. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_PARTITION_CREATE_MSGQUEUE_NATIVE 0x6007U
+#define HYPERCALL_PARTITION_CREATE_MSGQUEUE_SMCCC 0xc6008007U
+typedef struct {
+	error_t error;
+	cap_id_t new_cap;
+} hypercall_partition_create_msgqueue_result_t;
+
+/* partition_create_watchdog: Create a watchdog object inside a partition (only with the watchdog interface). (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_PARTITION_CREATE_WATCHDOG_NATIVE 0x6009U
+#define HYPERCALL_PARTITION_CREATE_WATCHDOG_SMCCC 0xc6008009U
+typedef struct {
+	error_t error;
+	cap_id_t new_cap;
+} hypercall_partition_create_watchdog_result_t;
+
+/* partition_create_vic: Create a virtual interrupt controller object inside a partition. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_PARTITION_CREATE_VIC_NATIVE 0x600aU
+#define HYPERCALL_PARTITION_CREATE_VIC_SMCCC 0xc600800aU
+typedef struct {
+	error_t error;
+	cap_id_t new_cap;
+} hypercall_partition_create_vic_result_t;
+
+/* partition_create_vpm_group: Create a virtual power-management group object inside a partition. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_PARTITION_CREATE_VPM_GROUP_NATIVE 0x600bU
+#define HYPERCALL_PARTITION_CREATE_VPM_GROUP_SMCCC 0xc600800bU
+typedef struct {
+	error_t error;
+	cap_id_t new_cap;
+} hypercall_partition_create_vpm_group_result_t;
+
+/* object_activate: Move a configured object into the active state so it can be used. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_OBJECT_ACTIVATE_NATIVE 0x600cU
+#define HYPERCALL_OBJECT_ACTIVATE_SMCCC 0xc600800cU
+typedef struct {
+	error_t error;
+} hypercall_object_activate_result_t;
+
+/* object_activate_from: Activate an object named by a capability in another cspace. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_OBJECT_ACTIVATE_FROM_NATIVE 0x600dU
+#define HYPERCALL_OBJECT_ACTIVATE_FROM_SMCCC 0xc600800dU
+typedef struct {
+	error_t error;
+} hypercall_object_activate_from_result_t;
+
+/* object_reset: Return an object to its initial, unconfigured state. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_OBJECT_RESET_NATIVE 0x600eU
+#define HYPERCALL_OBJECT_RESET_SMCCC 0xc600800eU
+typedef struct {
+	error_t error;
+} hypercall_object_reset_result_t;
+
+/* object_reset_from: Reset an object named by a capability in another cspace. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_OBJECT_RESET_FROM_NATIVE 0x600fU
+#define HYPERCALL_OBJECT_RESET_FROM_SMCCC 0xc600800fU
+typedef struct {
+	error_t error;
+} hypercall_object_reset_from_result_t;
+
+/* doorbell_bind_virq: Attach a doorbell to a virtual interrupt on a virtual interrupt controller. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_DOORBELL_BIND_VIRQ_NATIVE 0x6010U
+#define HYPERCALL_DOORBELL_BIND_VIRQ_SMCCC 0xc6008010U
+typedef struct {
+	error_t error;
+} hypercall_doorbell_bind_virq_result_t;
+
+/* doorbell_unbind_virq: Detach a doorbell from the virtual interrupt it raises. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_DOORBELL_UNBIND_VIRQ_NATIVE 0x6011U
+#define HYPERCALL_DOORBELL_UNBIND_VIRQ_SMCCC 0xc6008011U
+typedef struct {
+	error_t error;
+} hypercall_doorbell_unbind_virq_result_t;
+
+/* doorbell_send: Set flags on a doorbell, possibly raising its interrupt; returns the previous flags. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_DOORBELL_SEND_NATIVE 0x6012U
+#define HYPERCALL_DOORBELL_SEND_SMCCC 0xc6008012U
+typedef struct {
+	error_t error;
+	uint64_t old_flags;
+} hypercall_doorbell_send_result_t;
+
+/* doorbell_receive: Clear flags on a doorbell and return the flags that were set before. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_DOORBELL_RECEIVE_NATIVE 0x6013U
+#define HYPERCALL_DOORBELL_RECEIVE_SMCCC 0xc6008013U
+typedef struct {
+	error_t error;
+	uint64_t old_flags;
+} hypercall_doorbell_receive_result_t;
+
+/* doorbell_reset: Clear a doorbell's flags and masks back to their defaults. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_DOORBELL_RESET_NATIVE 0x6014U
+#define HYPERCALL_DOORBELL_RESET_SMCCC 0xc6008014U
+typedef struct {
+	error_t error;
+} hypercall_doorbell_reset_result_t;
+
+/* doorbell_mask: Choose which doorbell flags raise the interrupt and which clear automatically on delivery. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_DOORBELL_MASK_NATIVE 0x6015U
+#define HYPERCALL_DOORBELL_MASK_SMCCC 0xc6008015U
+typedef struct {
+	error_t error;
+} hypercall_doorbell_mask_result_t;
+
+/* msgqueue_bind_send_virq: Attach the sender-side (space available) interrupt of a message queue to a virtual interrupt. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_MSGQUEUE_BIND_SEND_VIRQ_NATIVE 0x6017U
+#define HYPERCALL_MSGQUEUE_BIND_SEND_VIRQ_SMCCC 0xc6008017U
+typedef struct {
+	error_t error;
+} hypercall_msgqueue_bind_send_virq_result_t;
+
+/* msgqueue_bind_receive_virq: Attach the receiver-side (message available) interrupt of a message queue to a virtual interrupt. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_MSGQUEUE_BIND_RECEIVE_VIRQ_NATIVE 0x6018U
+#define HYPERCALL_MSGQUEUE_BIND_RECEIVE_VIRQ_SMCCC 0xc6008018U
+typedef struct {
+	error_t error;
+} hypercall_msgqueue_bind_receive_virq_result_t;
+
+/* msgqueue_unbind_send_virq: Detach a message queue's sender-side interrupt. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_MSGQUEUE_UNBIND_SEND_VIRQ_NATIVE 0x6019U
+#define HYPERCALL_MSGQUEUE_UNBIND_SEND_VIRQ_SMCCC 0xc6008019U
+typedef struct {
+	error_t error;
+} hypercall_msgqueue_unbind_send_virq_result_t;
+
+/* msgqueue_unbind_receive_virq: Detach a message queue's receiver-side interrupt. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_MSGQUEUE_UNBIND_RECEIVE_VIRQ_NATIVE 0x601aU
+#define HYPERCALL_MSGQUEUE_UNBIND_RECEIVE_VIRQ_SMCCC 0xc600801aU
+typedef struct {
+	error_t error;
+} hypercall_msgqueue_unbind_receive_virq_result_t;
+
+/* msgqueue_send: Copy one message from the caller's memory into a message queue. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_MSGQUEUE_SEND_NATIVE 0x601bU
+#define HYPERCALL_MSGQUEUE_SEND_SMCCC 0xc600801bU
+typedef struct {
+	error_t error;
+	bool not_full;
+} hypercall_msgqueue_send_result_t;
+
+/* msgqueue_receive: Copy the oldest message of a message queue into the caller's buffer. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_MSGQUEUE_RECEIVE_NATIVE 0x601cU
+#define HYPERCALL_MSGQUEUE_RECEIVE_SMCCC 0xc600801cU
+typedef struct {
+	error_t error;
+	size_t size;
+	bool not_empty;
+} hypercall_msgqueue_receive_result_t;
+
+/* msgqueue_flush: Discard every message waiting in a message queue. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_MSGQUEUE_FLUSH_NATIVE 0x601dU
+#define HYPERCALL_MSGQUEUE_FLUSH_SMCCC 0xc600801dU
+typedef struct {
+	error_t error;
+} hypercall_msgqueue_flush_result_t;
+
+/* msgqueue_configure_send: Set the sender-side interrupt threshold and holdoff of a message queue. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_MSGQUEUE_CONFIGURE_SEND_NATIVE 0x601fU
+#define HYPERCALL_MSGQUEUE_CONFIGURE_SEND_SMCCC 0xc600801fU
+typedef struct {
+	error_t error;
+} hypercall_msgqueue_configure_send_result_t;
+
+/* msgqueue_configure_receive: Set the receiver-side interrupt threshold and holdoff of a message queue. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_MSGQUEUE_CONFIGURE_RECEIVE_NATIVE 0x6020U
+#define HYPERCALL_MSGQUEUE_CONFIGURE_RECEIVE_SMCCC 0xc6008020U
+typedef struct {
+	error_t error;
+} hypercall_msgqueue_configure_receive_result_t;
+
+/* msgqueue_configure: Set a message queue's depth and maximum message size before activation. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_MSGQUEUE_CONFIGURE_NATIVE 0x6021U
+#define HYPERCALL_MSGQUEUE_CONFIGURE_SMCCC 0xc6008021U
+typedef struct {
+	error_t error;
+} hypercall_msgqueue_configure_result_t;
+
+/* cspace_delete_cap_from: Remove a capability from a cspace. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_CSPACE_DELETE_CAP_FROM_NATIVE 0x6022U
+#define HYPERCALL_CSPACE_DELETE_CAP_FROM_SMCCC 0xc6008022U
+typedef struct {
+	error_t error;
+} hypercall_cspace_delete_cap_from_result_t;
+
+/* cspace_copy_cap_from: Duplicate a capability into another cspace, optionally with fewer rights. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_CSPACE_COPY_CAP_FROM_NATIVE 0x6023U
+#define HYPERCALL_CSPACE_COPY_CAP_FROM_SMCCC 0xc6008023U
+typedef struct {
+	error_t error;
+	cap_id_t new_cap;
+} hypercall_cspace_copy_cap_from_result_t;
+
+/* cspace_revoke_cap_from: Revoke a capability and every copy derived from it. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_CSPACE_REVOKE_CAP_FROM_NATIVE 0x6024U
+#define HYPERCALL_CSPACE_REVOKE_CAP_FROM_SMCCC 0xc6008024U
+typedef struct {
+	error_t error;
+} hypercall_cspace_revoke_cap_from_result_t;
+
+/* cspace_configure: Set the number of capability slots of a cspace before activation. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_CSPACE_CONFIGURE_NATIVE 0x6025U
+#define HYPERCALL_CSPACE_CONFIGURE_SMCCC 0xc6008025U
+typedef struct {
+	error_t error;
+} hypercall_cspace_configure_result_t;
+
+/* hwirq_bind_virq: Route a physical interrupt to a virtual interrupt of a virtual interrupt controller. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_HWIRQ_BIND_VIRQ_NATIVE 0x6026U
+#define HYPERCALL_HWIRQ_BIND_VIRQ_SMCCC 0xc6008026U
+typedef struct {
+	error_t error;
+} hypercall_hwirq_bind_virq_result_t;
+
+/* hwirq_unbind_virq: Stop routing a physical interrupt to its virtual interrupt. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_HWIRQ_UNBIND_VIRQ_NATIVE 0x6027U
+#define HYPERCALL_HWIRQ_UNBIND_VIRQ_SMCCC 0xc6008027U
+typedef struct {
+	error_t error;
+} hypercall_hwirq_unbind_virq_result_t;
+
+/* vic_configure: Set a virtual interrupt controller's VCPU, interrupt and MSI limits before activation. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_VIC_CONFIGURE_NATIVE 0x6028U
+#define HYPERCALL_VIC_CONFIGURE_SMCCC 0xc6008028U
+typedef struct {
+	error_t error;
+} hypercall_vic_configure_result_t;
+
+/* vic_attach_vcpu: Connect a VCPU to a virtual interrupt controller at a given index. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_VIC_ATTACH_VCPU_NATIVE 0x6029U
+#define HYPERCALL_VIC_ATTACH_VCPU_SMCCC 0xc6008029U
+typedef struct {
+	error_t error;
+} hypercall_vic_attach_vcpu_result_t;
+
+/* addrspace_attach_thread: Make a thread run in an address space. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_ADDRSPACE_ATTACH_THREAD_NATIVE 0x602aU
+#define HYPERCALL_ADDRSPACE_ATTACH_THREAD_SMCCC 0xc600802aU
+typedef struct {
+	error_t error;
+} hypercall_addrspace_attach_thread_result_t;
+
+/* addrspace_map: Map part of a memory extent into an address space at a virtual address. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_ADDRSPACE_MAP_NATIVE 0x602bU
+#define HYPERCALL_ADDRSPACE_MAP_SMCCC 0xc600802bU
+typedef struct {
+	error_t error;
+} hypercall_addrspace_map_result_t;
+
+/* addrspace_unmap: Remove a mapping of part of a memory extent from an address space. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_ADDRSPACE_UNMAP_NATIVE 0x602cU
+#define HYPERCALL_ADDRSPACE_UNMAP_SMCCC 0xc600802cU
+typedef struct {
+	error_t error;
+} hypercall_addrspace_unmap_result_t;
+
+/* addrspace_update_access: Change the access permissions of an existing memory extent mapping. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_ADDRSPACE_UPDATE_ACCESS_NATIVE 0x602dU
+#define HYPERCALL_ADDRSPACE_UPDATE_ACCESS_SMCCC 0xc600802dU
+typedef struct {
+	error_t error;
+} hypercall_addrspace_update_access_result_t;
+
+/* addrspace_configure: Assign the VMID of an address space before activation. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_ADDRSPACE_CONFIGURE_NATIVE 0x602eU
+#define HYPERCALL_ADDRSPACE_CONFIGURE_SMCCC 0xc600802eU
+typedef struct {
+	error_t error;
+} hypercall_addrspace_configure_result_t;
+
+/* addrspace_attach_vdma: Connect a DMA-capable device to an address space at a given index. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_ADDRSPACE_ATTACH_VDMA_NATIVE 0x602fU
+#define HYPERCALL_ADDRSPACE_ATTACH_VDMA_SMCCC 0xc600802fU
+typedef struct {
+	error_t error;
+} hypercall_addrspace_attach_vdma_result_t;
+
+/* memextent_modify: Apply a maintenance operation (unmap, zero, cache clean or flush) to a range of a memory extent. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_MEMEXTENT_MODIFY_NATIVE 0x6030U
+#define HYPERCALL_MEMEXTENT_MODIFY_SMCCC 0xc6008030U
+typedef struct {
+	error_t error;
+} hypercall_memextent_modify_result_t;
+
+/* memextent_configure: Set a memory extent's physical base, size and attributes before activation. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_MEMEXTENT_CONFIGURE_NATIVE 0x6031U
+#define HYPERCALL_MEMEXTENT_CONFIGURE_SMCCC 0xc6008031U
+typedef struct {
+	error_t error;
+} hypercall_memextent_configure_result_t;
+
+/* memextent_configure_derive: Configure a memory extent as a sub-range of a parent memory extent. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_MEMEXTENT_CONFIGURE_DERIVE_NATIVE 0x6032U
+#define HYPERCALL_MEMEXTENT_CONFIGURE_DERIVE_SMCCC 0xc6008032U
+typedef struct {
+	error_t error;
+} hypercall_memextent_configure_derive_result_t;
+
+/* vcpu_configure: Set a VCPU's option flags before activation. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_VCPU_CONFIGURE_NATIVE 0x6034U
+#define HYPERCALL_VCPU_CONFIGURE_SMCCC 0xc6008034U
+typedef struct {
+	error_t error;
+} hypercall_vcpu_configure_result_t;
+
+/* vcpu_poweron: Start a powered-off VCPU, optionally with a new entry point and context. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_VCPU_POWERON_NATIVE 0x6038U
+#define HYPERCALL_VCPU_POWERON_SMCCC 0xc6008038U
+typedef struct {
+	error_t error;
+} hypercall_vcpu_poweron_result_t;
+
+/* vcpu_poweroff: Power off a VCPU; a flag marks it as the last VCPU of its VM to stop. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_VCPU_POWEROFF_NATIVE 0x6039U
+#define HYPERCALL_VCPU_POWEROFF_SMCCC 0xc6008039U
+typedef struct {
+	error_t error;
+} hypercall_vcpu_poweroff_result_t;
+
+/* vcpu_kill: Force a VCPU to stop and not run again. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_VCPU_KILL_NATIVE 0x603aU
+#define HYPERCALL_VCPU_KILL_SMCCC 0xc600803aU
+typedef struct {
+	error_t error;
+} hypercall_vcpu_kill_result_t;
+
+/* scheduler_yield: Give up the rest of the caller's time slice, with an optional hint. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_SCHEDULER_YIELD_NATIVE 0x603bU
+#define HYPERCALL_SCHEDULER_YIELD_SMCCC 0xc600803bU
+typedef struct {
+	error_t error;
+} hypercall_scheduler_yield_result_t;
+
+/* vpm_group_attach_vcpu: Add a VCPU to a virtual power-management group at a given index. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_VPM_GROUP_ATTACH_VCPU_NATIVE 0x603cU
+#define HYPERCALL_VPM_GROUP_ATTACH_VCPU_SMCCC 0xc600803cU
+typedef struct {
+	error_t error;
+} hypercall_vpm_group_attach_vcpu_result_t;
+
+/* vcpu_set_affinity: Choose the physical CPU a VCPU runs on. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_VCPU_SET_AFFINITY_NATIVE 0x603dU
+#define HYPERCALL_VCPU_SET_AFFINITY_SMCCC 0xc600803dU
+typedef struct {
+	error_t error;
+} hypercall_vcpu_set_affinity_result_t;
+
+/* cspace_attach_thread: Make a cspace the one a thread looks its capabilities up in. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_CSPACE_ATTACH_THREAD_NATIVE 0x603eU
+#define HYPERCALL_CSPACE_ATTACH_THREAD_SMCCC 0xc600803eU
+typedef struct {
+	error_t error;
+} hypercall_cspace_attach_thread_result_t;
+
+/* trace_update_class_flags: Enable and disable hypervisor trace classes; returns the resulting set. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_TRACE_UPDATE_CLASS_FLAGS_NATIVE 0x603fU
+#define HYPERCALL_TRACE_UPDATE_CLASS_FLAGS_SMCCC 0xc600803fU
+typedef struct {
+	error_t error;
+	uint64_t flags;
+} hypercall_trace_update_class_flags_result_t;
+
+/* vpm_group_bind_virq: Attach a virtual power-management group's state-change interrupt to a virtual interrupt. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_VPM_GROUP_BIND_VIRQ_NATIVE 0x6043U
+#define HYPERCALL_VPM_GROUP_BIND_VIRQ_SMCCC 0xc6008043U
+typedef struct {
+	error_t error;
+} hypercall_vpm_group_bind_virq_result_t;
+
+/* vpm_group_unbind_virq: Detach a virtual power-management group's interrupt. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_VPM_GROUP_UNBIND_VIRQ_NATIVE 0x6044U
+#define HYPERCALL_VPM_GROUP_UNBIND_VIRQ_SMCCC 0xc6008044U
+typedef struct {
+	error_t error;
+} hypercall_vpm_group_unbind_virq_result_t;
+
+/* vpm_group_get_state: Read the aggregated power state of a virtual power-management group. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_VPM_GROUP_GET_STATE_NATIVE 0x6045U
+#define HYPERCALL_VPM_GROUP_GET_STATE_SMCCC 0xc6008045U
+typedef struct {
+	error_t error;
+	uint64_t vpm_state;
+} hypercall_vpm_group_get_state_result_t;
+
+/* vcpu_set_priority: Set a VCPU's scheduling priority. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_VCPU_SET_PRIORITY_NATIVE 0x6046U
+#define HYPERCALL_VCPU_SET_PRIORITY_SMCCC 0xc6008046U
+typedef struct {
+	error_t error;
+} hypercall_vcpu_set_priority_result_t;
+
+/* vcpu_set_timeslice: Set a VCPU's scheduling time slice in nanoseconds. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_VCPU_SET_TIMESLICE_NATIVE 0x6047U
+#define HYPERCALL_VCPU_SET_TIMESLICE_SMCCC 0xc6008047U
+typedef struct {
+	error_t error;
+} hypercall_vcpu_set_timeslice_result_t;
+
+/* partition_create_virtio_mmio: Create a virtio-mmio device object inside a partition. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_PARTITION_CREATE_VIRTIO_MMIO_NATIVE 0x6048U
+#define HYPERCALL_PARTITION_CREATE_VIRTIO_MMIO_SMCCC 0xc6008048U
+typedef struct {
+	error_t error;
+	cap_id_t new_cap;
+} hypercall_partition_create_virtio_mmio_result_t;
+
+/* virtio_mmio_configure: Set a virtio-mmio device's backing memory, queue count and device type before activation. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_VIRTIO_MMIO_CONFIGURE_NATIVE 0x6049U
+#define HYPERCALL_VIRTIO_MMIO_CONFIGURE_SMCCC 0xc6008049U
+typedef struct {
+	error_t error;
+} hypercall_virtio_mmio_configure_result_t;
+
+/* virtio_mmio_backend_bind_virq: Attach the backend-side interrupt of a virtio-mmio device to a virtual interrupt. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_VIRTIO_MMIO_BACKEND_BIND_VIRQ_NATIVE 0x604aU
+#define HYPERCALL_VIRTIO_MMIO_BACKEND_BIND_VIRQ_SMCCC 0xc600804aU
+typedef struct {
+	error_t error;
+} hypercall_virtio_mmio_backend_bind_virq_result_t;
+
+/* virtio_mmio_backend_unbind_virq: Detach a virtio-mmio device's backend-side interrupt. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_VIRTIO_MMIO_BACKEND_UNBIND_VIRQ_NATIVE 0x604bU
+#define HYPERCALL_VIRTIO_MMIO_BACKEND_UNBIND_VIRQ_SMCCC 0xc600804bU
+typedef struct {
+	error_t error;
+} hypercall_virtio_mmio_backend_unbind_virq_result_t;
+
+/* virtio_mmio_frontend_bind_virq: Attach the frontend (driver) interrupt of a virtio-mmio device to a virtual interrupt. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_VIRTIO_MMIO_FRONTEND_BIND_VIRQ_NATIVE 0x604cU
+#define HYPERCALL_VIRTIO_MMIO_FRONTEND_BIND_VIRQ_SMCCC 0xc600804cU
+typedef struct {
+	error_t error;
+} hypercall_virtio_mmio_frontend_bind_virq_result_t;
+
+/* virtio_mmio_frontend_unbind_virq: Detach a virtio-mmio device's frontend interrupt. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_VIRTIO_MMIO_FRONTEND_UNBIND_VIRQ_NATIVE 0x604dU
+#define HYPERCALL_VIRTIO_MMIO_FRONTEND_UNBIND_VIRQ_SMCCC 0xc600804dU
+typedef struct {
+	error_t error;
+} hypercall_virtio_mmio_frontend_unbind_virq_result_t;
+
+/* virtio_mmio_backend_assert_virq: Raise the frontend interrupt of a virtio-mmio device with the given status bits. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_VIRTIO_MMIO_BACKEND_ASSERT_VIRQ_NATIVE 0x604eU
+#define HYPERCALL_VIRTIO_MMIO_BACKEND_ASSERT_VIRQ_SMCCC 0xc600804eU
+typedef struct {
+	error_t error;
+} hypercall_virtio_mmio_backend_assert_virq_result_t;
+
+/* virtio_mmio_backend_set_dev_features: Publish one 32-bit word of a virtio-mmio device's feature bits. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_VIRTIO_MMIO_BACKEND_SET_DEV_FEATURES_NATIVE 0x604fU
+#define HYPERCALL_VIRTIO_MMIO_BACKEND_SET_DEV_FEATURES_SMCCC 0xc600804fU
+typedef struct {
+	error_t error;
+} hypercall_virtio_mmio_backend_set_dev_features_result_t;
+
+/* virtio_mmio_backend_set_queue_num_max: Publish the largest size a virtio-mmio queue may have. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_VIRTIO_MMIO_BACKEND_SET_QUEUE_NUM_MAX_NATIVE 0x6050U
+#define HYPERCALL_VIRTIO_MMIO_BACKEND_SET_QUEUE_NUM_MAX_SMCCC 0xc6008050U
+typedef struct {
+	error_t error;
+} hypercall_virtio_mmio_backend_set_queue_num_max_result_t;
+
+/* virtio_mmio_backend_get_drv_features: Read one 32-bit word of the feature bits the driver accepted. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_VIRTIO_MMIO_BACKEND_GET_DRV_FEATURES_NATIVE 0x6051U
+#define HYPERCALL_VIRTIO_MMIO_BACKEND_GET_DRV_FEATURES_SMCCC 0xc6008051U
+typedef struct {
+	error_t error;
+	uint32_t drv_feat;
+} hypercall_virtio_mmio_backend_get_drv_features_result_t;
+
+/* virtio_mmio_backend_get_queue_info: Read a virtio-mmio queue's size, ready state and ring addresses as set by the driver. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_VIRTIO_MMIO_BACKEND_GET_QUEUE_INFO_NATIVE 0x6052U
+#define HYPERCALL_VIRTIO_MMIO_BACKEND_GET_QUEUE_INFO_SMCCC 0xc6008052U
+typedef struct {
+	error_t error;
+	uint32_t queue_num;
+	uint32_t queue_ready;
+	uint64_t queue_desc;
+	uint64_t queue_drv;
+	uint64_t queue_dev;
+} hypercall_virtio_mmio_backend_get_queue_info_result_t;
+
+/* virtio_mmio_backend_get_notification: Read and clear the pending queue notifications and status events of a virtio-mmio device. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_VIRTIO_MMIO_BACKEND_GET_NOTIFICATION_NATIVE 0x6053U
+#define HYPERCALL_VIRTIO_MMIO_BACKEND_GET_NOTIFICATION_SMCCC 0xc6008053U
+typedef struct {
+	error_t error;
+	uint64_t vqs_bitmap;
+	uint64_t reason;
+} hypercall_virtio_mmio_backend_get_notification_result_t;
+
+/* virtio_mmio_backend_acknowledge_reset: Tell a virtio-mmio device that the backend finished a requested reset. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_VIRTIO_MMIO_BACKEND_ACKNOWLEDGE_RESET_NATIVE 0x6054U
+#define HYPERCALL_VIRTIO_MMIO_BACKEND_ACKNOWLEDGE_RESET_SMCCC 0xc6008054U
+typedef struct {
+	error_t error;
+} hypercall_virtio_mmio_backend_acknowledge_reset_result_t;
+
+/* virtio_mmio_backend_update_status: Set the device status value a virtio-mmio driver reads. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_VIRTIO_MMIO_BACKEND_UPDATE_STATUS_NATIVE 0x6055U
+#define HYPERCALL_VIRTIO_MMIO_BACKEND_UPDATE_STATUS_SMCCC 0xc6008055U
+typedef struct {
+	error_t error;
+} hypercall_virtio_mmio_backend_update_status_result_t;
+
+/* vic_bind_msi_source: Connect an MSI source to a virtual interrupt controller. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_VIC_BIND_MSI_SOURCE_NATIVE 0x6056U
+#define HYPERCALL_VIC_BIND_MSI_SOURCE_SMCCC 0xc6008056U
+typedef struct {
+	error_t error;
+} hypercall_vic_bind_msi_source_result_t;
+
+/* prng_get_entropy: Return up to 16 bytes of random data from the hypervisor's generator. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_PRNG_GET_ENTROPY_NATIVE 0x6057U
+#define HYPERCALL_PRNG_GET_ENTROPY_SMCCC 0xc6008057U
+typedef struct {
+	error_t error;
+	uint32_t data0;
+	uint32_t data1;
+	uint32_t data2;
+	uint32_t data3;
+} hypercall_prng_get_entropy_result_t;
+
+/* cspace_revoke_caps_from: Revoke every capability derived from a master capability. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_CSPACE_REVOKE_CAPS_FROM_NATIVE 0x6059U
+#define HYPERCALL_CSPACE_REVOKE_CAPS_FROM_SMCCC 0xc6008059U
+typedef struct {
+	error_t error;
+} hypercall_cspace_revoke_caps_from_result_t;
+
+/* addrspace_lookup: Find the memory extent mapping that covers a virtual address range. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_ADDRSPACE_LOOKUP_NATIVE 0x605aU
+#define HYPERCALL_ADDRSPACE_LOOKUP_SMCCC 0xc600805aU
+typedef struct {
+	error_t error;
+	size_t offset;
+	size_t size;
+	uint32_t map_attrs;
+} hypercall_addrspace_lookup_result_t;
+
+/* addrspace_configure_info_area: Give an address space a memory extent to use as its shared information area. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_ADDRSPACE_CONFIGURE_INFO_AREA_NATIVE 0x605bU
+#define HYPERCALL_ADDRSPACE_CONFIGURE_INFO_AREA_SMCCC 0xc600805bU
+typedef struct {
+	error_t error;
+} hypercall_addrspace_configure_info_area_result_t;
+
+/* vcpu_bind_virq: Attach a VCPU event of the given type to a virtual interrupt. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_VCPU_BIND_VIRQ_NATIVE 0x605cU
+#define HYPERCALL_VCPU_BIND_VIRQ_SMCCC 0xc600805cU
+typedef struct {
+	error_t error;
+} hypercall_vcpu_bind_virq_result_t;
+
+/* vcpu_unbind_virq: Detach a VCPU event from its virtual interrupt. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_VCPU_UNBIND_VIRQ_NATIVE 0x605dU
+#define HYPERCALL_VCPU_UNBIND_VIRQ_SMCCC 0xc600805dU
+typedef struct {
+	error_t error;
+} hypercall_vcpu_unbind_virq_result_t;
+
+/* virtio_input_configure: Set the identity and capabilities of a virtio-input device. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_VIRTIO_INPUT_CONFIGURE_NATIVE 0x605eU
+#define HYPERCALL_VIRTIO_INPUT_CONFIGURE_SMCCC 0xc600805eU
+typedef struct {
+	error_t error;
+} hypercall_virtio_input_configure_result_t;
+
+/* virtio_input_set_data: Store one configuration record of a virtio-input device from guest memory. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_VIRTIO_INPUT_SET_DATA_NATIVE 0x605fU
+#define HYPERCALL_VIRTIO_INPUT_SET_DATA_SMCCC 0xc600805fU
+typedef struct {
+	error_t error;
+} hypercall_virtio_input_set_data_result_t;
+
+/* addrspace_configure_vmmio: Add or remove a range of an address space whose accesses are forwarded to a VMM. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_ADDRSPACE_CONFIGURE_VMMIO_NATIVE 0x6060U
+#define HYPERCALL_ADDRSPACE_CONFIGURE_VMMIO_SMCCC 0xc6008060U
+typedef struct {
+	error_t error;
+} hypercall_addrspace_configure_vmmio_result_t;
+
+/* memextent_donate: Move ownership of a range of memory between related memory extents. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_MEMEXTENT_DONATE_NATIVE 0x6061U
+#define HYPERCALL_MEMEXTENT_DONATE_SMCCC 0xc6008061U
+typedef struct {
+	error_t error;
+} hypercall_memextent_donate_result_t;
+
+/* addrspace_attach_vdevice: Place a virtual device in an address space at a given address. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_ADDRSPACE_ATTACH_VDEVICE_NATIVE 0x6062U
+#define HYPERCALL_ADDRSPACE_ATTACH_VDEVICE_SMCCC 0xc6008062U
+typedef struct {
+	error_t error;
+} hypercall_addrspace_attach_vdevice_result_t;
+
+/* vcpu_register_write: Write one register of a stopped VCPU. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_VCPU_REGISTER_WRITE_NATIVE 0x6064U
+#define HYPERCALL_VCPU_REGISTER_WRITE_SMCCC 0xc6008064U
+typedef struct {
+	error_t error;
+} hypercall_vcpu_register_write_result_t;
+
+/* vcpu_run: Run a proxy-scheduled VCPU until it blocks or needs attention, passing resume data in. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_VCPU_RUN_NATIVE 0x6065U
+#define HYPERCALL_VCPU_RUN_SMCCC 0xc6008065U
+typedef struct {
+	error_t error;
+	uint64_t vcpu_state;
+	uint64_t state_data_0;
+	uint64_t state_data_1;
+	uint64_t state_data_2;
+} hypercall_vcpu_run_result_t;
+
+/* vpm_group_configure: Set a virtual power-management group's option flags before activation. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_VPM_GROUP_CONFIGURE_NATIVE 0x6066U
+#define HYPERCALL_VPM_GROUP_CONFIGURE_SMCCC 0xc6008066U
+typedef struct {
+	error_t error;
+} hypercall_vpm_group_configure_result_t;
+
+/* vgic_set_mpidr_mapping: Tell the virtual GIC how VCPU indices map onto MPIDR affinity fields. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_VGIC_SET_MPIDR_MAPPING_NATIVE 0x6067U
+#define HYPERCALL_VGIC_SET_MPIDR_MAPPING_SMCCC 0xc6008067U
+typedef struct {
+	error_t error;
+} hypercall_vgic_set_mpidr_mapping_result_t;
+
+/* vcpu_run_check: Report why a proxy-scheduled VCPU stopped, without running it. (returns ERROR_UNIMPLEMENTED) */
+#define HYPERCALL_VCPU_RUN_CHECK_NATIVE 0x6068U
+#define HYPERCALL_VCPU_RUN_CHECK_SMCCC 0xc6008068U
+typedef struct {
+	error_t error;
+	uint64_t vcpu_state;
+	uint64_t state_data_0;
+	uint64_t state_data_1;
+	uint64_t state_data_2;
+} hypercall_vcpu_run_check_result_t;
 
 /* console_write: Write bytes from the caller's memory to the caller's console. Until capabilities exist the console cap is the handle given in the root VM's boot information. */
 #define HYPERCALL_CONSOLE_WRITE_NATIVE 0x6200U

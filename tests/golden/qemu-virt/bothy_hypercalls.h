@@ -65,6 +65,1048 @@ bothy_partition_create_partition(cap_id_t src_partition, cap_id_t cspace)
 	};
 }
 
+/* partition_create_cspace: Create a capability space object inside a partition. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_partition_create_cspace_result_t
+bothy_partition_create_cspace(cap_id_t src_partition, cap_id_t cspace)
+{
+	bothy_regs_t r = {{(uint64_t)src_partition, (uint64_t)cspace, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6002, &r);
+	return (hypercall_partition_create_cspace_result_t){
+		.error = (error_t)r.x[0],
+		.new_cap = (cap_id_t)r.x[1],
+	};
+}
+
+/* partition_create_addrspace: Create an address space (stage-2 translation) object inside a partition. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_partition_create_addrspace_result_t
+bothy_partition_create_addrspace(cap_id_t src_partition, cap_id_t cspace)
+{
+	bothy_regs_t r = {{(uint64_t)src_partition, (uint64_t)cspace, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6003, &r);
+	return (hypercall_partition_create_addrspace_result_t){
+		.error = (error_t)r.x[0],
+		.new_cap = (cap_id_t)r.x[1],
+	};
+}
+
+/* partition_create_memextent: Create a memory extent object inside a partition. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_partition_create_memextent_result_t
+bothy_partition_create_memextent(cap_id_t src_partition, cap_id_t cspace)
+{
+	bothy_regs_t r = {{(uint64_t)src_partition, (uint64_t)cspace, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6004, &r);
+	return (hypercall_partition_create_memextent_result_t){
+		.error = (error_t)r.x[0],
+		.new_cap = (cap_id_t)r.x[1],
+	};
+}
+
+/* partition_create_thread: Create a thread (VCPU) object inside a partition. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_partition_create_thread_result_t
+bothy_partition_create_thread(cap_id_t src_partition, cap_id_t cspace)
+{
+	bothy_regs_t r = {{(uint64_t)src_partition, (uint64_t)cspace, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6005, &r);
+	return (hypercall_partition_create_thread_result_t){
+		.error = (error_t)r.x[0],
+		.new_cap = (cap_id_t)r.x[1],
+	};
+}
+
+/* partition_create_doorbell: Create a doorbell object inside a partition. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_partition_create_doorbell_result_t
+bothy_partition_create_doorbell(cap_id_t src_partition, cap_id_t cspace)
+{
+	bothy_regs_t r = {{(uint64_t)src_partition, (uint64_t)cspace, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6006, &r);
+	return (hypercall_partition_create_doorbell_result_t){
+		.error = (error_t)r.x[0],
+		.new_cap = (cap_id_t)r.x[1],
+	};
+}
+
+/* partition_create_msgqueue: Create a message queue object inside a partition. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_partition_create_msgqueue_result_t
+bothy_partition_create_msgqueue(cap_id_t src_partition, cap_id_t cspace)
+{
+	bothy_regs_t r = {{(uint64_t)src_partition, (uint64_t)cspace, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6007, &r);
+	return (hypercall_partition_create_msgqueue_result_t){
+		.error = (error_t)r.x[0],
+		.new_cap = (cap_id_t)r.x[1],
+	};
+}
+
+/* partition_create_watchdog: Create a watchdog object inside a partition (only with the watchdog interface). (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_partition_create_watchdog_result_t
+bothy_partition_create_watchdog(cap_id_t src_partition, cap_id_t cspace)
+{
+	bothy_regs_t r = {{(uint64_t)src_partition, (uint64_t)cspace, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6009, &r);
+	return (hypercall_partition_create_watchdog_result_t){
+		.error = (error_t)r.x[0],
+		.new_cap = (cap_id_t)r.x[1],
+	};
+}
+
+/* partition_create_vic: Create a virtual interrupt controller object inside a partition. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_partition_create_vic_result_t
+bothy_partition_create_vic(cap_id_t src_partition, cap_id_t cspace)
+{
+	bothy_regs_t r = {{(uint64_t)src_partition, (uint64_t)cspace, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x600a, &r);
+	return (hypercall_partition_create_vic_result_t){
+		.error = (error_t)r.x[0],
+		.new_cap = (cap_id_t)r.x[1],
+	};
+}
+
+/* partition_create_vpm_group: Create a virtual power-management group object inside a partition. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_partition_create_vpm_group_result_t
+bothy_partition_create_vpm_group(cap_id_t src_partition, cap_id_t cspace)
+{
+	bothy_regs_t r = {{(uint64_t)src_partition, (uint64_t)cspace, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x600b, &r);
+	return (hypercall_partition_create_vpm_group_result_t){
+		.error = (error_t)r.x[0],
+		.new_cap = (cap_id_t)r.x[1],
+	};
+}
+
+/* object_activate: Move a configured object into the active state so it can be used. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_object_activate_result_t
+bothy_object_activate(cap_id_t cap)
+{
+	bothy_regs_t r = {{(uint64_t)cap, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x600c, &r);
+	return (hypercall_object_activate_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* object_activate_from: Activate an object named by a capability in another cspace. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_object_activate_from_result_t
+bothy_object_activate_from(cap_id_t cspace, cap_id_t cap)
+{
+	bothy_regs_t r = {{(uint64_t)cspace, (uint64_t)cap, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x600d, &r);
+	return (hypercall_object_activate_from_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* object_reset: Return an object to its initial, unconfigured state. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_object_reset_result_t
+bothy_object_reset(cap_id_t cap)
+{
+	bothy_regs_t r = {{(uint64_t)cap, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x600e, &r);
+	return (hypercall_object_reset_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* object_reset_from: Reset an object named by a capability in another cspace. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_object_reset_from_result_t
+bothy_object_reset_from(cap_id_t cspace, cap_id_t cap)
+{
+	bothy_regs_t r = {{(uint64_t)cspace, (uint64_t)cap, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x600f, &r);
+	return (hypercall_object_reset_from_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* doorbell_bind_virq: Attach a doorbell to a virtual interrupt on a virtual interrupt controller. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_doorbell_bind_virq_result_t
+bothy_doorbell_bind_virq(cap_id_t doorbell, cap_id_t vic, uint32_t virq)
+{
+	bothy_regs_t r = {{(uint64_t)doorbell, (uint64_t)vic, (uint64_t)virq, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6010, &r);
+	return (hypercall_doorbell_bind_virq_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* doorbell_unbind_virq: Detach a doorbell from the virtual interrupt it raises. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_doorbell_unbind_virq_result_t
+bothy_doorbell_unbind_virq(cap_id_t doorbell)
+{
+	bothy_regs_t r = {{(uint64_t)doorbell, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6011, &r);
+	return (hypercall_doorbell_unbind_virq_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* doorbell_send: Set flags on a doorbell, possibly raising its interrupt; returns the previous flags. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_doorbell_send_result_t
+bothy_doorbell_send(cap_id_t doorbell, uint64_t new_flags)
+{
+	bothy_regs_t r = {{(uint64_t)doorbell, (uint64_t)new_flags, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6012, &r);
+	return (hypercall_doorbell_send_result_t){
+		.error = (error_t)r.x[0],
+		.old_flags = (uint64_t)r.x[1],
+	};
+}
+
+/* doorbell_receive: Clear flags on a doorbell and return the flags that were set before. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_doorbell_receive_result_t
+bothy_doorbell_receive(cap_id_t doorbell, uint64_t clear_flags)
+{
+	bothy_regs_t r = {{(uint64_t)doorbell, (uint64_t)clear_flags, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6013, &r);
+	return (hypercall_doorbell_receive_result_t){
+		.error = (error_t)r.x[0],
+		.old_flags = (uint64_t)r.x[1],
+	};
+}
+
+/* doorbell_reset: Clear a doorbell's flags and masks back to their defaults. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_doorbell_reset_result_t
+bothy_doorbell_reset(cap_id_t doorbell)
+{
+	bothy_regs_t r = {{(uint64_t)doorbell, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6014, &r);
+	return (hypercall_doorbell_reset_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* doorbell_mask: Choose which doorbell flags raise the interrupt and which clear automatically on delivery. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_doorbell_mask_result_t
+bothy_doorbell_mask(cap_id_t doorbell, uint64_t enable_mask, uint64_t ack_mask)
+{
+	bothy_regs_t r = {{(uint64_t)doorbell, (uint64_t)enable_mask, (uint64_t)ack_mask, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6015, &r);
+	return (hypercall_doorbell_mask_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* msgqueue_bind_send_virq: Attach the sender-side (space available) interrupt of a message queue to a virtual interrupt. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_msgqueue_bind_send_virq_result_t
+bothy_msgqueue_bind_send_virq(cap_id_t msgqueue, cap_id_t vic, uint32_t virq)
+{
+	bothy_regs_t r = {{(uint64_t)msgqueue, (uint64_t)vic, (uint64_t)virq, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6017, &r);
+	return (hypercall_msgqueue_bind_send_virq_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* msgqueue_bind_receive_virq: Attach the receiver-side (message available) interrupt of a message queue to a virtual interrupt. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_msgqueue_bind_receive_virq_result_t
+bothy_msgqueue_bind_receive_virq(cap_id_t msgqueue, cap_id_t vic, uint32_t virq)
+{
+	bothy_regs_t r = {{(uint64_t)msgqueue, (uint64_t)vic, (uint64_t)virq, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6018, &r);
+	return (hypercall_msgqueue_bind_receive_virq_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* msgqueue_unbind_send_virq: Detach a message queue's sender-side interrupt. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_msgqueue_unbind_send_virq_result_t
+bothy_msgqueue_unbind_send_virq(cap_id_t msgqueue)
+{
+	bothy_regs_t r = {{(uint64_t)msgqueue, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6019, &r);
+	return (hypercall_msgqueue_unbind_send_virq_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* msgqueue_unbind_receive_virq: Detach a message queue's receiver-side interrupt. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_msgqueue_unbind_receive_virq_result_t
+bothy_msgqueue_unbind_receive_virq(cap_id_t msgqueue)
+{
+	bothy_regs_t r = {{(uint64_t)msgqueue, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x601a, &r);
+	return (hypercall_msgqueue_unbind_receive_virq_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* msgqueue_send: Copy one message from the caller's memory into a message queue. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_msgqueue_send_result_t
+bothy_msgqueue_send(cap_id_t msgqueue, size_t size, uintptr_t data, uint32_t send_flags)
+{
+	bothy_regs_t r = {{(uint64_t)msgqueue, (uint64_t)size, (uint64_t)data, (uint64_t)send_flags, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x601b, &r);
+	return (hypercall_msgqueue_send_result_t){
+		.error = (error_t)r.x[0],
+		.not_full = (bool)r.x[1],
+	};
+}
+
+/* msgqueue_receive: Copy the oldest message of a message queue into the caller's buffer. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_msgqueue_receive_result_t
+bothy_msgqueue_receive(cap_id_t msgqueue, uintptr_t buffer, size_t buf_size)
+{
+	bothy_regs_t r = {{(uint64_t)msgqueue, (uint64_t)buffer, (uint64_t)buf_size, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x601c, &r);
+	return (hypercall_msgqueue_receive_result_t){
+		.error = (error_t)r.x[0],
+		.size = (size_t)r.x[1],
+		.not_empty = (bool)r.x[2],
+	};
+}
+
+/* msgqueue_flush: Discard every message waiting in a message queue. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_msgqueue_flush_result_t
+bothy_msgqueue_flush(cap_id_t msgqueue)
+{
+	bothy_regs_t r = {{(uint64_t)msgqueue, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x601d, &r);
+	return (hypercall_msgqueue_flush_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* msgqueue_configure_send: Set the sender-side interrupt threshold and holdoff of a message queue. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_msgqueue_configure_send_result_t
+bothy_msgqueue_configure_send(cap_id_t msgqueue, uint32_t not_full_thres, uint32_t not_full_holdoff)
+{
+	bothy_regs_t r = {{(uint64_t)msgqueue, (uint64_t)not_full_thres, (uint64_t)not_full_holdoff, (uint64_t)0xffffffffffffffffUL}};
+	BOTHY_HVC_RAW(0x601f, &r);
+	return (hypercall_msgqueue_configure_send_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* msgqueue_configure_receive: Set the receiver-side interrupt threshold and holdoff of a message queue. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_msgqueue_configure_receive_result_t
+bothy_msgqueue_configure_receive(cap_id_t msgqueue, uint32_t not_empty_thres, uint32_t not_empty_holdoff)
+{
+	bothy_regs_t r = {{(uint64_t)msgqueue, (uint64_t)not_empty_thres, (uint64_t)not_empty_holdoff, (uint64_t)0xffffffffffffffffUL}};
+	BOTHY_HVC_RAW(0x6020, &r);
+	return (hypercall_msgqueue_configure_receive_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* msgqueue_configure: Set a message queue's depth and maximum message size before activation. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_msgqueue_configure_result_t
+bothy_msgqueue_configure(cap_id_t msgqueue, uint64_t create_info)
+{
+	bothy_regs_t r = {{(uint64_t)msgqueue, (uint64_t)create_info, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6021, &r);
+	return (hypercall_msgqueue_configure_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* cspace_delete_cap_from: Remove a capability from a cspace. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_cspace_delete_cap_from_result_t
+bothy_cspace_delete_cap_from(cap_id_t cspace, cap_id_t cap)
+{
+	bothy_regs_t r = {{(uint64_t)cspace, (uint64_t)cap, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6022, &r);
+	return (hypercall_cspace_delete_cap_from_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* cspace_copy_cap_from: Duplicate a capability into another cspace, optionally with fewer rights. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_cspace_copy_cap_from_result_t
+bothy_cspace_copy_cap_from(cap_id_t src_cspace, cap_id_t src_cap, cap_id_t dest_cspace, uint32_t rights_mask)
+{
+	bothy_regs_t r = {{(uint64_t)src_cspace, (uint64_t)src_cap, (uint64_t)dest_cspace, (uint64_t)rights_mask, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6023, &r);
+	return (hypercall_cspace_copy_cap_from_result_t){
+		.error = (error_t)r.x[0],
+		.new_cap = (cap_id_t)r.x[1],
+	};
+}
+
+/* cspace_revoke_cap_from: Revoke a capability and every copy derived from it. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_cspace_revoke_cap_from_result_t
+bothy_cspace_revoke_cap_from(cap_id_t src_cspace, cap_id_t src_cap)
+{
+	bothy_regs_t r = {{(uint64_t)src_cspace, (uint64_t)src_cap, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6024, &r);
+	return (hypercall_cspace_revoke_cap_from_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* cspace_configure: Set the number of capability slots of a cspace before activation. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_cspace_configure_result_t
+bothy_cspace_configure(cap_id_t cspace, uint32_t max_caps)
+{
+	bothy_regs_t r = {{(uint64_t)cspace, (uint64_t)max_caps, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6025, &r);
+	return (hypercall_cspace_configure_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* hwirq_bind_virq: Route a physical interrupt to a virtual interrupt of a virtual interrupt controller. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_hwirq_bind_virq_result_t
+bothy_hwirq_bind_virq(cap_id_t hwirq, cap_id_t vic, uint32_t virq)
+{
+	bothy_regs_t r = {{(uint64_t)hwirq, (uint64_t)vic, (uint64_t)virq, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6026, &r);
+	return (hypercall_hwirq_bind_virq_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* hwirq_unbind_virq: Stop routing a physical interrupt to its virtual interrupt. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_hwirq_unbind_virq_result_t
+bothy_hwirq_unbind_virq(cap_id_t hwirq)
+{
+	bothy_regs_t r = {{(uint64_t)hwirq, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6027, &r);
+	return (hypercall_hwirq_unbind_virq_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* vic_configure: Set a virtual interrupt controller's VCPU, interrupt and MSI limits before activation. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_vic_configure_result_t
+bothy_vic_configure(cap_id_t vic, uint32_t max_vcpus, uint32_t max_virqs, uint64_t vic_options, uint32_t max_msis)
+{
+	bothy_regs_t r = {{(uint64_t)vic, (uint64_t)max_vcpus, (uint64_t)max_virqs, (uint64_t)vic_options, (uint64_t)max_msis}};
+	BOTHY_HVC_RAW(0x6028, &r);
+	return (hypercall_vic_configure_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* vic_attach_vcpu: Connect a VCPU to a virtual interrupt controller at a given index. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_vic_attach_vcpu_result_t
+bothy_vic_attach_vcpu(cap_id_t vic, cap_id_t vcpu, uint32_t index)
+{
+	bothy_regs_t r = {{(uint64_t)vic, (uint64_t)vcpu, (uint64_t)index, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6029, &r);
+	return (hypercall_vic_attach_vcpu_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* addrspace_attach_thread: Make a thread run in an address space. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_addrspace_attach_thread_result_t
+bothy_addrspace_attach_thread(cap_id_t addrspace, cap_id_t thread)
+{
+	bothy_regs_t r = {{(uint64_t)addrspace, (uint64_t)thread, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x602a, &r);
+	return (hypercall_addrspace_attach_thread_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* addrspace_map: Map part of a memory extent into an address space at a virtual address. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_addrspace_map_result_t
+bothy_addrspace_map(cap_id_t addrspace, cap_id_t memextent, uint64_t vbase, uint32_t map_attrs, uint32_t map_flags, size_t offset, size_t size)
+{
+	bothy_regs_t r = {{(uint64_t)addrspace, (uint64_t)memextent, (uint64_t)vbase, (uint64_t)map_attrs, (uint64_t)map_flags, (uint64_t)offset, (uint64_t)size}};
+	BOTHY_HVC_RAW(0x602b, &r);
+	return (hypercall_addrspace_map_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* addrspace_unmap: Remove a mapping of part of a memory extent from an address space. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_addrspace_unmap_result_t
+bothy_addrspace_unmap(cap_id_t addrspace, cap_id_t memextent, uint64_t vbase, uint32_t map_flags, size_t offset, size_t size)
+{
+	bothy_regs_t r = {{(uint64_t)addrspace, (uint64_t)memextent, (uint64_t)vbase, (uint64_t)map_flags, (uint64_t)offset, (uint64_t)size}};
+	BOTHY_HVC_RAW(0x602c, &r);
+	return (hypercall_addrspace_unmap_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* addrspace_update_access: Change the access permissions of an existing memory extent mapping. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_addrspace_update_access_result_t
+bothy_addrspace_update_access(cap_id_t addrspace, cap_id_t memextent, uint64_t vbase, uint32_t access_attrs, uint32_t map_flags, size_t offset, size_t size)
+{
+	bothy_regs_t r = {{(uint64_t)addrspace, (uint64_t)memextent, (uint64_t)vbase, (uint64_t)access_attrs, (uint64_t)map_flags, (uint64_t)offset, (uint64_t)size}};
+	BOTHY_HVC_RAW(0x602d, &r);
+	return (hypercall_addrspace_update_access_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* addrspace_configure: Assign the VMID of an address space before activation. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_addrspace_configure_result_t
+bothy_addrspace_configure(cap_id_t addrspace, uint16_t vmid)
+{
+	bothy_regs_t r = {{(uint64_t)addrspace, (uint64_t)vmid, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x602e, &r);
+	return (hypercall_addrspace_configure_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* addrspace_attach_vdma: Connect a DMA-capable device to an address space at a given index. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_addrspace_attach_vdma_result_t
+bothy_addrspace_attach_vdma(cap_id_t addrspace, cap_id_t dma_device, uint32_t index)
+{
+	bothy_regs_t r = {{(uint64_t)addrspace, (uint64_t)dma_device, (uint64_t)index, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x602f, &r);
+	return (hypercall_addrspace_attach_vdma_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* memextent_modify: Apply a maintenance operation (unmap, zero, cache clean or flush) to a range of a memory extent. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_memextent_modify_result_t
+bothy_memextent_modify(cap_id_t memextent, uint32_t flags, size_t offset, size_t size)
+{
+	bothy_regs_t r = {{(uint64_t)memextent, (uint64_t)flags, (uint64_t)offset, (uint64_t)size}};
+	BOTHY_HVC_RAW(0x6030, &r);
+	return (hypercall_memextent_modify_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* memextent_configure: Set a memory extent's physical base, size and attributes before activation. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_memextent_configure_result_t
+bothy_memextent_configure(cap_id_t memextent, uint64_t phys_base, size_t size, uint32_t attributes)
+{
+	bothy_regs_t r = {{(uint64_t)memextent, (uint64_t)phys_base, (uint64_t)size, (uint64_t)attributes, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6031, &r);
+	return (hypercall_memextent_configure_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* memextent_configure_derive: Configure a memory extent as a sub-range of a parent memory extent. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_memextent_configure_derive_result_t
+bothy_memextent_configure_derive(cap_id_t memextent, cap_id_t parent_memextent, size_t offset, size_t size, uint32_t attributes)
+{
+	bothy_regs_t r = {{(uint64_t)memextent, (uint64_t)parent_memextent, (uint64_t)offset, (uint64_t)size, (uint64_t)attributes, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6032, &r);
+	return (hypercall_memextent_configure_derive_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* vcpu_configure: Set a VCPU's option flags before activation. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_vcpu_configure_result_t
+bothy_vcpu_configure(cap_id_t cap_id, uint64_t vcpu_options)
+{
+	bothy_regs_t r = {{(uint64_t)cap_id, (uint64_t)vcpu_options, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6034, &r);
+	return (hypercall_vcpu_configure_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* vcpu_poweron: Start a powered-off VCPU, optionally with a new entry point and context. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_vcpu_poweron_result_t
+bothy_vcpu_poweron(cap_id_t cap_id, uint64_t entry_point, uint64_t context, uint64_t flags)
+{
+	bothy_regs_t r = {{(uint64_t)cap_id, (uint64_t)entry_point, (uint64_t)context, (uint64_t)flags}};
+	BOTHY_HVC_RAW(0x6038, &r);
+	return (hypercall_vcpu_poweron_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* vcpu_poweroff: Power off a VCPU; a flag marks it as the last VCPU of its VM to stop. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_vcpu_poweroff_result_t
+bothy_vcpu_poweroff(cap_id_t cap_id, uint64_t flags)
+{
+	bothy_regs_t r = {{(uint64_t)cap_id, (uint64_t)flags}};
+	BOTHY_HVC_RAW(0x6039, &r);
+	return (hypercall_vcpu_poweroff_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* vcpu_kill: Force a VCPU to stop and not run again. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_vcpu_kill_result_t
+bothy_vcpu_kill(cap_id_t cap_id)
+{
+	bothy_regs_t r = {{(uint64_t)cap_id, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x603a, &r);
+	return (hypercall_vcpu_kill_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* scheduler_yield: Give up the rest of the caller's time slice, with an optional hint. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_scheduler_yield_result_t
+bothy_scheduler_yield(uint32_t control, uint64_t arg1)
+{
+	bothy_regs_t r = {{(uint64_t)control, (uint64_t)arg1, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x603b, &r);
+	return (hypercall_scheduler_yield_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* vpm_group_attach_vcpu: Add a VCPU to a virtual power-management group at a given index. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_vpm_group_attach_vcpu_result_t
+bothy_vpm_group_attach_vcpu(cap_id_t vpm_group, cap_id_t vcpu, uint32_t index)
+{
+	bothy_regs_t r = {{(uint64_t)vpm_group, (uint64_t)vcpu, (uint64_t)index, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x603c, &r);
+	return (hypercall_vpm_group_attach_vcpu_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* vcpu_set_affinity: Choose the physical CPU a VCPU runs on. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_vcpu_set_affinity_result_t
+bothy_vcpu_set_affinity(cap_id_t cap_id, uint16_t affinity)
+{
+	bothy_regs_t r = {{(uint64_t)cap_id, (uint64_t)affinity, (uint64_t)0xffffffffffffffffUL}};
+	BOTHY_HVC_RAW(0x603d, &r);
+	return (hypercall_vcpu_set_affinity_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* cspace_attach_thread: Make a cspace the one a thread looks its capabilities up in. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_cspace_attach_thread_result_t
+bothy_cspace_attach_thread(cap_id_t cspace, cap_id_t thread)
+{
+	bothy_regs_t r = {{(uint64_t)cspace, (uint64_t)thread, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x603e, &r);
+	return (hypercall_cspace_attach_thread_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* trace_update_class_flags: Enable and disable hypervisor trace classes; returns the resulting set. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_trace_update_class_flags_result_t
+bothy_trace_update_class_flags(uint64_t set_flags, uint64_t clear_flags)
+{
+	bothy_regs_t r = {{(uint64_t)set_flags, (uint64_t)clear_flags, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x603f, &r);
+	return (hypercall_trace_update_class_flags_result_t){
+		.error = (error_t)r.x[0],
+		.flags = (uint64_t)r.x[1],
+	};
+}
+
+/* vpm_group_bind_virq: Attach a virtual power-management group's state-change interrupt to a virtual interrupt. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_vpm_group_bind_virq_result_t
+bothy_vpm_group_bind_virq(cap_id_t vpm_group, cap_id_t vic, uint32_t virq)
+{
+	bothy_regs_t r = {{(uint64_t)vpm_group, (uint64_t)vic, (uint64_t)virq, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6043, &r);
+	return (hypercall_vpm_group_bind_virq_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* vpm_group_unbind_virq: Detach a virtual power-management group's interrupt. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_vpm_group_unbind_virq_result_t
+bothy_vpm_group_unbind_virq(cap_id_t vpm_group)
+{
+	bothy_regs_t r = {{(uint64_t)vpm_group, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6044, &r);
+	return (hypercall_vpm_group_unbind_virq_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* vpm_group_get_state: Read the aggregated power state of a virtual power-management group. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_vpm_group_get_state_result_t
+bothy_vpm_group_get_state(cap_id_t vpm_group)
+{
+	bothy_regs_t r = {{(uint64_t)vpm_group, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6045, &r);
+	return (hypercall_vpm_group_get_state_result_t){
+		.error = (error_t)r.x[0],
+		.vpm_state = (uint64_t)r.x[1],
+	};
+}
+
+/* vcpu_set_priority: Set a VCPU's scheduling priority. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_vcpu_set_priority_result_t
+bothy_vcpu_set_priority(cap_id_t cap_id, uint32_t priority)
+{
+	bothy_regs_t r = {{(uint64_t)cap_id, (uint64_t)priority}};
+	BOTHY_HVC_RAW(0x6046, &r);
+	return (hypercall_vcpu_set_priority_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* vcpu_set_timeslice: Set a VCPU's scheduling time slice in nanoseconds. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_vcpu_set_timeslice_result_t
+bothy_vcpu_set_timeslice(cap_id_t cap_id, uint64_t timeslice)
+{
+	bothy_regs_t r = {{(uint64_t)cap_id, (uint64_t)timeslice}};
+	BOTHY_HVC_RAW(0x6047, &r);
+	return (hypercall_vcpu_set_timeslice_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* partition_create_virtio_mmio: Create a virtio-mmio device object inside a partition. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_partition_create_virtio_mmio_result_t
+bothy_partition_create_virtio_mmio(cap_id_t src_partition, cap_id_t cspace)
+{
+	bothy_regs_t r = {{(uint64_t)src_partition, (uint64_t)cspace, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6048, &r);
+	return (hypercall_partition_create_virtio_mmio_result_t){
+		.error = (error_t)r.x[0],
+		.new_cap = (cap_id_t)r.x[1],
+	};
+}
+
+/* virtio_mmio_configure: Set a virtio-mmio device's backing memory, queue count and device type before activation. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_virtio_mmio_configure_result_t
+bothy_virtio_mmio_configure(cap_id_t virtio_mmio, cap_id_t memextent, uint32_t vqs_num, uint64_t flags, uint64_t device_type)
+{
+	bothy_regs_t r = {{(uint64_t)virtio_mmio, (uint64_t)memextent, (uint64_t)vqs_num, (uint64_t)flags, (uint64_t)device_type}};
+	BOTHY_HVC_RAW(0x6049, &r);
+	return (hypercall_virtio_mmio_configure_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* virtio_mmio_backend_bind_virq: Attach the backend-side interrupt of a virtio-mmio device to a virtual interrupt. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_virtio_mmio_backend_bind_virq_result_t
+bothy_virtio_mmio_backend_bind_virq(cap_id_t virtio_mmio, cap_id_t vic, uint32_t virq)
+{
+	bothy_regs_t r = {{(uint64_t)virtio_mmio, (uint64_t)vic, (uint64_t)virq, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x604a, &r);
+	return (hypercall_virtio_mmio_backend_bind_virq_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* virtio_mmio_backend_unbind_virq: Detach a virtio-mmio device's backend-side interrupt. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_virtio_mmio_backend_unbind_virq_result_t
+bothy_virtio_mmio_backend_unbind_virq(cap_id_t virtio_mmio)
+{
+	bothy_regs_t r = {{(uint64_t)virtio_mmio, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x604b, &r);
+	return (hypercall_virtio_mmio_backend_unbind_virq_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* virtio_mmio_frontend_bind_virq: Attach the frontend (driver) interrupt of a virtio-mmio device to a virtual interrupt. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_virtio_mmio_frontend_bind_virq_result_t
+bothy_virtio_mmio_frontend_bind_virq(cap_id_t virtio_mmio, cap_id_t vic, uint32_t virq)
+{
+	bothy_regs_t r = {{(uint64_t)virtio_mmio, (uint64_t)vic, (uint64_t)virq, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x604c, &r);
+	return (hypercall_virtio_mmio_frontend_bind_virq_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* virtio_mmio_frontend_unbind_virq: Detach a virtio-mmio device's frontend interrupt. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_virtio_mmio_frontend_unbind_virq_result_t
+bothy_virtio_mmio_frontend_unbind_virq(cap_id_t virtio_mmio)
+{
+	bothy_regs_t r = {{(uint64_t)virtio_mmio, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x604d, &r);
+	return (hypercall_virtio_mmio_frontend_unbind_virq_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* virtio_mmio_backend_assert_virq: Raise the frontend interrupt of a virtio-mmio device with the given status bits. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_virtio_mmio_backend_assert_virq_result_t
+bothy_virtio_mmio_backend_assert_virq(cap_id_t virtio_mmio, uint32_t interrupt_status)
+{
+	bothy_regs_t r = {{(uint64_t)virtio_mmio, (uint64_t)interrupt_status, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x604e, &r);
+	return (hypercall_virtio_mmio_backend_assert_virq_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* virtio_mmio_backend_set_dev_features: Publish one 32-bit word of a virtio-mmio device's feature bits. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_virtio_mmio_backend_set_dev_features_result_t
+bothy_virtio_mmio_backend_set_dev_features(cap_id_t virtio_mmio, uint32_t sel, uint32_t dev_feat)
+{
+	bothy_regs_t r = {{(uint64_t)virtio_mmio, (uint64_t)sel, (uint64_t)dev_feat, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x604f, &r);
+	return (hypercall_virtio_mmio_backend_set_dev_features_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* virtio_mmio_backend_set_queue_num_max: Publish the largest size a virtio-mmio queue may have. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_virtio_mmio_backend_set_queue_num_max_result_t
+bothy_virtio_mmio_backend_set_queue_num_max(cap_id_t virtio_mmio, uint32_t sel, uint32_t queue_num_max)
+{
+	bothy_regs_t r = {{(uint64_t)virtio_mmio, (uint64_t)sel, (uint64_t)queue_num_max, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6050, &r);
+	return (hypercall_virtio_mmio_backend_set_queue_num_max_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* virtio_mmio_backend_get_drv_features: Read one 32-bit word of the feature bits the driver accepted. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_virtio_mmio_backend_get_drv_features_result_t
+bothy_virtio_mmio_backend_get_drv_features(cap_id_t virtio_mmio, uint32_t sel)
+{
+	bothy_regs_t r = {{(uint64_t)virtio_mmio, (uint64_t)sel, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6051, &r);
+	return (hypercall_virtio_mmio_backend_get_drv_features_result_t){
+		.error = (error_t)r.x[0],
+		.drv_feat = (uint32_t)r.x[1],
+	};
+}
+
+/* virtio_mmio_backend_get_queue_info: Read a virtio-mmio queue's size, ready state and ring addresses as set by the driver. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_virtio_mmio_backend_get_queue_info_result_t
+bothy_virtio_mmio_backend_get_queue_info(cap_id_t virtio_mmio, uint32_t sel)
+{
+	bothy_regs_t r = {{(uint64_t)virtio_mmio, (uint64_t)sel, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6052, &r);
+	return (hypercall_virtio_mmio_backend_get_queue_info_result_t){
+		.error = (error_t)r.x[0],
+		.queue_num = (uint32_t)r.x[1],
+		.queue_ready = (uint32_t)r.x[2],
+		.queue_desc = (uint64_t)r.x[3],
+		.queue_drv = (uint64_t)r.x[4],
+		.queue_dev = (uint64_t)r.x[5],
+	};
+}
+
+/* virtio_mmio_backend_get_notification: Read and clear the pending queue notifications and status events of a virtio-mmio device. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_virtio_mmio_backend_get_notification_result_t
+bothy_virtio_mmio_backend_get_notification(cap_id_t virtio_mmio)
+{
+	bothy_regs_t r = {{(uint64_t)virtio_mmio, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6053, &r);
+	return (hypercall_virtio_mmio_backend_get_notification_result_t){
+		.error = (error_t)r.x[0],
+		.vqs_bitmap = (uint64_t)r.x[1],
+		.reason = (uint64_t)r.x[2],
+	};
+}
+
+/* virtio_mmio_backend_acknowledge_reset: Tell a virtio-mmio device that the backend finished a requested reset. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_virtio_mmio_backend_acknowledge_reset_result_t
+bothy_virtio_mmio_backend_acknowledge_reset(cap_id_t virtio_mmio)
+{
+	bothy_regs_t r = {{(uint64_t)virtio_mmio, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6054, &r);
+	return (hypercall_virtio_mmio_backend_acknowledge_reset_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* virtio_mmio_backend_update_status: Set the device status value a virtio-mmio driver reads. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_virtio_mmio_backend_update_status_result_t
+bothy_virtio_mmio_backend_update_status(cap_id_t virtio_mmio, uint32_t val)
+{
+	bothy_regs_t r = {{(uint64_t)virtio_mmio, (uint64_t)val, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6055, &r);
+	return (hypercall_virtio_mmio_backend_update_status_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* vic_bind_msi_source: Connect an MSI source to a virtual interrupt controller. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_vic_bind_msi_source_result_t
+bothy_vic_bind_msi_source(cap_id_t vic, cap_id_t msi_source)
+{
+	bothy_regs_t r = {{(uint64_t)vic, (uint64_t)msi_source, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6056, &r);
+	return (hypercall_vic_bind_msi_source_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* prng_get_entropy: Return up to 16 bytes of random data from the hypervisor's generator. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_prng_get_entropy_result_t
+bothy_prng_get_entropy(uint32_t num_bytes)
+{
+	bothy_regs_t r = {{(uint64_t)num_bytes, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6057, &r);
+	return (hypercall_prng_get_entropy_result_t){
+		.error = (error_t)r.x[0],
+		.data0 = (uint32_t)r.x[1],
+		.data1 = (uint32_t)r.x[2],
+		.data2 = (uint32_t)r.x[3],
+		.data3 = (uint32_t)r.x[4],
+	};
+}
+
+/* cspace_revoke_caps_from: Revoke every capability derived from a master capability. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_cspace_revoke_caps_from_result_t
+bothy_cspace_revoke_caps_from(cap_id_t src_cspace, cap_id_t master_cap)
+{
+	bothy_regs_t r = {{(uint64_t)src_cspace, (uint64_t)master_cap, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6059, &r);
+	return (hypercall_cspace_revoke_caps_from_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* addrspace_lookup: Find the memory extent mapping that covers a virtual address range. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_addrspace_lookup_result_t
+bothy_addrspace_lookup(cap_id_t addrspace, cap_id_t memextent, uint64_t vbase, size_t size)
+{
+	bothy_regs_t r = {{(uint64_t)addrspace, (uint64_t)memextent, (uint64_t)vbase, (uint64_t)size, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x605a, &r);
+	return (hypercall_addrspace_lookup_result_t){
+		.error = (error_t)r.x[0],
+		.offset = (size_t)r.x[1],
+		.size = (size_t)r.x[2],
+		.map_attrs = (uint32_t)r.x[3],
+	};
+}
+
+/* addrspace_configure_info_area: Give an address space a memory extent to use as its shared information area. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_addrspace_configure_info_area_result_t
+bothy_addrspace_configure_info_area(cap_id_t addrspace, cap_id_t info_area_me, uint64_t ipa)
+{
+	bothy_regs_t r = {{(uint64_t)addrspace, (uint64_t)info_area_me, (uint64_t)ipa, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x605b, &r);
+	return (hypercall_addrspace_configure_info_area_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* vcpu_bind_virq: Attach a VCPU event of the given type to a virtual interrupt. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_vcpu_bind_virq_result_t
+bothy_vcpu_bind_virq(cap_id_t vcpu, cap_id_t vic, uint32_t virq, uint64_t virq_type)
+{
+	bothy_regs_t r = {{(uint64_t)vcpu, (uint64_t)vic, (uint64_t)virq, (uint64_t)virq_type, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x605c, &r);
+	return (hypercall_vcpu_bind_virq_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* vcpu_unbind_virq: Detach a VCPU event from its virtual interrupt. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_vcpu_unbind_virq_result_t
+bothy_vcpu_unbind_virq(cap_id_t vcpu, uint64_t virq_type)
+{
+	bothy_regs_t r = {{(uint64_t)vcpu, (uint64_t)virq_type, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x605d, &r);
+	return (hypercall_vcpu_unbind_virq_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* virtio_input_configure: Set the identity and capabilities of a virtio-input device. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_virtio_input_configure_result_t
+bothy_virtio_input_configure(cap_id_t virtio_mmio_cap, uint64_t devids, uint32_t prop_bits, uint32_t num_evtypes, uint32_t num_absaxes)
+{
+	bothy_regs_t r = {{(uint64_t)virtio_mmio_cap, (uint64_t)devids, (uint64_t)prop_bits, (uint64_t)num_evtypes, (uint64_t)num_absaxes, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x605e, &r);
+	return (hypercall_virtio_input_configure_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* virtio_input_set_data: Store one configuration record of a virtio-input device from guest memory. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_virtio_input_set_data_result_t
+bothy_virtio_input_set_data(cap_id_t virtio_mmio_cap, uint32_t sel, uint32_t subsel, uint32_t size, uint64_t data)
+{
+	bothy_regs_t r = {{(uint64_t)virtio_mmio_cap, (uint64_t)sel, (uint64_t)subsel, (uint64_t)size, (uint64_t)data, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x605f, &r);
+	return (hypercall_virtio_input_set_data_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* addrspace_configure_vmmio: Add or remove a range of an address space whose accesses are forwarded to a VMM. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_addrspace_configure_vmmio_result_t
+bothy_addrspace_configure_vmmio(cap_id_t addrspace, uint64_t vbase, size_t size, uint64_t op)
+{
+	bothy_regs_t r = {{(uint64_t)addrspace, (uint64_t)vbase, (uint64_t)size, (uint64_t)op, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6060, &r);
+	return (hypercall_addrspace_configure_vmmio_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* memextent_donate: Move ownership of a range of memory between related memory extents. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_memextent_donate_result_t
+bothy_memextent_donate(uint32_t options, cap_id_t from, cap_id_t to, size_t offset, size_t size)
+{
+	bothy_regs_t r = {{(uint64_t)options, (uint64_t)from, (uint64_t)to, (uint64_t)offset, (uint64_t)size, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6061, &r);
+	return (hypercall_memextent_donate_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* addrspace_attach_vdevice: Place a virtual device in an address space at a given address. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_addrspace_attach_vdevice_result_t
+bothy_addrspace_attach_vdevice(cap_id_t addrspace, cap_id_t vdevice, uint32_t index, uint64_t vbase, size_t size, uint64_t flags)
+{
+	bothy_regs_t r = {{(uint64_t)addrspace, (uint64_t)vdevice, (uint64_t)index, (uint64_t)vbase, (uint64_t)size, (uint64_t)flags}};
+	BOTHY_HVC_RAW(0x6062, &r);
+	return (hypercall_addrspace_attach_vdevice_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* vcpu_register_write: Write one register of a stopped VCPU. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_vcpu_register_write_result_t
+bothy_vcpu_register_write(cap_id_t vcpu, uint64_t register_set, uint32_t register_index, uint64_t value)
+{
+	bothy_regs_t r = {{(uint64_t)vcpu, (uint64_t)register_set, (uint64_t)register_index, (uint64_t)value, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6064, &r);
+	return (hypercall_vcpu_register_write_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* vcpu_run: Run a proxy-scheduled VCPU until it blocks or needs attention, passing resume data in. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_vcpu_run_result_t
+bothy_vcpu_run(cap_id_t cap_id, uint64_t resume_data_0, uint64_t resume_data_1, uint64_t resume_data_2)
+{
+	bothy_regs_t r = {{(uint64_t)cap_id, (uint64_t)resume_data_0, (uint64_t)resume_data_1, (uint64_t)resume_data_2, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6065, &r);
+	return (hypercall_vcpu_run_result_t){
+		.error = (error_t)r.x[0],
+		.vcpu_state = (uint64_t)r.x[1],
+		.state_data_0 = (uint64_t)r.x[2],
+		.state_data_1 = (uint64_t)r.x[3],
+		.state_data_2 = (uint64_t)r.x[4],
+	};
+}
+
+/* vpm_group_configure: Set a virtual power-management group's option flags before activation. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_vpm_group_configure_result_t
+bothy_vpm_group_configure(cap_id_t vpm_group, uint64_t flags)
+{
+	bothy_regs_t r = {{(uint64_t)vpm_group, (uint64_t)flags, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6066, &r);
+	return (hypercall_vpm_group_configure_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* vgic_set_mpidr_mapping: Tell the virtual GIC how VCPU indices map onto MPIDR affinity fields. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_vgic_set_mpidr_mapping_result_t
+bothy_vgic_set_mpidr_mapping(cap_id_t vic, uint64_t mask, uint32_t aff0_shift, uint32_t aff1_shift, uint32_t aff2_shift, uint32_t aff3_shift, bool mt)
+{
+	bothy_regs_t r = {{(uint64_t)vic, (uint64_t)mask, (uint64_t)aff0_shift, (uint64_t)aff1_shift, (uint64_t)aff2_shift, (uint64_t)aff3_shift, (uint64_t)mt}};
+	BOTHY_HVC_RAW(0x6067, &r);
+	return (hypercall_vgic_set_mpidr_mapping_result_t){
+		.error = (error_t)r.x[0],
+	};
+}
+
+/* vcpu_run_check: Report why a proxy-scheduled VCPU stopped, without running it. (returns ERROR_UNIMPLEMENTED) */
+static inline hypercall_vcpu_run_check_result_t
+bothy_vcpu_run_check(cap_id_t cap_id)
+{
+	bothy_regs_t r = {{(uint64_t)cap_id, (uint64_t)0x0UL}};
+	BOTHY_HVC_RAW(0x6068, &r);
+	return (hypercall_vcpu_run_check_result_t){
+		.error = (error_t)r.x[0],
+		.vcpu_state = (uint64_t)r.x[1],
+		.state_data_0 = (uint64_t)r.x[2],
+		.state_data_1 = (uint64_t)r.x[3],
+		.state_data_2 = (uint64_t)r.x[4],
+	};
+}
+
 /* console_write: Write bytes from the caller's memory to the caller's console. Until capabilities exist the console cap is the handle given in the root VM's boot information. */
 static inline hypercall_console_write_result_t
 bothy_console_write(cap_id_t console, uintptr_t data, size_t size)

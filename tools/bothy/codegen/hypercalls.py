@@ -35,3 +35,13 @@ def generate_hypercalls(spec: HypercallSpec, errors: ErrorSpec, out_dir: Path) -
 def hypercall_doc(spec: HypercallSpec) -> str:
     """docs/hypercalls.md: the readable table of every call in the spec."""
     return render("hypercalls.md.j2", "hypercalls.md", [spec.path], {"spec": spec})
+
+
+def python_constants(spec: HypercallSpec, errors: ErrorSpec) -> str:
+    """tools/bothy/abi/constants.py: call numbers, implemented calls and error codes."""
+    ctx = {
+        "spec": spec,
+        "errors": errors,
+        "ranges": {r.name: spec.in_range(r.name) for r in spec.ranges},
+    }
+    return render("hypercalls.py.j2", "constants.py", [spec.path, errors.path], ctx)
