@@ -77,7 +77,7 @@ CODEGEN_INPUTS = sorted(
     ]
     if p != ABI_CONSTANTS
 )
-GENERATED_C = [GEN / "hyp" / "hypercall_table.c"]
+GENERATED_C = [GEN / "hyp" / "hypercall_table.c", GEN / "hyp" / "object_table.c"]
 
 
 def _tools() -> dict[str, Any]:
@@ -107,6 +107,8 @@ def task_gen() -> dict[str, Any]:
             GEN / "include" / "bothy_abi.h",
             GEN / "include" / "bothy_hypercalls.h",
             GEN / "include" / "hypercall_handlers.h",
+            GEN / "include" / "bothy_objects.h",
+            GEN / "include" / "object_ops.h",
             *GENERATED_C,
             GEN / f"{CONFIG.root_vm.name}.dtb",
         ],
@@ -285,3 +287,20 @@ def _inspect() -> None:
 def task_inspect() -> dict[str, Any]:
     """Print the image's sections, segments and largest symbols (via LIEF)."""
     return {"actions": [_inspect], "task_dep": ["build"], "uptodate": [False], "verbosity": 2}
+
+
+def _bench() -> TaskFailed | None:
+    from bothy.bench import format_table, results_path, run_bench
+
+    try:
+        results = run_bench(CONFIG)
+    except BothyError as e:
+        return TaskFailed(f"bothy: {e}")
+    print(format_table(results))
+    print(f"results: {_rel(results_path(CONFIG))}")
+    return None
+
+
+def task_bench() -> dict[str, Any]:
+    """Run the benchmarks under QEMU -icount and write build/<config>/bench/results.json."""
+    return {"actions": [_bench], "uptodate": [False], "verbosity": 2}

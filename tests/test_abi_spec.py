@@ -19,7 +19,9 @@ import pytest
 from bothy.abi import constants
 from bothy.abi.errors import load_error_spec
 from bothy.abi.hypercalls import Call, HypercallSpec, load_hypercall_spec
+from bothy.abi.objects import load_object_spec
 from bothy.codegen.hypercalls import generate_hypercalls, hypercall_doc, python_constants
+from bothy.codegen.objects import generate_objects
 from conftest import REPO
 
 REFERENCE = REPO.parent / "shared" / "reference" / "gunyah" / "hypercalls.md"
@@ -240,6 +242,7 @@ def test_generated_c_compiles(spec: HypercallSpec, tmp_path: Path, all_implement
         spec = dataclasses.replace(spec, calls=calls)
     out = tmp_path / "gen"
     generate_hypercalls(spec, load_error_spec(), out)
+    generate_objects(load_object_spec(spec), spec, out)
     main = tmp_path / "uses_wrappers.c"
     main.write_text('#include "bothy_hypercalls.h"\n')
     _compile(main, out / "include")

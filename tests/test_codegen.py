@@ -26,9 +26,11 @@ import yaml
 from bothy.abi import errors as abi_errors
 from bothy.abi.errors import ErrorSpec, hyp_error, hyp_error_value, load_error_spec, rm_error_value
 from bothy.abi.hypercalls import HypercallSpec, load_hypercall_spec
+from bothy.abi.objects import load_object_spec
 from bothy.codegen import render as render_mod
 from bothy.codegen.devicetree import generate_devicetree, vm_dts
 from bothy.codegen.hypercalls import generate_hypercalls
+from bothy.codegen.objects import generate_objects
 from bothy.codegen.platform import generate_platform
 from bothy.codegen.render import TemplateError, banner, render, write_if_changed
 from bothy.config import SystemConfig, load_config
@@ -52,9 +54,13 @@ OUTPUTS = {
     "hypercall_handlers.h": "include/hypercall_handlers.h",
     "bothy_hypercalls.h": "include/bothy_hypercalls.h",
     "hypercall_table.c": "hyp/hypercall_table.c",
+    "bothy_objects.h": "include/bothy_objects.h",
+    "object_ops.h": "include/object_ops.h",
+    "object_table.c": "hyp/object_table.c",
     "rm.dts": "rm.dts",
 }
 CONFIG_OUTPUTS = {"platform_config.h", "build_info.h", "layout.ld", "rm.dts"}
+OBJECT_OUTPUTS = {"bothy_objects.h", "object_ops.h", "object_table.c"}
 SPEC_OUTPUTS = set(OUTPUTS) - CONFIG_OUTPUTS
 HYPERCALL_SPEC: dict[str, Any] = yaml.safe_load((REPO_ROOT / "abi" / "hypercalls.yaml").read_text())
 ERROR_SPEC: dict[str, Any] = yaml.safe_load((REPO_ROOT / "abi" / "errors.yaml").read_text())
@@ -68,7 +74,9 @@ def generate_all(
 ) -> list[Path]:
     """Every generated output of `config` under `out`, as the build makes them."""
     paths = generate_platform(config, out, revision=REVISION, version=VERSION)
-    paths += generate_hypercalls(spec or load_hypercall_spec(), errors or load_error_spec(), out)
+    spec = spec or load_hypercall_spec()
+    paths += generate_hypercalls(spec, errors or load_error_spec(), out)
+    paths += generate_objects(load_object_spec(spec), spec, out)
     if DTC is not None:
         paths += generate_devicetree(config, config.root_vm, out)
     else:
@@ -229,11 +237,12 @@ def test_banner_on_first_line(generated: Path) -> None:
         first = (generated / rel).read_text().splitlines()[0]
         match = pattern.fullmatch(first)
         assert match, f"{name}: line 1 is {first!r}"
-        sources = (
-            "configs/qemu-virt.yaml"
-            if name in CONFIG_OUTPUTS
-            else ("abi/errors.yaml, abi/hypercalls.yaml")
-        )
+        if name in CONFIG_OUTPUTS:
+            sources = "configs/qemu-virt.yaml"
+        elif name in OBJECT_OUTPUTS:
+            sources = "abi/hypercalls.yaml, abi/objects.yaml"
+        else:
+            sources = "abi/errors.yaml, abi/hypercalls.yaml"
         assert match.group(1) == sources, name
 
 
@@ -631,6 +640,7 @@ def flipped_spec(tmp_path: Path) -> HypercallSpec:
 def test_dispatch_table_follows_implemented_flags(tmp_path: Path) -> None:
     spec = flipped_spec(tmp_path)
     generate_hypercalls(spec, load_error_spec(), tmp_path / "gen")
+    generate_objects(load_object_spec(spec), spec, tmp_path / "gen")
     check_dispatch(tmp_path / "gen", spec)
 
 

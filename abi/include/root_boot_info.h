@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #define ROOT_BOOT_INFO_MAGIC 0x314d5259485442ULL /* "BTHYRM1" */
-#define ROOT_BOOT_INFO_VERSION 1U
+#define ROOT_BOOT_INFO_VERSION 2U
 
 typedef struct root_boot_info {
 	uint64_t magic;
@@ -19,6 +19,11 @@ typedef struct root_boot_info {
 	uint32_t cpu_count;   /* physical CPUs brought online by the hypervisor */
 	uint32_t vcpu_count;  /* vCPUs of the RM */
 	uint64_t inject;      /* BOTHY_INJECT_* for test configs; 0 otherwise */
+	/* The root VM's privileged capabilities, all rights, in its own cspace. No other VM
+	 * ever receives these. */
+	uint64_t partition_cap; /* the root partition: creates every other object */
+	uint64_t cspace_cap;    /* the root VM's own cspace */
+	uint64_t vcpu_cap;      /* the root VM's vCPU (thread) */
 } root_boot_info_t;
 
-_Static_assert(sizeof(root_boot_info_t) == 72, "root_boot_info_t layout is ABI");
+_Static_assert(sizeof(root_boot_info_t) == 96, "root_boot_info_t layout is ABI");

@@ -7,6 +7,8 @@
 #include <stdint.h>
 
 #include "bothy_abi.h"
+#include "cspace.h"
+#include "objects/thread.h"
 #include "pgtable.h"
 #include "spinlock.h"
 #include "trap_frame.h"
@@ -24,14 +26,14 @@ typedef struct vm {
 	char console_line[VM_CONSOLE_LINE_MAX];
 } vm_t;
 
-typedef struct vcpu {
-	vm_t *vm;
-	unsigned index;
-	trap_frame_t entry_frame;
-} vcpu_t;
+/* A vCPU is a thread object (objects/thread.h). */
+typedef thread_t vcpu_t;
 
 /* The vCPU running on this physical CPU, or NULL if none. */
 vcpu_t *vcpu_current(void);
+
+/* The cspace the calling vCPU's caps live in (NULL if none attached). */
+cspace_t *caller_cspace(void);
 
 /* Builds the root VM (the RM) and enters it at EL1 on this CPU; never returns. */
 __attribute__((noreturn)) void root_vm_start(void);

@@ -6,7 +6,9 @@
 #include "cpu.h"
 #include "hyp_config.h"
 #include "mmu.h"
+#include "object_ops.h"
 #include "panic.h"
+#include "partition.h"
 #include "root_boot_info.h"
 #include "sysreg.h"
 #include "util_string.h"
@@ -35,9 +37,17 @@
 
 extern char rm_image_start[], rm_image_end[], rm_dtb_start[], rm_dtb_end[];
 
+#define ROOT_CSPACE_CAPS 1024U
+
+extern char __data_end[];
+
 static vm_t root_vm;
-static vcpu_t root_vcpu;
 static vcpu_t *current_vcpu[PLATFORM_CPU_COUNT];
+
+/* The root VM's privileged caps, placed in its own cspace (boot info reports them). */
+typedef struct {
+	cap_id_t partition, cspace, vcpu;
+} root_caps_t;
 
 vcpu_t *
 vcpu_current(void)
@@ -75,7 +85,7 @@ make_console_cap(void)
 }
 
 static void
-write_boot_info(const vm_t *vm)
+write_boot_info(const vm_t *vm, const root_caps_t *caps)
 {
 	root_boot_info_t *info = (root_boot_info_t *)(uintptr_t)ROOT_VM_BOOT_INFO_IPA;
 	memset(info, 0, sizeof(*info));
@@ -90,6 +100,46 @@ write_boot_info(const vm_t *vm)
 	info->cpu_count = smp_online_count();
 	info->vcpu_count = 1;
 	info->inject = BOTHY_INJECT;
+	info->partition_cap = caps->partition;
+	info->cspace_cap = caps->cspace;
+	info->vcpu_cap = caps->vcpu;
+}
+
+static void
+must(error_t err, const char *what)
+{
+	if (err != OK) {
+		panic("root VM set-up: %s failed with error %d", what, (int)err);
+	}
+}
+
+/* The root partition owns the hypervisor heap; the root VM gets a cspace and a vCPU from it
+ * and master caps to all three. These caps exist nowhere else. */
+static vcpu_t *
+create_root_objects(root_caps_t *caps)
+{
+	uint64_t heap = (uint64_t)(uintptr_t)__data_end;
+	partition_root_init((void *)(uintptr_t)heap, HYP_MEM_BASE + HYP_MEM_SIZE - heap);
+	partition_t *root = partition_root();
+	object_header_t *cspace, *thread;
+	must(object_create(root, OBJECT_TYPE_CSPACE, &cspace), "cspace creation");
+	must(cspace_configure((cspace_t *)cspace, ROOT_CSPACE_CAPS), "cspace_configure");
+	must(object_activate(cspace), "cspace activation");
+	must(object_create(root, OBJECT_TYPE_THREAD, &thread), "vCPU creation");
+	must(thread_attach_cspace((thread_t *)thread, (cspace_t *)cspace), "cspace attach");
+	must(object_activate(thread), "vCPU activation");
+	cspace_t *cs = (cspace_t *)cspace;
+	must(cspace_create_master_cap(cs, &root->header, CAP_RIGHTS_PARTITION_ALL, &caps->partition),
+	     "partition cap");
+	must(cspace_create_master_cap(cs, cspace, CAP_RIGHTS_CSPACE_ALL, &caps->cspace),
+	     "cspace cap");
+	must(cspace_create_master_cap(cs, thread, CAP_RIGHTS_THREAD_ALL, &caps->vcpu), "vCPU cap");
+	/* The caps now hold the cspace and the vCPU; the creation references are ours to drop,
+	 * except the vCPU's, which this CPU keeps while it runs it. */
+	object_put(cspace);
+	hyp_log("root partition: %lu KiB heap; root cspace: %u caps", (uint64_t)(HYP_MEM_BASE +
+		HYP_MEM_SIZE - heap) / 1024U, ROOT_CSPACE_CAPS);
+	return (vcpu_t *)thread;
 }
 
 static void
@@ -105,6 +155,9 @@ load_el1_state(const vm_t *vm)
 	sysreg_write(vpidr_el2, sysreg_read(midr_el1));
 	sysreg_write(vmpidr_el2, (1UL << 31) | 0U); /* vCPU 0, uniprocessor-style affinity */
 	sysreg_write(sctlr_el1, SCTLR_EL1_RESET);
+	/* All PMU counters to EL1, untrapped (HPMN = PMCR_EL0.N): guests (the benchmark guest)
+	 * count instructions themselves, EL2 included. PMU state is not yet context-switched. */
+	sysreg_write(mdcr_el2, (sysreg_read(pmcr_el0) >> 11) & 0x1fUL);
 	isb();
 	__asm__ volatile("tlbi vmalls12e1is" ::: "memory"); /* no stale entries for this VMID */
 	dsb_ish();
@@ -125,9 +178,10 @@ root_vm_start(void)
 			S2_NORMAL_RWX) != OK) {
 		panic("cannot build the root VM's stage-2 tables");
 	}
-	write_boot_info(vm);
+	root_caps_t caps;
+	vcpu_t *vcpu = create_root_objects(&caps);
+	write_boot_info(vm, &caps);
 
-	vcpu_t *vcpu = &root_vcpu;
 	vcpu->vm = vm;
 	vcpu->index = 0;
 	memset(&vcpu->entry_frame, 0, sizeof(vcpu->entry_frame));

@@ -102,10 +102,9 @@ check_console_write(cap_id_t cap)
 static void
 check_unimplemented(void)
 {
-	hypercall_partition_create_partition_result_t p =
-		bothy_partition_create_partition(CSPACE_CAP_INVALID, CSPACE_CAP_INVALID);
-	expect_error("partition_create_partition (not yet implemented)",
-		     (uint64_t)(int64_t)p.error, ERROR_UNIMPLEMENTED);
+	hypercall_doorbell_send_result_t d = bothy_doorbell_send(CSPACE_CAP_INVALID, 1);
+	expect_error("doorbell_send (not yet implemented)", (uint64_t)(int64_t)d.error,
+		     ERROR_UNIMPLEMENTED);
 	bothy_regs_t r = { { 0 } };
 	BOTHY_HVC_RAW(0x61ff, &r);
 	expect_error("unassigned native number 0x61ff", r.x[0], ERROR_UNIMPLEMENTED);
@@ -118,6 +117,29 @@ check_unimplemented(void)
 	r = (bothy_regs_t){ { 0xc5000000U } };
 	bothy_smccc_call(&r);
 	expect_value("unknown SMCCC owner", r.x[0], SMCCC_NOT_SUPPORTED);
+}
+
+/* The RM's own use of the object ABI: create, activate and delete an object with the caps
+ * the hypervisor handed over at boot. */
+static void
+check_objects(const root_boot_info_t *info)
+{
+	hypercall_partition_create_doorbell_result_t db =
+		bothy_partition_create_doorbell(info->partition_cap, info->cspace_cap);
+	expect_error("partition_create_doorbell", (uint64_t)(int64_t)db.error, OK);
+	expect_error("object_activate (doorbell)",
+		     (uint64_t)(int64_t)bothy_object_activate(db.new_cap).error, OK);
+	expect_error("object_activate again", (uint64_t)(int64_t)bothy_object_activate(db.new_cap).error,
+		     ERROR_OBJECT_STATE);
+	expect_error("cspace_delete_cap_from",
+		     (uint64_t)(int64_t)bothy_cspace_delete_cap_from(info->cspace_cap, db.new_cap).error,
+		     OK);
+	expect_error("stale cap after delete",
+		     (uint64_t)(int64_t)bothy_object_activate(db.new_cap).error, ERROR_CSPACE_CAP_NULL);
+	expect_error("partition cap used as a cspace",
+		     (uint64_t)(int64_t)bothy_partition_create_doorbell(info->partition_cap,
+									 info->partition_cap).error,
+		     ERROR_CSPACE_WRONG_OBJECT_TYPE);
 }
 
 static void
@@ -146,6 +168,7 @@ rm_selftest(const root_boot_info_t *info)
 	check_identification();
 	check_console_write(info->console_cap);
 	check_unimplemented();
+	check_objects(info);
 	check_device_tree(info);
 	if (failures == 0U) {
 		guest_printf("self-test passed (%u checks)\n", checks);

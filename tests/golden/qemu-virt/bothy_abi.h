@@ -145,7 +145,7 @@ typedef struct {
 	uint64_t api_flags_2;
 } hypercall_hypervisor_identify_result_t;
 
-/* partition_create_partition: Create a partition object (object model not yet implemented). (returns ERROR_UNIMPLEMENTED) */
+/* partition_create_partition: Create a partition object (object model not yet implemented). */
 #define HYPERCALL_PARTITION_CREATE_PARTITION_NATIVE 0x6001U
 #define HYPERCALL_PARTITION_CREATE_PARTITION_SMCCC 0xc6008001U
 typedef struct {
@@ -153,7 +153,7 @@ typedef struct {
 	cap_id_t new_cap;
 } hypercall_partition_create_partition_result_t;
 
-/* partition_create_cspace: Create a capability space object inside a partition. (returns ERROR_UNIMPLEMENTED) */
+/* partition_create_cspace: Create a capability space object inside a partition. */
 #define HYPERCALL_PARTITION_CREATE_CSPACE_NATIVE 0x6002U
 #define HYPERCALL_PARTITION_CREATE_CSPACE_SMCCC 0xc6008002U
 typedef struct {
@@ -161,7 +161,7 @@ typedef struct {
 	cap_id_t new_cap;
 } hypercall_partition_create_cspace_result_t;
 
-/* partition_create_addrspace: Create an address space (stage-2 translation) object inside a partition. (returns ERROR_UNIMPLEMENTED) */
+/* partition_create_addrspace: Create an address space (stage-2 translation) object inside a partition. */
 #define HYPERCALL_PARTITION_CREATE_ADDRSPACE_NATIVE 0x6003U
 #define HYPERCALL_PARTITION_CREATE_ADDRSPACE_SMCCC 0xc6008003U
 typedef struct {
@@ -169,7 +169,7 @@ typedef struct {
 	cap_id_t new_cap;
 } hypercall_partition_create_addrspace_result_t;
 
-/* partition_create_memextent: Create a memory extent object inside a partition. (returns ERROR_UNIMPLEMENTED) */
+/* partition_create_memextent: Create a memory extent object inside a partition. */
 #define HYPERCALL_PARTITION_CREATE_MEMEXTENT_NATIVE 0x6004U
 #define HYPERCALL_PARTITION_CREATE_MEMEXTENT_SMCCC 0xc6008004U
 typedef struct {
@@ -177,7 +177,7 @@ typedef struct {
 	cap_id_t new_cap;
 } hypercall_partition_create_memextent_result_t;
 
-/* partition_create_thread: Create a thread (VCPU) object inside a partition. (returns ERROR_UNIMPLEMENTED) */
+/* partition_create_thread: Create a thread (VCPU) object inside a partition. */
 #define HYPERCALL_PARTITION_CREATE_THREAD_NATIVE 0x6005U
 #define HYPERCALL_PARTITION_CREATE_THREAD_SMCCC 0xc6008005U
 typedef struct {
@@ -185,7 +185,7 @@ typedef struct {
 	cap_id_t new_cap;
 } hypercall_partition_create_thread_result_t;
 
-/* partition_create_doorbell: Create a doorbell object inside a partition. (returns ERROR_UNIMPLEMENTED) */
+/* partition_create_doorbell: Create a doorbell object inside a partition. */
 #define HYPERCALL_PARTITION_CREATE_DOORBELL_NATIVE 0x6006U
 #define HYPERCALL_PARTITION_CREATE_DOORBELL_SMCCC 0xc6008006U
 typedef struct {
@@ -193,7 +193,7 @@ typedef struct {
 	cap_id_t new_cap;
 } hypercall_partition_create_doorbell_result_t;
 
-/* partition_create_msgqueue: Create a message queue object inside a partition. (returns ERROR_UNIMPLEMENTED) */
+/* partition_create_msgqueue: Create a message queue object inside a partition. */
 #define HYPERCALL_PARTITION_CREATE_MSGQUEUE_NATIVE 0x6007U
 #define HYPERCALL_PARTITION_CREATE_MSGQUEUE_SMCCC 0xc6008007U
 typedef struct {
@@ -209,7 +209,7 @@ typedef struct {
 	cap_id_t new_cap;
 } hypercall_partition_create_watchdog_result_t;
 
-/* partition_create_vic: Create a virtual interrupt controller object inside a partition. (returns ERROR_UNIMPLEMENTED) */
+/* partition_create_vic: Create a virtual interrupt controller object inside a partition. */
 #define HYPERCALL_PARTITION_CREATE_VIC_NATIVE 0x600aU
 #define HYPERCALL_PARTITION_CREATE_VIC_SMCCC 0xc600800aU
 typedef struct {
@@ -217,7 +217,7 @@ typedef struct {
 	cap_id_t new_cap;
 } hypercall_partition_create_vic_result_t;
 
-/* partition_create_vpm_group: Create a virtual power-management group object inside a partition. (returns ERROR_UNIMPLEMENTED) */
+/* partition_create_vpm_group: Create a virtual power-management group object inside a partition. */
 #define HYPERCALL_PARTITION_CREATE_VPM_GROUP_NATIVE 0x600bU
 #define HYPERCALL_PARTITION_CREATE_VPM_GROUP_SMCCC 0xc600800bU
 typedef struct {
@@ -225,14 +225,14 @@ typedef struct {
 	cap_id_t new_cap;
 } hypercall_partition_create_vpm_group_result_t;
 
-/* object_activate: Move a configured object into the active state so it can be used. (returns ERROR_UNIMPLEMENTED) */
+/* object_activate: Move a configured object into the active state so it can be used. */
 #define HYPERCALL_OBJECT_ACTIVATE_NATIVE 0x600cU
 #define HYPERCALL_OBJECT_ACTIVATE_SMCCC 0xc600800cU
 typedef struct {
 	error_t error;
 } hypercall_object_activate_result_t;
 
-/* object_activate_from: Activate an object named by a capability in another cspace. (returns ERROR_UNIMPLEMENTED) */
+/* object_activate_from: Activate an object named by a capability in another cspace. */
 #define HYPERCALL_OBJECT_ACTIVATE_FROM_NATIVE 0x600dU
 #define HYPERCALL_OBJECT_ACTIVATE_FROM_SMCCC 0xc600800dU
 typedef struct {
@@ -370,14 +370,14 @@ typedef struct {
 	error_t error;
 } hypercall_msgqueue_configure_result_t;
 
-/* cspace_delete_cap_from: Remove a capability from a cspace. (returns ERROR_UNIMPLEMENTED) */
+/* cspace_delete_cap_from: Remove a capability from a cspace. */
 #define HYPERCALL_CSPACE_DELETE_CAP_FROM_NATIVE 0x6022U
 #define HYPERCALL_CSPACE_DELETE_CAP_FROM_SMCCC 0xc6008022U
 typedef struct {
 	error_t error;
 } hypercall_cspace_delete_cap_from_result_t;
 
-/* cspace_copy_cap_from: Duplicate a capability into another cspace, optionally with fewer rights. (returns ERROR_UNIMPLEMENTED) */
+/* cspace_copy_cap_from: Duplicate a capability into another cspace, optionally with fewer rights. */
 #define HYPERCALL_CSPACE_COPY_CAP_FROM_NATIVE 0x6023U
 #define HYPERCALL_CSPACE_COPY_CAP_FROM_SMCCC 0xc6008023U
 typedef struct {
@@ -385,14 +385,14 @@ typedef struct {
 	cap_id_t new_cap;
 } hypercall_cspace_copy_cap_from_result_t;
 
-/* cspace_revoke_cap_from: Revoke a capability and every copy derived from it. (returns ERROR_UNIMPLEMENTED) */
+/* cspace_revoke_cap_from: Revoke a capability and every copy derived from it. */
 #define HYPERCALL_CSPACE_REVOKE_CAP_FROM_NATIVE 0x6024U
 #define HYPERCALL_CSPACE_REVOKE_CAP_FROM_SMCCC 0xc6008024U
 typedef struct {
 	error_t error;
 } hypercall_cspace_revoke_cap_from_result_t;
 
-/* cspace_configure: Set the number of capability slots of a cspace before activation. (returns ERROR_UNIMPLEMENTED) */
+/* cspace_configure: Set the number of capability slots of a cspace before activation. */
 #define HYPERCALL_CSPACE_CONFIGURE_NATIVE 0x6025U
 #define HYPERCALL_CSPACE_CONFIGURE_SMCCC 0xc6008025U
 typedef struct {
@@ -539,7 +539,7 @@ typedef struct {
 	error_t error;
 } hypercall_vcpu_set_affinity_result_t;
 
-/* cspace_attach_thread: Make a cspace the one a thread looks its capabilities up in. (returns ERROR_UNIMPLEMENTED) */
+/* cspace_attach_thread: Make a cspace the one a thread looks its capabilities up in. */
 #define HYPERCALL_CSPACE_ATTACH_THREAD_NATIVE 0x603eU
 #define HYPERCALL_CSPACE_ATTACH_THREAD_SMCCC 0xc600803eU
 typedef struct {
@@ -590,7 +590,7 @@ typedef struct {
 	error_t error;
 } hypercall_vcpu_set_timeslice_result_t;
 
-/* partition_create_virtio_mmio: Create a virtio-mmio device object inside a partition. (returns ERROR_UNIMPLEMENTED) */
+/* partition_create_virtio_mmio: Create a virtio-mmio device object inside a partition. */
 #define HYPERCALL_PARTITION_CREATE_VIRTIO_MMIO_NATIVE 0x6048U
 #define HYPERCALL_PARTITION_CREATE_VIRTIO_MMIO_SMCCC 0xc6008048U
 typedef struct {
@@ -715,7 +715,7 @@ typedef struct {
 	uint32_t data3;
 } hypercall_prng_get_entropy_result_t;
 
-/* cspace_revoke_caps_from: Revoke every capability derived from a master capability. (returns ERROR_UNIMPLEMENTED) */
+/* cspace_revoke_caps_from: Revoke every capability derived from a master capability. */
 #define HYPERCALL_CSPACE_REVOKE_CAPS_FROM_NATIVE 0x6059U
 #define HYPERCALL_CSPACE_REVOKE_CAPS_FROM_SMCCC 0xc6008059U
 typedef struct {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "bothy_abi.h"
+#include "bothy_objects.h"
 
 typedef struct {
 	uint64_t x[8];
@@ -53,7 +54,7 @@ bothy_hypervisor_identify(void)
 	};
 }
 
-/* partition_create_partition: Create a partition object (object model not yet implemented). (returns ERROR_UNIMPLEMENTED) */
+/* partition_create_partition: Create a partition object (object model not yet implemented). */
 static inline hypercall_partition_create_partition_result_t
 bothy_partition_create_partition(cap_id_t src_partition, cap_id_t cspace)
 {
@@ -65,7 +66,7 @@ bothy_partition_create_partition(cap_id_t src_partition, cap_id_t cspace)
 	};
 }
 
-/* partition_create_cspace: Create a capability space object inside a partition. (returns ERROR_UNIMPLEMENTED) */
+/* partition_create_cspace: Create a capability space object inside a partition. */
 static inline hypercall_partition_create_cspace_result_t
 bothy_partition_create_cspace(cap_id_t src_partition, cap_id_t cspace)
 {
@@ -77,7 +78,7 @@ bothy_partition_create_cspace(cap_id_t src_partition, cap_id_t cspace)
 	};
 }
 
-/* partition_create_addrspace: Create an address space (stage-2 translation) object inside a partition. (returns ERROR_UNIMPLEMENTED) */
+/* partition_create_addrspace: Create an address space (stage-2 translation) object inside a partition. */
 static inline hypercall_partition_create_addrspace_result_t
 bothy_partition_create_addrspace(cap_id_t src_partition, cap_id_t cspace)
 {
@@ -89,7 +90,7 @@ bothy_partition_create_addrspace(cap_id_t src_partition, cap_id_t cspace)
 	};
 }
 
-/* partition_create_memextent: Create a memory extent object inside a partition. (returns ERROR_UNIMPLEMENTED) */
+/* partition_create_memextent: Create a memory extent object inside a partition. */
 static inline hypercall_partition_create_memextent_result_t
 bothy_partition_create_memextent(cap_id_t src_partition, cap_id_t cspace)
 {
@@ -101,7 +102,7 @@ bothy_partition_create_memextent(cap_id_t src_partition, cap_id_t cspace)
 	};
 }
 
-/* partition_create_thread: Create a thread (VCPU) object inside a partition. (returns ERROR_UNIMPLEMENTED) */
+/* partition_create_thread: Create a thread (VCPU) object inside a partition. */
 static inline hypercall_partition_create_thread_result_t
 bothy_partition_create_thread(cap_id_t src_partition, cap_id_t cspace)
 {
@@ -113,7 +114,7 @@ bothy_partition_create_thread(cap_id_t src_partition, cap_id_t cspace)
 	};
 }
 
-/* partition_create_doorbell: Create a doorbell object inside a partition. (returns ERROR_UNIMPLEMENTED) */
+/* partition_create_doorbell: Create a doorbell object inside a partition. */
 static inline hypercall_partition_create_doorbell_result_t
 bothy_partition_create_doorbell(cap_id_t src_partition, cap_id_t cspace)
 {
@@ -125,7 +126,7 @@ bothy_partition_create_doorbell(cap_id_t src_partition, cap_id_t cspace)
 	};
 }
 
-/* partition_create_msgqueue: Create a message queue object inside a partition. (returns ERROR_UNIMPLEMENTED) */
+/* partition_create_msgqueue: Create a message queue object inside a partition. */
 static inline hypercall_partition_create_msgqueue_result_t
 bothy_partition_create_msgqueue(cap_id_t src_partition, cap_id_t cspace)
 {
@@ -149,7 +150,7 @@ bothy_partition_create_watchdog(cap_id_t src_partition, cap_id_t cspace)
 	};
 }
 
-/* partition_create_vic: Create a virtual interrupt controller object inside a partition. (returns ERROR_UNIMPLEMENTED) */
+/* partition_create_vic: Create a virtual interrupt controller object inside a partition. */
 static inline hypercall_partition_create_vic_result_t
 bothy_partition_create_vic(cap_id_t src_partition, cap_id_t cspace)
 {
@@ -161,7 +162,7 @@ bothy_partition_create_vic(cap_id_t src_partition, cap_id_t cspace)
 	};
 }
 
-/* partition_create_vpm_group: Create a virtual power-management group object inside a partition. (returns ERROR_UNIMPLEMENTED) */
+/* partition_create_vpm_group: Create a virtual power-management group object inside a partition. */
 static inline hypercall_partition_create_vpm_group_result_t
 bothy_partition_create_vpm_group(cap_id_t src_partition, cap_id_t cspace)
 {
@@ -173,7 +174,7 @@ bothy_partition_create_vpm_group(cap_id_t src_partition, cap_id_t cspace)
 	};
 }
 
-/* object_activate: Move a configured object into the active state so it can be used. (returns ERROR_UNIMPLEMENTED) */
+/* object_activate: Move a configured object into the active state so it can be used. */
 static inline hypercall_object_activate_result_t
 bothy_object_activate(cap_id_t cap)
 {
@@ -184,7 +185,7 @@ bothy_object_activate(cap_id_t cap)
 	};
 }
 
-/* object_activate_from: Activate an object named by a capability in another cspace. (returns ERROR_UNIMPLEMENTED) */
+/* object_activate_from: Activate an object named by a capability in another cspace. */
 static inline hypercall_object_activate_from_result_t
 bothy_object_activate_from(cap_id_t cspace, cap_id_t cap)
 {
@@ -398,7 +399,7 @@ bothy_msgqueue_configure(cap_id_t msgqueue, uint64_t create_info)
 	};
 }
 
-/* cspace_delete_cap_from: Remove a capability from a cspace. (returns ERROR_UNIMPLEMENTED) */
+/* cspace_delete_cap_from: Remove a capability from a cspace. */
 static inline hypercall_cspace_delete_cap_from_result_t
 bothy_cspace_delete_cap_from(cap_id_t cspace, cap_id_t cap)
 {
@@ -409,7 +410,7 @@ bothy_cspace_delete_cap_from(cap_id_t cspace, cap_id_t cap)
 	};
 }
 
-/* cspace_copy_cap_from: Duplicate a capability into another cspace, optionally with fewer rights. (returns ERROR_UNIMPLEMENTED) */
+/* cspace_copy_cap_from: Duplicate a capability into another cspace, optionally with fewer rights. */
 static inline hypercall_cspace_copy_cap_from_result_t
 bothy_cspace_copy_cap_from(cap_id_t src_cspace, cap_id_t src_cap, cap_id_t dest_cspace, uint32_t rights_mask)
 {
@@ -421,7 +422,7 @@ bothy_cspace_copy_cap_from(cap_id_t src_cspace, cap_id_t src_cap, cap_id_t dest_
 	};
 }
 
-/* cspace_revoke_cap_from: Revoke a capability and every copy derived from it. (returns ERROR_UNIMPLEMENTED) */
+/* cspace_revoke_cap_from: Revoke a capability and every copy derived from it. */
 static inline hypercall_cspace_revoke_cap_from_result_t
 bothy_cspace_revoke_cap_from(cap_id_t src_cspace, cap_id_t src_cap)
 {
@@ -432,7 +433,7 @@ bothy_cspace_revoke_cap_from(cap_id_t src_cspace, cap_id_t src_cap)
 	};
 }
 
-/* cspace_configure: Set the number of capability slots of a cspace before activation. (returns ERROR_UNIMPLEMENTED) */
+/* cspace_configure: Set the number of capability slots of a cspace before activation. */
 static inline hypercall_cspace_configure_result_t
 bothy_cspace_configure(cap_id_t cspace, uint32_t max_caps)
 {
@@ -663,7 +664,7 @@ bothy_vcpu_set_affinity(cap_id_t cap_id, uint16_t affinity)
 	};
 }
 
-/* cspace_attach_thread: Make a cspace the one a thread looks its capabilities up in. (returns ERROR_UNIMPLEMENTED) */
+/* cspace_attach_thread: Make a cspace the one a thread looks its capabilities up in. */
 static inline hypercall_cspace_attach_thread_result_t
 bothy_cspace_attach_thread(cap_id_t cspace, cap_id_t thread)
 {
@@ -742,7 +743,7 @@ bothy_vcpu_set_timeslice(cap_id_t cap_id, uint64_t timeslice)
 	};
 }
 
-/* partition_create_virtio_mmio: Create a virtio-mmio device object inside a partition. (returns ERROR_UNIMPLEMENTED) */
+/* partition_create_virtio_mmio: Create a virtio-mmio device object inside a partition. */
 static inline hypercall_partition_create_virtio_mmio_result_t
 bothy_partition_create_virtio_mmio(cap_id_t src_partition, cap_id_t cspace)
 {
@@ -931,7 +932,7 @@ bothy_prng_get_entropy(uint32_t num_bytes)
 	};
 }
 
-/* cspace_revoke_caps_from: Revoke every capability derived from a master capability. (returns ERROR_UNIMPLEMENTED) */
+/* cspace_revoke_caps_from: Revoke every capability derived from a master capability. */
 static inline hypercall_cspace_revoke_caps_from_result_t
 bothy_cspace_revoke_caps_from(cap_id_t src_cspace, cap_id_t master_cap)
 {

@@ -13,6 +13,24 @@ typedef uint64_t register_t;
 typedef void (*hypercall_stub_t)(const register_t *in, register_t *out, bool native);
 
 hypercall_hypervisor_identify_result_t hypercall_hypervisor_identify(void);
+hypercall_partition_create_partition_result_t hypercall_partition_create_partition(cap_id_t src_partition, cap_id_t cspace);
+hypercall_partition_create_cspace_result_t hypercall_partition_create_cspace(cap_id_t src_partition, cap_id_t cspace);
+hypercall_partition_create_addrspace_result_t hypercall_partition_create_addrspace(cap_id_t src_partition, cap_id_t cspace);
+hypercall_partition_create_memextent_result_t hypercall_partition_create_memextent(cap_id_t src_partition, cap_id_t cspace);
+hypercall_partition_create_thread_result_t hypercall_partition_create_thread(cap_id_t src_partition, cap_id_t cspace);
+hypercall_partition_create_doorbell_result_t hypercall_partition_create_doorbell(cap_id_t src_partition, cap_id_t cspace);
+hypercall_partition_create_msgqueue_result_t hypercall_partition_create_msgqueue(cap_id_t src_partition, cap_id_t cspace);
+hypercall_partition_create_vic_result_t hypercall_partition_create_vic(cap_id_t src_partition, cap_id_t cspace);
+hypercall_partition_create_vpm_group_result_t hypercall_partition_create_vpm_group(cap_id_t src_partition, cap_id_t cspace);
+hypercall_object_activate_result_t hypercall_object_activate(cap_id_t cap);
+hypercall_object_activate_from_result_t hypercall_object_activate_from(cap_id_t cspace, cap_id_t cap);
+hypercall_cspace_delete_cap_from_result_t hypercall_cspace_delete_cap_from(cap_id_t cspace, cap_id_t cap);
+hypercall_cspace_copy_cap_from_result_t hypercall_cspace_copy_cap_from(cap_id_t src_cspace, cap_id_t src_cap, cap_id_t dest_cspace, uint32_t rights_mask);
+hypercall_cspace_revoke_cap_from_result_t hypercall_cspace_revoke_cap_from(cap_id_t src_cspace, cap_id_t src_cap);
+hypercall_cspace_configure_result_t hypercall_cspace_configure(cap_id_t cspace, uint32_t max_caps);
+hypercall_cspace_attach_thread_result_t hypercall_cspace_attach_thread(cap_id_t cspace, cap_id_t thread);
+hypercall_partition_create_virtio_mmio_result_t hypercall_partition_create_virtio_mmio(cap_id_t src_partition, cap_id_t cspace);
+hypercall_cspace_revoke_caps_from_result_t hypercall_cspace_revoke_caps_from(cap_id_t src_cspace, cap_id_t master_cap);
 hypercall_console_write_result_t hypercall_console_write(cap_id_t console, uintptr_t data, size_t size);
 
 /* One range of call numbers reachable by both entry paths. */

@@ -16,6 +16,215 @@ stub_hypervisor_identify(const register_t *in, register_t *out, bool native)
 }
 
 static void
+stub_partition_create_partition(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[2] != 0x0UL)) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_partition_create_partition_result_t r = hypercall_partition_create_partition((cap_id_t)in[0], (cap_id_t)in[1]);
+	out[0] = (register_t)(int64_t)r.error;
+	out[1] = (register_t)r.new_cap;
+}
+
+static void
+stub_partition_create_cspace(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[2] != 0x0UL)) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_partition_create_cspace_result_t r = hypercall_partition_create_cspace((cap_id_t)in[0], (cap_id_t)in[1]);
+	out[0] = (register_t)(int64_t)r.error;
+	out[1] = (register_t)r.new_cap;
+}
+
+static void
+stub_partition_create_addrspace(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[2] != 0x0UL)) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_partition_create_addrspace_result_t r = hypercall_partition_create_addrspace((cap_id_t)in[0], (cap_id_t)in[1]);
+	out[0] = (register_t)(int64_t)r.error;
+	out[1] = (register_t)r.new_cap;
+}
+
+static void
+stub_partition_create_memextent(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[2] != 0x0UL)) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_partition_create_memextent_result_t r = hypercall_partition_create_memextent((cap_id_t)in[0], (cap_id_t)in[1]);
+	out[0] = (register_t)(int64_t)r.error;
+	out[1] = (register_t)r.new_cap;
+}
+
+static void
+stub_partition_create_thread(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[2] != 0x0UL)) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_partition_create_thread_result_t r = hypercall_partition_create_thread((cap_id_t)in[0], (cap_id_t)in[1]);
+	out[0] = (register_t)(int64_t)r.error;
+	out[1] = (register_t)r.new_cap;
+}
+
+static void
+stub_partition_create_doorbell(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[2] != 0x0UL)) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_partition_create_doorbell_result_t r = hypercall_partition_create_doorbell((cap_id_t)in[0], (cap_id_t)in[1]);
+	out[0] = (register_t)(int64_t)r.error;
+	out[1] = (register_t)r.new_cap;
+}
+
+static void
+stub_partition_create_msgqueue(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[2] != 0x0UL)) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_partition_create_msgqueue_result_t r = hypercall_partition_create_msgqueue((cap_id_t)in[0], (cap_id_t)in[1]);
+	out[0] = (register_t)(int64_t)r.error;
+	out[1] = (register_t)r.new_cap;
+}
+
+static void
+stub_partition_create_vic(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[2] != 0x0UL)) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_partition_create_vic_result_t r = hypercall_partition_create_vic((cap_id_t)in[0], (cap_id_t)in[1]);
+	out[0] = (register_t)(int64_t)r.error;
+	out[1] = (register_t)r.new_cap;
+}
+
+static void
+stub_partition_create_vpm_group(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[2] != 0x0UL)) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_partition_create_vpm_group_result_t r = hypercall_partition_create_vpm_group((cap_id_t)in[0], (cap_id_t)in[1]);
+	out[0] = (register_t)(int64_t)r.error;
+	out[1] = (register_t)r.new_cap;
+}
+
+static void
+stub_object_activate(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[1] != 0x0UL)) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_object_activate_result_t r = hypercall_object_activate((cap_id_t)in[0]);
+	out[0] = (register_t)(int64_t)r.error;
+}
+
+static void
+stub_object_activate_from(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[2] != 0x0UL)) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_object_activate_from_result_t r = hypercall_object_activate_from((cap_id_t)in[0], (cap_id_t)in[1]);
+	out[0] = (register_t)(int64_t)r.error;
+}
+
+static void
+stub_cspace_delete_cap_from(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[2] != 0x0UL)) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_cspace_delete_cap_from_result_t r = hypercall_cspace_delete_cap_from((cap_id_t)in[0], (cap_id_t)in[1]);
+	out[0] = (register_t)(int64_t)r.error;
+}
+
+static void
+stub_cspace_copy_cap_from(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[4] != 0x0UL)) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_cspace_copy_cap_from_result_t r = hypercall_cspace_copy_cap_from((cap_id_t)in[0], (cap_id_t)in[1], (cap_id_t)in[2], (uint32_t)in[3]);
+	out[0] = (register_t)(int64_t)r.error;
+	out[1] = (register_t)r.new_cap;
+}
+
+static void
+stub_cspace_revoke_cap_from(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[2] != 0x0UL)) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_cspace_revoke_cap_from_result_t r = hypercall_cspace_revoke_cap_from((cap_id_t)in[0], (cap_id_t)in[1]);
+	out[0] = (register_t)(int64_t)r.error;
+}
+
+static void
+stub_cspace_configure(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[2] != 0x0UL)) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_cspace_configure_result_t r = hypercall_cspace_configure((cap_id_t)in[0], (uint32_t)in[1]);
+	out[0] = (register_t)(int64_t)r.error;
+}
+
+static void
+stub_cspace_attach_thread(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[2] != 0x0UL)) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_cspace_attach_thread_result_t r = hypercall_cspace_attach_thread((cap_id_t)in[0], (cap_id_t)in[1]);
+	out[0] = (register_t)(int64_t)r.error;
+}
+
+static void
+stub_partition_create_virtio_mmio(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[2] != 0x0UL)) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_partition_create_virtio_mmio_result_t r = hypercall_partition_create_virtio_mmio((cap_id_t)in[0], (cap_id_t)in[1]);
+	out[0] = (register_t)(int64_t)r.error;
+	out[1] = (register_t)r.new_cap;
+}
+
+static void
+stub_cspace_revoke_caps_from(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[2] != 0x0UL)) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_cspace_revoke_caps_from_result_t r = hypercall_cspace_revoke_caps_from((cap_id_t)in[0], (cap_id_t)in[1]);
+	out[0] = (register_t)(int64_t)r.error;
+}
+
+static void
 stub_console_write(const register_t *in, register_t *out, bool native)
 {
 	if (native && (in[3] != 0x0UL)) {
@@ -33,6 +242,24 @@ static const hypercall_stub_t table_bothy[HYPERCALL_BOTHY_COUNT] = {
 
 static const hypercall_stub_t table_gunyah[HYPERCALL_GUNYAH_COUNT] = {
 	[0x0] = stub_hypervisor_identify,
+	[0x1] = stub_partition_create_partition,
+	[0x2] = stub_partition_create_cspace,
+	[0x3] = stub_partition_create_addrspace,
+	[0x4] = stub_partition_create_memextent,
+	[0x5] = stub_partition_create_thread,
+	[0x6] = stub_partition_create_doorbell,
+	[0x7] = stub_partition_create_msgqueue,
+	[0xa] = stub_partition_create_vic,
+	[0xb] = stub_partition_create_vpm_group,
+	[0xc] = stub_object_activate,
+	[0xd] = stub_object_activate_from,
+	[0x22] = stub_cspace_delete_cap_from,
+	[0x23] = stub_cspace_copy_cap_from,
+	[0x24] = stub_cspace_revoke_cap_from,
+	[0x25] = stub_cspace_configure,
+	[0x3e] = stub_cspace_attach_thread,
+	[0x48] = stub_partition_create_virtio_mmio,
+	[0x59] = stub_cspace_revoke_caps_from,
 };
 
 const hypercall_range_t hypercall_ranges[HYPERCALL_RANGE_COUNT] = {

@@ -42,3 +42,7 @@
 #define BOTHY_INJECT_RM_HANG 2
 #define BOTHY_INJECT_RM_FAULT 3
 #define BOTHY_INJECT BOTHY_INJECT_NONE
+
+/* Parameters of test guests (configs: debug.seed, debug.iterations). */
+#define BOTHY_TEST_SEED BOTHY_UL(0x1)
+#define BOTHY_TEST_ITERATIONS BOTHY_UL(1000)

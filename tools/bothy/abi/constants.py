@@ -200,7 +200,25 @@ VCPU_RUN_CHECK_SMCCC = 0xC6008068
 IMPLEMENTED = frozenset(
     {
         "console_write",
+        "cspace_attach_thread",
+        "cspace_configure",
+        "cspace_copy_cap_from",
+        "cspace_delete_cap_from",
+        "cspace_revoke_cap_from",
+        "cspace_revoke_caps_from",
         "hypervisor_identify",
+        "object_activate",
+        "object_activate_from",
+        "partition_create_addrspace",
+        "partition_create_cspace",
+        "partition_create_doorbell",
+        "partition_create_memextent",
+        "partition_create_msgqueue",
+        "partition_create_partition",
+        "partition_create_thread",
+        "partition_create_vic",
+        "partition_create_virtio_mmio",
+        "partition_create_vpm_group",
     }
 )
 

@@ -11,9 +11,11 @@ from pathlib import Path
 
 from bothy.abi.errors import load_error_spec
 from bothy.abi.hypercalls import load_hypercall_spec
+from bothy.abi.objects import load_object_spec
 from bothy.build.components import LINK_FLAGS, Component
 from bothy.codegen.devicetree import generate_devicetree
 from bothy.codegen.hypercalls import generate_hypercalls
+from bothy.codegen.objects import generate_objects
 from bothy.codegen.platform import generate_platform
 from bothy.config import SystemConfig
 from bothy.errors import BothyError
@@ -40,7 +42,9 @@ def run_tool(argv: Sequence[str]) -> None:
 
 def generate(config: SystemConfig, gen_dir: Path, *, revision: str, version: str) -> None:
     generate_platform(config, gen_dir, revision=revision, version=version)
-    generate_hypercalls(load_hypercall_spec(), load_error_spec(), gen_dir)
+    hypercalls = load_hypercall_spec()
+    generate_hypercalls(hypercalls, load_error_spec(), gen_dir)
+    generate_objects(load_object_spec(hypercalls), hypercalls, gen_dir)
     generate_devicetree(config, config.root_vm, gen_dir)
 
 

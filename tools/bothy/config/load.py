@@ -68,6 +68,8 @@ def _build(path: Path, raw: Mapping[str, Any]) -> SystemConfig:
         hypervisor_memory=_region(raw["hypervisor"]["memory"]),
         vms=vms,
         inject=raw.get("debug", {}).get("inject", "none"),
+        test_seed=raw.get("debug", {}).get("seed", 1),
+        test_iterations=raw.get("debug", {}).get("iterations", 1000),
     )
 
 

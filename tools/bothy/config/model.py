@@ -78,6 +78,8 @@ class SystemConfig:
     hypervisor_memory: Region
     vms: tuple[Vm, ...]
     inject: str
+    test_seed: int = 1
+    test_iterations: int = 1000
 
     @property
     def root_vm(self) -> Vm:

@@ -1,0 +1,78 @@
+/* object.c - the generic lifecycle of first-class objects: create (charged to a partition),
+ * activate, reference counting, and destruction that returns memory to its partition. */
+#include <stddef.h>
+
+#include "object.h"
+#include "object_ops.h"
+#include "partition.h"
+#include "util_string.h"
+
+#define OBJECT_ALIGN 16U
+
+error_t
+object_create(partition_t *partition, object_type_t type, object_header_t **out)
+{
+	const object_type_info_t *info = &object_type_info[type];
+	object_header_t *object = partition_alloc(partition, info->size, OBJECT_ALIGN);
+	if (object == NULL) {
+		return ERROR_NOMEM;
+	}
+	memset(object, 0, info->size);
+	object->type = type;
+	object->state = OBJECT_STATE_INIT;
+	object->refcount = 1;
+	object->partition = partition;
+	object_get(&partition->header); /* a partition outlives everything charged to it */
+	*out = object;
+	return OK;
+}
+
+void
+object_get(object_header_t *object)
+{
+	(void)__atomic_fetch_add(&object->refcount, 1U, __ATOMIC_RELAXED);
+}
+
+void
+object_put(object_header_t *object)
+{
+	if (__atomic_sub_fetch(&object->refcount, 1U, __ATOMIC_ACQ_REL) != 0U) {
+		return;
+	}
+	const object_type_info_t *info = &object_type_info[object->type];
+	if (object->state == OBJECT_STATE_ACTIVE && info->deactivate != NULL) {
+		info->deactivate(object);
+	}
+	if (info->cleanup != NULL) {
+		info->cleanup(object);
+	}
+	partition_t *partition = object->partition;
+	if (partition != NULL) {
+		partition_free(partition, object, info->size);
+		object_put(&partition->header);
+	}
+}
+
+error_t
+object_expect_state(object_header_t *object, object_state_t state)
+{
+	spinlock_acquire(&object->lock);
+	error_t err = object->state == state ? OK : ERROR_OBJECT_STATE;
+	spinlock_release(&object->lock);
+	return err;
+}
+
+error_t
+object_activate(object_header_t *object)
+{
+	spinlock_acquire(&object->lock);
+	if (object->state != OBJECT_STATE_INIT) {
+		spinlock_release(&object->lock);
+		return ERROR_OBJECT_STATE;
+	}
+	const object_type_info_t *info = &object_type_info[object->type];
+	error_t err = info->activate != NULL ? info->activate(object) : OK;
+	object->state = err == OK ? OBJECT_STATE_ACTIVE : OBJECT_STATE_FAILED;
+	spinlock_release(&object->lock);
+	return err;
+}

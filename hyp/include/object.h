@@ -1,0 +1,48 @@
+/* object.h - what every first-class object shares: type, lifecycle state, reference count
+ * and the partition it is charged to. Per-type behaviour comes from the generated table. */
+#pragma once
+
+#include <stdint.h>
+
+#include "bothy_abi.h"
+#include "bothy_objects.h"
+#include "spinlock.h"
+
+typedef enum object_state {
+	OBJECT_STATE_INIT = 0,  /* being configured */
+	OBJECT_STATE_ACTIVE,    /* in use; configuration calls now fail */
+	OBJECT_STATE_FAILED,    /* activation failed; only deletion is left */
+} object_state_t;
+
+struct partition;
+
+typedef struct object_header {
+	object_type_t type;
+	object_state_t state; /* under lock */
+	uint32_t refcount;    /* atomic; the object is destroyed when it reaches zero */
+	spinlock_t lock;
+	struct partition *partition; /* charged for this object's memory; NULL for the root */
+} object_header_t;
+
+typedef struct {
+	error_t error;
+	cap_id_t new_cap;
+} object_create_result_t;
+
+/* Allocates a zeroed object of `type` from `partition` in state INIT, with one reference. */
+error_t object_create(struct partition *partition, object_type_t type, object_header_t **out);
+
+/* Reference counting; the last object_put deactivates (if ACTIVE), cleans up and frees. */
+void object_get(object_header_t *object);
+void object_put(object_header_t *object);
+
+/* INIT -> ACTIVE via the type's activate hook (FAILED if it fails); else ERROR_OBJECT_STATE. */
+error_t object_activate(object_header_t *object);
+
+/* OK when the object is in `state`, ERROR_OBJECT_STATE otherwise. */
+error_t object_expect_state(object_header_t *object, object_state_t state);
+
+/* The partition_create_<type> hypercalls: look up both caps in the caller's cspace, create
+ * the object, and put a master cap with all rights into `cspace`. */
+object_create_result_t partition_create_object(cap_id_t src_partition, cap_id_t cspace,
+					       object_type_t type);

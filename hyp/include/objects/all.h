@@ -1,0 +1,17 @@
+/* all.h - the C type of every object kind, for the generated dispatch table (sizeof).
+ * Types with no behaviour yet are just their header; each grows in its own header. */
+#pragma once
+
+#include "cspace.h"
+#include "object.h"
+#include "objects/thread.h"
+#include "partition.h"
+
+typedef struct { object_header_t header; } addrspace_t;
+typedef struct { object_header_t header; } memextent_t;
+typedef struct { object_header_t header; } doorbell_t;
+typedef struct { object_header_t header; } msgqueue_t;
+typedef struct { object_header_t header; } vic_t;
+typedef struct { object_header_t header; } vpm_group_t;
+typedef struct { object_header_t header; } hwirq_t;
+typedef struct { object_header_t header; } virtio_mmio_t;

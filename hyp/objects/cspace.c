@@ -1,0 +1,338 @@
+/* cspace.c - capability spaces: slots with generations, obfuscated cap IDs, rights checks,
+ * and the derivation tree that copy, delete and revoke maintain across cspaces. */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cspace.h"
+#include "object_ops.h"
+#include "partition.h"
+#include "util_string.h"
+
+typedef enum cap_state { CAP_FREE = 0, CAP_VALID, CAP_REVOKED } cap_state_t;
+
+/* Derivation links point at slots of any cspace; all of them (and every slot) are guarded
+ * by one lock. Cap operations are short and rare next to the calls that use caps. */
+typedef struct cap_slot {
+	object_header_t *object; /* holds a reference while VALID or REVOKED */
+	cap_rights_t rights;
+	uint16_t generation; /* bumped on free, so stale IDs never match a reused slot */
+	uint8_t state;
+	struct cap_slot *parent, *first_child, *next_sibling, *prev_sibling;
+} cap_slot_t;
+
+static spinlock_t cap_lock;
+
+/* Cap ID = ((generation << 32 | index) XOR key) * K mod 2^64: a bijection, so every slot
+ * has exactly one ID, yet IDs reveal neither index nor generation without the key. */
+#define CAP_ID_MULTIPLIER 0x9e3779b97f4a7c15ULL
+#define CAP_ID_INVERSE 0xf1de83e19937733dULL
+
+_Static_assert(CAP_ID_MULTIPLIER * CAP_ID_INVERSE == 1U, "inverse of the cap-ID multiplier");
+
+static cap_id_t
+encode(const cspace_t *cs, uint32_t index, uint16_t generation)
+{
+	uint64_t raw = ((uint64_t)generation << 32) | index;
+	return (raw ^ cs->key) * CAP_ID_MULTIPLIER;
+}
+
+/* The slot a cap ID names (any state), or NULL if the ID is not one of this cspace's. */
+static cap_slot_t *
+decode(const cspace_t *cs, cap_id_t cap)
+{
+	if (cap == CSPACE_CAP_INVALID || cs->slots == NULL) {
+		return NULL;
+	}
+	uint64_t raw = (cap * CAP_ID_INVERSE) ^ cs->key;
+	uint32_t index = (uint32_t)raw;
+	if ((raw >> 48) != 0U || index >= cs->max_caps) {
+		return NULL;
+	}
+	cap_slot_t *slot = &cs->slots[index];
+	if (slot->state == CAP_FREE || slot->generation != (uint16_t)(raw >> 32)) {
+		return NULL;
+	}
+	return slot;
+}
+
+static error_t
+check_slot(const cap_slot_t *slot, object_type_t type, cap_rights_t rights)
+{
+	if (slot == NULL) {
+		return ERROR_CSPACE_CAP_NULL;
+	}
+	if (slot->state == CAP_REVOKED) {
+		return ERROR_CSPACE_CAP_REVOKED;
+	}
+	if (type != OBJECT_TYPE_ANY && slot->object->type != type) {
+		return ERROR_CSPACE_WRONG_OBJECT_TYPE;
+	}
+	if ((slot->rights & rights) != rights) {
+		return ERROR_CSPACE_INSUFFICIENT_RIGHTS;
+	}
+	return OK;
+}
+
+static bool
+is_active(const cspace_t *cs)
+{
+	return __atomic_load_n(&cs->header.state, __ATOMIC_ACQUIRE) == OBJECT_STATE_ACTIVE;
+}
+
+error_t
+cspace_configure(cspace_t *cs, uint32_t max_caps)
+{
+	if (max_caps == 0U || max_caps > CSPACE_MAX_CAPS) {
+		return ERROR_ARGUMENT_INVALID;
+	}
+	spinlock_acquire(&cs->header.lock);
+	error_t err = cs->header.state == OBJECT_STATE_INIT ? OK : ERROR_OBJECT_STATE;
+	if (err == OK) {
+		cs->max_caps = max_caps;
+	}
+	spinlock_release(&cs->header.lock);
+	return err;
+}
+
+error_t
+cspace_activate(object_header_t *object)
+{
+	cspace_t *cs = (cspace_t *)object;
+	if (cs->max_caps == 0U) {
+		return ERROR_OBJECT_CONFIG;
+	}
+	size_t bytes = (size_t)cs->max_caps * sizeof(cap_slot_t);
+	cs->slots = partition_alloc(cs->header.partition, bytes, 16);
+	if (cs->slots == NULL) {
+		return ERROR_NOMEM;
+	}
+	memset(cs->slots, 0, bytes);
+	cs->key = cspace_random_key();
+	return OK;
+}
+
+static void
+unlink_slot(cap_slot_t *slot)
+{
+	/* Children move up to this slot's parent so a later revoke of an ancestor finds them. */
+	cap_slot_t *child = slot->first_child;
+	while (child != NULL) {
+		cap_slot_t *next = child->next_sibling;
+		child->parent = slot->parent;
+		child->prev_sibling = NULL;
+		child->next_sibling = NULL;
+		if (slot->parent != NULL) {
+			child->next_sibling = slot->parent->first_child;
+			if (child->next_sibling != NULL) {
+				child->next_sibling->prev_sibling = child;
+			}
+			slot->parent->first_child = child;
+		}
+		child = next;
+	}
+	if (slot->prev_sibling != NULL) {
+		slot->prev_sibling->next_sibling = slot->next_sibling;
+	} else if (slot->parent != NULL) {
+		slot->parent->first_child = slot->next_sibling;
+	}
+	if (slot->next_sibling != NULL) {
+		slot->next_sibling->prev_sibling = slot->prev_sibling;
+	}
+	slot->parent = slot->first_child = slot->next_sibling = slot->prev_sibling = NULL;
+}
+
+/* Empties a slot (under cap_lock); returns the reference the caller must drop unlocked. */
+static object_header_t *
+free_slot(cspace_t *cs, cap_slot_t *slot)
+{
+	object_header_t *object = slot->object;
+	unlink_slot(slot);
+	slot->object = NULL;
+	slot->rights = 0;
+	slot->state = CAP_FREE;
+	slot->generation++;
+	cs->used--;
+	return object;
+}
+
+void
+cspace_deactivate(object_header_t *object)
+{
+	cspace_t *cs = (cspace_t *)object;
+	for (uint32_t i = 0; i < cs->max_caps; i++) {
+		spinlock_acquire(&cap_lock);
+		object_header_t *held = cs->slots[i].state != CAP_FREE ? free_slot(cs, &cs->slots[i])
+								       : NULL;
+		spinlock_release(&cap_lock);
+		if (held != NULL) {
+			object_put(held); /* outside the lock: this may destroy another cspace */
+		}
+	}
+}
+
+void
+cspace_cleanup(object_header_t *object)
+{
+	cspace_t *cs = (cspace_t *)object;
+	if (cs->slots != NULL) {
+		partition_free(cs->header.partition, cs->slots,
+			       (size_t)cs->max_caps * sizeof(cap_slot_t));
+		cs->slots = NULL;
+	}
+}
+
+error_t
+cspace_lookup(cspace_t *cs, cap_id_t cap, object_type_t type, cap_rights_t rights,
+	      object_header_t **out)
+{
+	if (cs == NULL || !is_active(cs)) {
+		return ERROR_CSPACE_CAP_NULL;
+	}
+	spinlock_acquire(&cap_lock);
+	cap_slot_t *slot = decode(cs, cap);
+	error_t err = check_slot(slot, type, rights);
+	if (err == OK) {
+		object_get(slot->object);
+		*out = slot->object;
+	}
+	spinlock_release(&cap_lock);
+	return err;
+}
+
+/* A free slot of cs (under cap_lock), or NULL when the cspace is full. */
+static cap_slot_t *
+find_free(cspace_t *cs, uint32_t *index)
+{
+	if (cs->used == cs->max_caps) {
+		return NULL;
+	}
+	for (uint32_t i = 0; i < cs->max_caps; i++) {
+		if (cs->slots[i].state == CAP_FREE) {
+			*index = i;
+			return &cs->slots[i];
+		}
+	}
+	return NULL;
+}
+
+static void
+fill_slot(cspace_t *cs, cap_slot_t *slot, object_header_t *object, cap_rights_t rights,
+	  cap_slot_t *parent)
+{
+	object_get(object);
+	slot->object = object;
+	slot->rights = rights;
+	slot->state = CAP_VALID;
+	slot->parent = parent;
+	if (parent != NULL) {
+		slot->next_sibling = parent->first_child;
+		if (slot->next_sibling != NULL) {
+			slot->next_sibling->prev_sibling = slot;
+		}
+		parent->first_child = slot;
+	}
+	cs->used++;
+}
+
+error_t
+cspace_create_master_cap(cspace_t *cs, object_header_t *object, cap_rights_t rights,
+			 cap_id_t *out)
+{
+	if (!is_active(cs)) {
+		return ERROR_OBJECT_STATE;
+	}
+	uint32_t index = 0;
+	spinlock_acquire(&cap_lock);
+	cap_slot_t *slot = find_free(cs, &index);
+	if (slot != NULL) {
+		fill_slot(cs, slot, object, rights, NULL);
+		*out = encode(cs, index, slot->generation);
+	}
+	spinlock_release(&cap_lock);
+	return slot != NULL ? OK : ERROR_CSPACE_FULL;
+}
+
+error_t
+cspace_copy_cap(cspace_t *src, cap_id_t src_cap, cspace_t *dest, cap_rights_t mask,
+		cap_id_t *out)
+{
+	if (!is_active(src) || !is_active(dest)) {
+		return ERROR_CSPACE_CAP_NULL;
+	}
+	spinlock_acquire(&cap_lock);
+	cap_slot_t *from = decode(src, src_cap);
+	error_t err = check_slot(from, OBJECT_TYPE_ANY, 0);
+	uint32_t index = 0;
+	cap_slot_t *to = NULL;
+	if (err == OK) {
+		to = find_free(dest, &index);
+		err = to != NULL ? OK : ERROR_CSPACE_FULL;
+	}
+	if (err == OK) {
+		fill_slot(dest, to, from->object, from->rights & mask, from);
+		*out = encode(dest, index, to->generation);
+	}
+	spinlock_release(&cap_lock);
+	return err;
+}
+
+error_t
+cspace_delete_cap(cspace_t *cs, cap_id_t cap)
+{
+	if (!is_active(cs)) {
+		return ERROR_CSPACE_CAP_NULL;
+	}
+	spinlock_acquire(&cap_lock);
+	cap_slot_t *slot = decode(cs, cap);
+	object_header_t *held = slot != NULL ? free_slot(cs, slot) : NULL;
+	spinlock_release(&cap_lock);
+	if (held == NULL) {
+		return ERROR_CSPACE_CAP_NULL;
+	}
+	object_put(held);
+	return OK;
+}
+
+error_t
+cspace_revoke_cap(cspace_t *cs, cap_id_t cap)
+{
+	if (!is_active(cs)) {
+		return ERROR_CSPACE_CAP_NULL;
+	}
+	spinlock_acquire(&cap_lock);
+	cap_slot_t *slot = decode(cs, cap);
+	error_t err = check_slot(slot, OBJECT_TYPE_ANY, 0);
+	if (err == OK) {
+		slot->state = CAP_REVOKED;
+	}
+	spinlock_release(&cap_lock);
+	return err;
+}
+
+error_t
+cspace_revoke_caps(cspace_t *cs, cap_id_t master)
+{
+	if (!is_active(cs)) {
+		return ERROR_CSPACE_CAP_NULL;
+	}
+	spinlock_acquire(&cap_lock);
+	cap_slot_t *root = decode(cs, master);
+	error_t err = check_slot(root, OBJECT_TYPE_ANY, 0);
+	if (err == OK) {
+		/* Depth-first over the derivation tree below master, without recursion. */
+		cap_slot_t *node = root->first_child;
+		while (node != NULL) {
+			node->state = CAP_REVOKED;
+			if (node->first_child != NULL) {
+				node = node->first_child;
+				continue;
+			}
+			while (node != root && node->next_sibling == NULL) {
+				node = node->parent;
+			}
+			node = node == root ? NULL : node->next_sibling;
+		}
+	}
+	spinlock_release(&cap_lock);
+	return err;
+}

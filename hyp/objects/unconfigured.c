@@ -1,0 +1,39 @@
+/* unconfigured.c - activation of the object types whose configuration hypercalls are not
+ * implemented yet: they cannot be configured, so activating one is ERROR_OBJECT_CONFIG. */
+#include "object.h"
+#include "object_ops.h"
+
+error_t
+addrspace_activate(object_header_t *object)
+{
+	(void)object; /* needs addrspace_configure (VMID), which arrives with VM support */
+	return ERROR_OBJECT_CONFIG;
+}
+
+error_t
+memextent_activate(object_header_t *object)
+{
+	(void)object; /* needs memextent_configure (base, size) */
+	return ERROR_OBJECT_CONFIG;
+}
+
+error_t
+msgqueue_activate(object_header_t *object)
+{
+	(void)object; /* needs msgqueue_configure (depth, message size) */
+	return ERROR_OBJECT_CONFIG;
+}
+
+error_t
+vic_activate(object_header_t *object)
+{
+	(void)object; /* needs vic_configure (vCPU and vIRQ counts) */
+	return ERROR_OBJECT_CONFIG;
+}
+
+error_t
+virtio_mmio_activate(object_header_t *object)
+{
+	(void)object; /* needs virtio_mmio_configure */
+	return ERROR_OBJECT_CONFIG;
+}
