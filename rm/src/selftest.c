@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include "bothy_hypercalls.h"
+#include "check.h"
 #include "fdt.h"
 #include "format.h"
 #include "platform_config.h"
@@ -16,59 +17,25 @@
 #define VENDOR_HYP_CALL_UID 0x8600ff01U
 #define HYP_API_INFO_EXPECTED 0x4800000000008001UL /* v1, 64-bit, LE, variant Gunyah */
 
-static unsigned checks, failures;
-
-static const char *
-describe(uint64_t value)
-{
-	const char *name = error_name((int64_t)value);
-	return name != NULL ? name : "not an error code";
-}
-
-static void
-expect_value(const char *what, uint64_t got, uint64_t want)
-{
-	checks++;
-	if (got == want) {
-		guest_printf("self-test: %s: ok (0x%lx)\n", what, got);
-	} else {
-		failures++;
-		guest_printf("self-test: %s: FAIL: expected 0x%lx, got 0x%lx\n", what, want, got);
-	}
-}
-
-static void
-expect_error(const char *what, uint64_t got, error_t want)
-{
-	checks++;
-	if ((int64_t)got == (int64_t)want) {
-		guest_printf("self-test: %s: ok (%s)\n", what, describe(got));
-	} else {
-		failures++;
-		guest_printf("self-test: %s: FAIL: expected %s, got %s (%ld)\n", what,
-			  describe((uint64_t)(int64_t)want), describe(got), (int64_t)got);
-	}
-}
-
 static void
 check_identification(void)
 {
 	hypercall_hypervisor_identify_result_t id = bothy_hypervisor_identify();
-	expect_value("hypervisor_identify (native) api info", id.hyp_api_info,
+	check_value("hypervisor_identify (native) api info", id.hyp_api_info,
 		     HYP_API_INFO_EXPECTED);
 	bothy_regs_t r = { { HYPERCALL_HYPERVISOR_IDENTIFY_SMCCC } };
 	bothy_smccc_call(&r);
-	expect_value("hypervisor_identify (SMCCC) api info", r.x[0], HYP_API_INFO_EXPECTED);
+	check_value("hypervisor_identify (SMCCC) api info", r.x[0], HYP_API_INFO_EXPECTED);
 	r = (bothy_regs_t){ { SMCCC_VERSION } };
 	bothy_smccc_call(&r);
-	expect_value("SMCCC_VERSION", r.x[0], 0x10001U);
+	check_value("SMCCC_VERSION", r.x[0], 0x10001U);
 	r = (bothy_regs_t){ { PSCI_VERSION } };
 	bothy_smccc_call(&r);
-	expect_value("PSCI_VERSION", r.x[0], 0x10001U);
+	check_value("PSCI_VERSION", r.x[0], 0x10001U);
 	r = (bothy_regs_t){ { VENDOR_HYP_CALL_UID } };
 	bothy_smccc_call(&r);
-	expect_value("CALL_UID word 0 (Gunyah UUID)", r.x[0], 0xcd8fd5c1U);
-	expect_value("CALL_UID word 3 (Gunyah UUID)", r.x[3], 0x145f3d67U);
+	check_value("CALL_UID word 0 (Gunyah UUID)", r.x[0], 0xcd8fd5c1U);
+	check_value("CALL_UID word 3 (Gunyah UUID)", r.x[3], 0x145f3d67U);
 }
 
 static void
@@ -76,47 +43,47 @@ check_console_write(cap_id_t cap)
 {
 	static const char text[] = "console_write check line\n";
 	hypercall_console_write_result_t w = bothy_console_write(cap, (uintptr_t)text, sizeof(text) - 1U);
-	expect_error("console_write valid buffer", (uint64_t)(int64_t)w.error, OK);
-	expect_value("console_write bytes written", w.written, sizeof(text) - 1U);
+	check_error("console_write valid buffer", (uint64_t)(int64_t)w.error, OK);
+	check_value("console_write bytes written", w.written, sizeof(text) - 1U);
 	w = bothy_console_write(cap ^ 0x100U, (uintptr_t)text, 4);
-	expect_error("console_write wrong cap", (uint64_t)(int64_t)w.error, ERROR_CSPACE_CAP_NULL);
+	check_error("console_write wrong cap", (uint64_t)(int64_t)w.error, ERROR_CSPACE_CAP_NULL);
 	w = bothy_console_write(cap, (uintptr_t)text, 257);
-	expect_error("console_write oversized", (uint64_t)(int64_t)w.error, ERROR_ARGUMENT_SIZE);
+	check_error("console_write oversized", (uint64_t)(int64_t)w.error, ERROR_ARGUMENT_SIZE);
 	w = bothy_console_write(cap, (uintptr_t)HYP_MEM_BASE, 8);
-	expect_error("console_write from hypervisor memory", (uint64_t)(int64_t)w.error,
+	check_error("console_write from hypervisor memory", (uint64_t)(int64_t)w.error,
 		     ERROR_ADDR_INVALID);
 	w = bothy_console_write(cap, (uintptr_t)(ROOT_VM_MEM_BASE + ROOT_VM_MEM_SIZE - 4U), 8);
-	expect_error("console_write crossing the end of RM memory", (uint64_t)(int64_t)w.error,
+	check_error("console_write crossing the end of RM memory", (uint64_t)(int64_t)w.error,
 		     ERROR_ADDR_INVALID);
 	w = bothy_console_write(cap, (uintptr_t)0xfffffffffffffff0UL, 32);
-	expect_error("console_write wrapping address", (uint64_t)(int64_t)w.error,
+	check_error("console_write wrapping address", (uint64_t)(int64_t)w.error,
 		     ERROR_ADDR_OVERFLOW);
 	bothy_regs_t r = { { cap, (uint64_t)(uintptr_t)text, 0, 1 } };
 	BOTHY_HVC_RAW(0x6200, &r);
-	expect_error("console_write non-zero res0 (native)", r.x[0], ERROR_ARGUMENT_INVALID);
+	check_error("console_write non-zero res0 (native)", r.x[0], ERROR_ARGUMENT_INVALID);
 	r = (bothy_regs_t){ { HYPERCALL_CONSOLE_WRITE_SMCCC, cap, (uint64_t)(uintptr_t)text, 0, 1 } };
 	bothy_smccc_call(&r);
-	expect_error("console_write non-zero res0 (SMCCC ignores it)", r.x[0], OK);
+	check_error("console_write non-zero res0 (SMCCC ignores it)", r.x[0], OK);
 }
 
 static void
 check_unimplemented(void)
 {
 	hypercall_doorbell_send_result_t d = bothy_doorbell_send(CSPACE_CAP_INVALID, 1);
-	expect_error("doorbell_send (not yet implemented)", (uint64_t)(int64_t)d.error,
+	check_error("doorbell_send (not yet implemented)", (uint64_t)(int64_t)d.error,
 		     ERROR_UNIMPLEMENTED);
 	bothy_regs_t r = { { 0 } };
 	BOTHY_HVC_RAW(0x61ff, &r);
-	expect_error("unassigned native number 0x61ff", r.x[0], ERROR_UNIMPLEMENTED);
+	check_error("unassigned native number 0x61ff", r.x[0], ERROR_UNIMPLEMENTED);
 	r = (bothy_regs_t){ { 0 } };
 	BOTHY_HVC_RAW(0x1234, &r);
-	expect_error("hvc immediate outside every range", r.x[0], ERROR_UNIMPLEMENTED);
+	check_error("hvc immediate outside every range", r.x[0], ERROR_UNIMPLEMENTED);
 	r = (bothy_regs_t){ { HYPERCALL_GUNYAH_SMCCC_BASE + 0x1ffU } };
 	bothy_smccc_call(&r);
-	expect_value("unassigned SMCCC hypercall ID", r.x[0], (uint64_t)(int64_t)ERROR_UNIMPLEMENTED);
+	check_value("unassigned SMCCC hypercall ID", r.x[0], (uint64_t)(int64_t)ERROR_UNIMPLEMENTED);
 	r = (bothy_regs_t){ { 0xc5000000U } };
 	bothy_smccc_call(&r);
-	expect_value("unknown SMCCC owner", r.x[0], SMCCC_NOT_SUPPORTED);
+	check_value("unknown SMCCC owner", r.x[0], SMCCC_NOT_SUPPORTED);
 }
 
 /* The RM's own use of the object ABI: create, activate and delete an object with the caps
@@ -126,17 +93,17 @@ check_objects(const root_boot_info_t *info)
 {
 	hypercall_partition_create_doorbell_result_t db =
 		bothy_partition_create_doorbell(info->partition_cap, info->cspace_cap);
-	expect_error("partition_create_doorbell", (uint64_t)(int64_t)db.error, OK);
-	expect_error("object_activate (doorbell)",
+	check_error("partition_create_doorbell", (uint64_t)(int64_t)db.error, OK);
+	check_error("object_activate (doorbell)",
 		     (uint64_t)(int64_t)bothy_object_activate(db.new_cap).error, OK);
-	expect_error("object_activate again", (uint64_t)(int64_t)bothy_object_activate(db.new_cap).error,
+	check_error("object_activate again", (uint64_t)(int64_t)bothy_object_activate(db.new_cap).error,
 		     ERROR_OBJECT_STATE);
-	expect_error("cspace_delete_cap_from",
+	check_error("cspace_delete_cap_from",
 		     (uint64_t)(int64_t)bothy_cspace_delete_cap_from(info->cspace_cap, db.new_cap).error,
 		     OK);
-	expect_error("stale cap after delete",
+	check_error("stale cap after delete",
 		     (uint64_t)(int64_t)bothy_object_activate(db.new_cap).error, ERROR_CSPACE_CAP_NULL);
-	expect_error("partition cap used as a cspace",
+	check_error("partition cap used as a cspace",
 		     (uint64_t)(int64_t)bothy_partition_create_doorbell(info->partition_cap,
 									 info->partition_cap).error,
 		     ERROR_CSPACE_WRONG_OBJECT_TYPE);
@@ -146,7 +113,7 @@ static void
 check_device_tree(const root_boot_info_t *info)
 {
 	const void *dtb = (const void *)(uintptr_t)info->dtb_ipa;
-	expect_error("device tree header", (uint64_t)(int64_t)fdt_check(dtb, info->dtb_size), OK);
+	check_error("device tree header", (uint64_t)(int64_t)fdt_check(dtb, info->dtb_size), OK);
 	const void *reg;
 	size_t len = 0;
 	char memory_path[32];
@@ -154,26 +121,20 @@ check_device_tree(const root_boot_info_t *info)
 	error_t err = fdt_get_prop(dtb, info->dtb_size, memory_path, "reg", &reg, &len);
 	if (err == OK && len == 16U) {
 		uint64_t base = ((uint64_t)fdt_cell(reg) << 32) | fdt_cell((const uint8_t *)reg + 4);
-		expect_value("device tree /memory base matches boot info", base, info->mem_base);
+		check_value("device tree /memory base matches boot info", base, info->mem_base);
 	} else {
-		expect_error("device tree /memory reg property", (uint64_t)(int64_t)err, OK);
+		check_error("device tree /memory reg property", (uint64_t)(int64_t)err, OK);
 	}
 }
 
 unsigned
 rm_selftest(const root_boot_info_t *info)
 {
-	checks = 0;
-	failures = 0;
+	check_begin("self-test");
 	check_identification();
 	check_console_write(info->console_cap);
 	check_unimplemented();
 	check_objects(info);
 	check_device_tree(info);
-	if (failures == 0U) {
-		guest_printf("self-test passed (%u checks)\n", checks);
-	} else {
-		guest_printf("self-test FAILED: %u of %u checks\n", failures, checks);
-	}
-	return failures;
+	return check_end();
 }

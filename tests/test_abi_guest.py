@@ -1,0 +1,27 @@
+"""Runs the ABI test guest (tests/guests/abi-test) as the root VM: every implemented
+hypercall with valid and invalid arguments, each result checked against Gunyah's exact code."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bothy.runner import run_batch
+from conftest import build, derived_config, log_path, qemu_argv
+
+pytestmark = pytest.mark.qemu
+
+
+def test_abi_guest_passes_every_check() -> None:
+    config = derived_config("abi-test", lambda raw: raw["vms"][0].update(image="abi-test"))  # type: ignore[index]
+    result = run_batch(
+        qemu_argv(config, build(config)),
+        markers=[re.compile(r"\[rm\] abi-test passed \((\d+) checks\)")],
+        timeout=120.0,
+        log_path=log_path("abi-test"),
+        expect_exit=0,
+    )
+    assert ": FAIL: " not in result.output
+    checks = int(re.search(r"abi-test passed \((\d+) checks\)", result.output).group(1))  # type: ignore[union-attr]
+    assert checks >= 90
