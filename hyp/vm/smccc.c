@@ -50,6 +50,10 @@ void
 smccc_handle(vcpu_t *vcpu, trap_frame_t *frame)
 {
 	uint32_t function_id = (uint32_t)frame->x[0];
+	/* Hypercalls first: they are the hot path, PSCI and SMCCC queries are rare. */
+	if (hypercall_smccc(frame, function_id)) {
+		return;
+	}
 	switch (function_id) {
 	case SMCCC_VERSION:
 		frame->x[0] = SMCCC_VERSION_1_1;
@@ -85,9 +89,6 @@ smccc_handle(vcpu_t *vcpu, trap_frame_t *frame)
 		frame->x[0] = hypercall_hypervisor_identify().hyp_api_info;
 		return;
 	default:
-		if (hypercall_smccc(frame, function_id)) {
-			return;
-		}
 		break;
 	}
 	frame->x[0] = SMCCC_NOT_SUPPORTED;

@@ -128,12 +128,12 @@ error_name(int64_t value)
 }
 
 /* Call ranges: hvc #(NATIVE_BASE + n) or SMCCC function ID (SMCCC_BASE + n). */
-#define HYPERCALL_BOTHY_NATIVE_BASE 0x6200U
-#define HYPERCALL_BOTHY_SMCCC_BASE 0xc6004000U
-#define HYPERCALL_BOTHY_COUNT 0x40U
 #define HYPERCALL_GUNYAH_NATIVE_BASE 0x6000U
 #define HYPERCALL_GUNYAH_SMCCC_BASE 0xc6008000U
 #define HYPERCALL_GUNYAH_COUNT 0x200U
+#define HYPERCALL_BOTHY_NATIVE_BASE 0x6200U
+#define HYPERCALL_BOTHY_SMCCC_BASE 0xc6004000U
+#define HYPERCALL_BOTHY_COUNT 0x40U
 
 /* hypervisor_identify: Identify the hypervisor, its API version and the interfaces it implements. */
 #define HYPERCALL_HYPERVISOR_IDENTIFY_NATIVE 0x6000U

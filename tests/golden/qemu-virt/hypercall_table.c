@@ -236,10 +236,6 @@ stub_console_write(const register_t *in, register_t *out, bool native)
 	out[1] = (register_t)r.written;
 }
 
-static const hypercall_stub_t table_bothy[HYPERCALL_BOTHY_COUNT] = {
-	[0x0] = stub_console_write,
-};
-
 static const hypercall_stub_t table_gunyah[HYPERCALL_GUNYAH_COUNT] = {
 	[0x0] = stub_hypervisor_identify,
 	[0x1] = stub_partition_create_partition,
@@ -262,9 +258,13 @@ static const hypercall_stub_t table_gunyah[HYPERCALL_GUNYAH_COUNT] = {
 	[0x59] = stub_cspace_revoke_caps_from,
 };
 
+static const hypercall_stub_t table_bothy[HYPERCALL_BOTHY_COUNT] = {
+	[0x0] = stub_console_write,
+};
+
 const hypercall_range_t hypercall_ranges[HYPERCALL_RANGE_COUNT] = {
-	{ HYPERCALL_BOTHY_NATIVE_BASE, HYPERCALL_BOTHY_SMCCC_BASE,
-	  HYPERCALL_BOTHY_COUNT, table_bothy },
 	{ HYPERCALL_GUNYAH_NATIVE_BASE, HYPERCALL_GUNYAH_SMCCC_BASE,
 	  HYPERCALL_GUNYAH_COUNT, table_gunyah },
+	{ HYPERCALL_BOTHY_NATIVE_BASE, HYPERCALL_BOTHY_SMCCC_BASE,
+	  HYPERCALL_BOTHY_COUNT, table_bothy },
 };

@@ -4,10 +4,6 @@
 and the hypervisor and resource-manager error codes. Regenerate with `doit docs`.
 """
 
-# Range bothy: hvc #(0x6200 + n), SMCCC 0xC6004000 + n, n < 0x40.
-CONSOLE_WRITE_NATIVE = 0x6200
-CONSOLE_WRITE_SMCCC = 0xC6004000
-
 # Range gunyah: hvc #(0x6000 + n), SMCCC 0xC6008000 + n, n < 0x200.
 HYPERVISOR_IDENTIFY_NATIVE = 0x6000
 HYPERVISOR_IDENTIFY_SMCCC = 0xC6008000
@@ -195,6 +191,10 @@ VGIC_SET_MPIDR_MAPPING_NATIVE = 0x6067
 VGIC_SET_MPIDR_MAPPING_SMCCC = 0xC6008067
 VCPU_RUN_CHECK_NATIVE = 0x6068
 VCPU_RUN_CHECK_SMCCC = 0xC6008068
+
+# Range bothy: hvc #(0x6200 + n), SMCCC 0xC6004000 + n, n < 0x40.
+CONSOLE_WRITE_NATIVE = 0x6200
+CONSOLE_WRITE_SMCCC = 0xC6004000
 
 # Calls the hypervisor dispatches; every other call returns ERROR_UNIMPLEMENTED.
 IMPLEMENTED = frozenset(

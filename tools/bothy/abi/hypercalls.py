@@ -180,4 +180,6 @@ def load_hypercall_spec(path: Path = SPEC_PATH) -> HypercallSpec:
         )
         for c in raw["calls"]
     )
-    return HypercallSpec(path=path, ranges=tuple(ranges[k] for k in sorted(ranges)), calls=calls)
+    # Ranges keep the spec's order: dispatch tries them in that order, so the busiest
+    # (Gunyah's) comes first.
+    return HypercallSpec(path=path, ranges=tuple(ranges.values()), calls=calls)
