@@ -4,6 +4,7 @@ the QEMU command line. Builds use their own doit database, so `doit test` can ru
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -97,3 +98,26 @@ def env_without_tools(tmp: Path) -> dict[str, str]:
     git = subprocess.run(["which", "git"], capture_output=True, text=True, check=True).stdout
     (bindir / "git").symlink_to(git.strip())
     return {**os.environ, "PATH": str(bindir)}
+
+
+CLANG = shutil.which("clang")
+
+
+def clang_syntax_check(source: Path, include: Path) -> None:
+    """Compile `source` for the guest/hyp target with warnings as errors, syntax only."""
+    assert CLANG is not None
+    argv = [
+        CLANG,
+        "--target=aarch64-none-elf",
+        "-ffreestanding",
+        "-nostdlibinc",
+        "-std=c11",
+        "-Wall",
+        "-Wextra",
+        "-Werror",
+        "-fsyntax-only",
+        f"-I{include}",
+        str(source),
+    ]
+    proc = subprocess.run(argv, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, f"{source.name}:\n{proc.stderr}"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import re
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from bothy.abi.hypercalls import Call, HypercallSpec, load_hypercall_spec
 from bothy.abi.objects import load_object_spec
 from bothy.codegen.hypercalls import generate_hypercalls, hypercall_doc, python_constants
 from bothy.codegen.objects import generate_objects
-from conftest import REPO
+from conftest import REPO, clang_syntax_check
 
 REFERENCE = REPO.parent / "shared" / "reference" / "gunyah" / "hypercalls.md"
 CONSTANTS_PY = REPO / "tools" / "bothy" / "abi" / "constants.py"
@@ -209,29 +208,6 @@ def test_constants_match_the_spec(spec: HypercallSpec) -> None:
 # --- the generated C compiles with every Gunyah argument type -----------------------------------
 
 
-def _compile(source: Path, include: Path) -> None:
-    assert CLANG is not None
-    proc = subprocess.run(
-        [
-            CLANG,
-            "--target=aarch64-none-elf",
-            "-ffreestanding",
-            "-nostdlibinc",
-            "-std=c11",
-            "-Wall",
-            "-Wextra",
-            "-Werror",
-            "-fsyntax-only",
-            f"-I{include}",
-            str(source),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 0, f"{source.name}:\n{proc.stderr}"
-
-
 @pytest.mark.build
 @pytest.mark.skipif(CLANG is None, reason="clang not installed")
 @pytest.mark.parametrize("all_implemented", [False, True], ids=["as-specified", "all-implemented"])
@@ -245,5 +221,5 @@ def test_generated_c_compiles(spec: HypercallSpec, tmp_path: Path, all_implement
     generate_objects(load_object_spec(spec), spec, out)
     main = tmp_path / "uses_wrappers.c"
     main.write_text('#include "bothy_hypercalls.h"\n')
-    _compile(main, out / "include")
-    _compile(out / "hyp" / "hypercall_table.c", out / "include")
+    clang_syntax_check(main, out / "include")
+    clang_syntax_check(out / "hyp" / "hypercall_table.c", out / "include")

@@ -36,6 +36,7 @@ from bothy.codegen.render import TemplateError, banner, render, write_if_changed
 from bothy.config import SystemConfig, load_config
 from bothy.paths import DEFAULT_CONFIG, REPO_ROOT
 from bothy.validation import InputFileError
+from conftest import clang_syntax_check
 
 GOLDEN_DIR = Path(__file__).with_name("golden") / "qemu-virt"
 UPDATE_GOLDEN = os.environ.get("BOTHY_UPDATE_GOLDEN") == "1"
@@ -668,25 +669,7 @@ def compile_c(out: Path, tmp_path: Path) -> None:
     # Twice each: every header must be safe to include more than once.
     main.write_text("".join(f'#include "{h}"\n' for h in headers * 2))
     for source in (main, out / OUTPUTS["hypercall_table.c"]):
-        proc = subprocess.run(
-            [
-                CLANG,
-                "--target=aarch64-none-elf",
-                "-ffreestanding",
-                "-nostdlibinc",
-                "-std=c11",
-                "-Wall",
-                "-Wextra",
-                "-Werror",
-                "-fsyntax-only",
-                f"-I{out / 'include'}",
-                str(source),
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert proc.returncode == 0, f"{source.name}:\n{proc.stderr}"
+        clang_syntax_check(source, out / "include")
 
 
 @pytest.mark.build
