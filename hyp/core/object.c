@@ -1,5 +1,6 @@
 /* object.c - the generic lifecycle of first-class objects: create (charged to a partition),
  * activate, reference counting, and destruction that returns memory to its partition. */
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "object.h"
@@ -33,12 +34,17 @@ object_get(object_header_t *object)
 	(void)__atomic_fetch_add(&object->refcount, 1U, __ATOMIC_RELAXED);
 }
 
-void
-object_put(object_header_t *object)
+/* Destroying an object drops the references it holds (a cspace's caps, the partition it is
+ * charged to), which can destroy more objects. Done recursively, a chain of objects each
+ * holding the last reference to the next would overflow the EL2 stack, so objects whose
+ * last reference is gone join a queue that one loop drains: stack depth stays constant. */
+static spinlock_t dead_lock;
+static object_header_t *dead_queue;
+static bool draining;
+
+static void
+destroy(object_header_t *object)
 {
-	if (__atomic_sub_fetch(&object->refcount, 1U, __ATOMIC_ACQ_REL) != 0U) {
-		return;
-	}
 	const object_type_info_t *info = &object_type_info[object->type];
 	if (object->state == OBJECT_STATE_ACTIVE && info->deactivate != NULL) {
 		info->deactivate(object);
@@ -51,6 +57,31 @@ object_put(object_header_t *object)
 		partition_free(partition, object, info->size);
 		object_put(&partition->header);
 	}
+}
+
+void
+object_put(object_header_t *object)
+{
+	if (__atomic_sub_fetch(&object->refcount, 1U, __ATOMIC_ACQ_REL) != 0U) {
+		return;
+	}
+	spinlock_acquire(&dead_lock);
+	object->next_dead = dead_queue;
+	dead_queue = object;
+	if (draining) {
+		spinlock_release(&dead_lock); /* the loop already running will destroy it */
+		return;
+	}
+	draining = true;
+	while (dead_queue != NULL) {
+		object_header_t *next = dead_queue;
+		dead_queue = next->next_dead;
+		spinlock_release(&dead_lock);
+		destroy(next);
+		spinlock_acquire(&dead_lock);
+	}
+	draining = false;
+	spinlock_release(&dead_lock);
 }
 
 error_t

@@ -22,6 +22,7 @@ typedef struct object_header {
 	uint32_t refcount;    /* atomic; the object is destroyed when it reaches zero */
 	spinlock_t lock;
 	struct partition *partition; /* charged for this object's memory; NULL for the root */
+	struct object_header *next_dead; /* link in the destruction queue (object.c) */
 } object_header_t;
 
 typedef struct {

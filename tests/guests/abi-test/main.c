@@ -319,6 +319,29 @@ test_memory(void)
 		     first - 1U);
 }
 
+/* A chain of cspaces, each holding the only cap to the next: deleting the head destroys them
+ * all. Once this overflowed the EL2 stack through recursive destruction (at ~158 links). */
+static void
+test_destroy_chain(void)
+{
+	enum { LINKS = 400 };
+	cap_id_t head = new_cspace(1);
+	cap_id_t prev = head;
+	for (unsigned i = 0; i < LINKS; i++) {
+		cap_id_t next = new_cspace(1);
+		if (bothy_cspace_copy_cap_from(cspace, next, prev, ~0U).error != OK) {
+			guest_fail("cannot link the cspace chain");
+		}
+		if (prev != head) {
+			del(prev); /* now only the previous link holds it */
+		}
+		prev = next;
+	}
+	del(prev);
+	check_error("delete the head of a 400-cspace chain",
+		    E(bothy_cspace_delete_cap_from(cspace, head).error), OK);
+}
+
 static void
 test_numbers(void)
 {
@@ -357,6 +380,7 @@ guest_main(const root_boot_info_t *info)
 	test_cspace_configure();
 	test_copy_delete_revoke();
 	test_attach_thread();
+	test_destroy_chain();
 	test_memory();
 	test_numbers();
 	if (check_end() != 0U) {

@@ -1,0 +1,407 @@
+/* fuzz.c - hvc-fuzz, a seeded hypercall fuzzer run as the root VM: makes debug.iterations
+ * random calls, checks every result, then proves the hypervisor still serves. */
+#include "bothy_hypercalls.h"
+#include "bothy_objects.h"
+#include "format.h"
+#include "fuzz.h"
+#include "guest.h"
+#include "platform_config.h"
+#include "stubs.h"
+
+#define SMCCC_NOT_SUPPORTED 0xffffffffffffffffUL
+#define HYP_API_VERSION(info) ((info) & 0x3fffUL)
+#define VIOLATIONS_SHOWN 8U
+
+#define AARCH64_HVC(imm) (0xd4000002U | ((uint32_t)(imm) << 5))
+#define AARCH64_SMC(imm) (0xd4000003U | ((uint32_t)(imm) << 5))
+#define AARCH64_RET 0xd65f03c0U
+
+/* Gunyah numbers the fuzzer itself uses. */
+#define N(name) (HYPERCALL_##name##_NATIVE - HYPERCALL_GUNYAH_NATIVE_BASE)
+static const uint32_t create_numbers[] = {
+	N(PARTITION_CREATE_PARTITION), N(PARTITION_CREATE_CSPACE),
+	N(PARTITION_CREATE_ADDRSPACE), N(PARTITION_CREATE_MEMEXTENT),
+	N(PARTITION_CREATE_THREAD),    N(PARTITION_CREATE_DOORBELL),
+	N(PARTITION_CREATE_MSGQUEUE),  N(PARTITION_CREATE_WATCHDOG),
+	N(PARTITION_CREATE_VIC),       N(PARTITION_CREATE_VPM_GROUP),
+	N(PARTITION_CREATE_VIRTIO_MMIO),
+};
+#define CREATE_COUNT (sizeof(create_numbers) / sizeof(create_numbers[0]))
+
+static root_boot_info_t boot; /* a copy: the fuzzer hands the boot-info page out as a buffer */
+static uint64_t identify[4];  /* hypervisor_identify's answer before the first random call */
+
+static uint64_t calls;
+static unsigned violations;
+static struct {
+	uint64_t native, native_outside, smccc, smccc_via_smc, ok;
+	unsigned created, copied, deleted;
+} stats;
+
+static void
+describe_call(const fuzz_call_t *c, char *buf, size_t size)
+{
+	static const char *const kinds[] = {
+		[KIND_GUNYAH] = "gunyah",
+		[KIND_BOTHY] = "bothy",
+		[KIND_NATIVE_OTHER] = "outside the ranges",
+		[KIND_SMCCC_OTHER] = "not a hypercall",
+	};
+	char number[16] = "";
+	if (c->kind == KIND_GUNYAH || c->kind == KIND_BOTHY) {
+		(void)format_buf(number, sizeof(number), " 0x%x", c->n);
+	}
+	if (c->argi == 0U) {
+		(void)format_buf(buf, size, "hvc #0x%x (%s%s)", stub_immediate(c->stub),
+				 kinds[c->kind], number);
+	} else {
+		(void)format_buf(buf, size, "%s #0 SMCCC 0x%lx (%s%s)",
+				 c->stub == FUZZ_STUB_SMC0 ? "smc" : "hvc", c->in[0], kinds[c->kind],
+				 number);
+	}
+}
+
+static void
+violation(const fuzz_call_t *c, const char *problem)
+{
+	violations++;
+	if (violations > VIOLATIONS_SHOWN) {
+		return;
+	}
+	char what[96];
+	describe_call(c, what, sizeof(what));
+	if (calls < BOTHY_TEST_ITERATIONS) {
+		guest_printf("fuzz: violation %u at call %lu: %s: %s\n", violations, calls + 1U, what,
+			     problem);
+	} else {
+		guest_printf("fuzz: violation %u in the clean-up: %s: %s\n", violations, what, problem);
+	}
+	guest_printf("fuzz:   in  x0 0x%lx x1 0x%lx x2 0x%lx x3 0x%lx\n", c->in[0], c->in[1],
+		     c->in[2], c->in[3]);
+	guest_printf("fuzz:   in  x4 0x%lx x5 0x%lx x6 0x%lx x7 0x%lx\n", c->in[4], c->in[5],
+		     c->in[6], c->in[7]);
+	guest_printf("fuzz:   out x0 0x%lx x1 0x%lx x2 0x%lx x3 0x%lx\n", c->out[0], c->out[1],
+		     c->out[2], c->out[3]);
+}
+
+static void
+execute(fuzz_call_t *c)
+{
+	for (unsigned i = 0; i < 8U; i++) {
+		c->out[i] = c->in[i];
+	}
+	fuzz_call_stub(c->stub, c->out);
+	if (c->argi == 0U) {
+		stats.native++;
+		stats.native_outside += c->kind == KIND_NATIVE_OTHER;
+	} else {
+		stats.smccc++;
+		stats.smccc_via_smc += c->stub == FUZZ_STUB_SMC0;
+	}
+}
+
+/* SMCCC function IDs outside the hypercall ranges that a hypervisor may answer: the Arm
+ * architecture service (SMCCC_VERSION, ARCH_FEATURES, ...), the standard secure services
+ * (PSCI, SDEI, TRNG; PSCI itself is never called) and the vendor-hyp general queries (UID,
+ * revision). Every other such ID must return NOT_SUPPORTED. */
+static bool
+smccc_may_answer(uint32_t fid)
+{
+	uint32_t service = fid & 0xbfff0000U; /* ignore the SMC32/SMC64 bit */
+	return service == 0x80000000U || service == 0x84000000U ||
+	       (fid & 0xffffff00U) == 0x8600ff00U;
+}
+
+/* An output register holding an address inside the hypervisor that no input held: most
+ * likely a pointer (or stack garbage) leaking out of EL2. */
+static bool
+leaks_hypervisor_address(const fuzz_call_t *c)
+{
+	for (unsigned i = 0; i < 8U; i++) {
+		uint64_t v = c->out[i];
+		if (v - HYP_MEM_BASE >= HYP_MEM_SIZE) {
+			continue;
+		}
+		bool echoed = false;
+		for (unsigned j = 0; j < 8U; j++) {
+			echoed = echoed || c->in[j] == v;
+		}
+		if (!echoed) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The result check every call gets; NULL when the result is allowed. */
+static const char *
+check_result(const fuzz_call_t *c)
+{
+	if (leaks_hypervisor_address(c)) {
+		return "an output register holds a hypervisor address that was not an input";
+	}
+	switch (c->kind) {
+	case KIND_GUNYAH:
+		if (c->n == N(HYPERVISOR_IDENTIFY)) {
+			for (unsigned i = 0; i < 4U; i++) {
+				if (c->out[i] != identify[i]) {
+					return "hypervisor_identify answered differently";
+				}
+			}
+			return NULL;
+		}
+		/* fall through */
+	case KIND_BOTHY:
+		return error_name((int64_t)c->out[0]) == NULL ? "x0 is not an error_t code" : NULL;
+	case KIND_NATIVE_OTHER:
+		return c->out[0] != (uint64_t)(int64_t)ERROR_UNIMPLEMENTED
+			       ? "immediate outside the ranges did not return ERROR_UNIMPLEMENTED"
+			       : NULL;
+	case KIND_SMCCC_OTHER:
+		return !smccc_may_answer((uint32_t)c->in[0]) && c->out[0] != SMCCC_NOT_SUPPORTED
+			       ? "unknown SMCCC function did not return NOT_SUPPORTED (-1)"
+			       : NULL;
+	}
+	return "undecoded call";
+}
+
+static bool
+names_own_cspace(cap_id_t cap)
+{
+	return (caps_flags(cap) & CAP_FLAG_ROOT_CSPACE) != 0U;
+}
+
+static bool
+is_create(uint32_t n)
+{
+	for (unsigned i = 0; i < CREATE_COUNT; i++) {
+		if (create_numbers[i] == n) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static void
+record_new_cap(const fuzz_call_t *c, cap_id_t dest_cspace, cap_id_t cap, unsigned flags)
+{
+	if (cap == CSPACE_CAP_INVALID) {
+		violation(c, "OK, but the new cap is CSPACE_CAP_INVALID");
+	} else if (!names_own_cspace(dest_cspace)) {
+		caps_add_foreign(cap, flags);
+	} else if (!caps_add_owned(cap, flags)) {
+		violation(c, "the new cap has the ID of a cap that is still live");
+	}
+}
+
+/* Follows what successful calls did to the caps: created and copied caps are the fuzzer's
+ * to use and delete, deleted ones become stale. */
+static void
+track_caps(const fuzz_call_t *c)
+{
+	const uint64_t *args = &c->in[c->argi];
+	if (c->kind != KIND_GUNYAH || c->out[0] != (uint64_t)OK) {
+		return;
+	}
+	if (is_create(c->n)) {
+		stats.created++;
+		record_new_cap(c, args[1], c->out[1], 0U);
+	} else if (c->n == N(CSPACE_COPY_CAP_FROM)) {
+		unsigned flags = names_own_cspace(args[0]) ? caps_flags(args[1])
+							   : caps_foreign_flags(args[1]);
+		stats.copied++;
+		record_new_cap(c, args[2], c->out[1], flags);
+	} else if (c->n == N(CSPACE_DELETE_CAP_FROM)) {
+		stats.deleted++;
+		if (names_own_cspace(args[0])) {
+			(void)caps_remove_owned(args[1]);
+		} else {
+			caps_remove_foreign(args[1]);
+		}
+	}
+}
+
+static void
+run_call(fuzz_call_t *c)
+{
+	execute(c);
+	stats.ok += c->out[0] == (uint64_t)OK;
+	const char *problem = check_result(c);
+	if (problem != NULL) {
+		violation(c, problem);
+	}
+	track_caps(c);
+}
+
+/* Deletes an owned cap from the fuzzer's cspace, which must succeed. */
+static void
+delete_owned(fuzz_call_t *c, cap_id_t cap)
+{
+	gen_gunyah_call(c, N(CSPACE_DELETE_CAP_FROM), boot.cspace_cap, cap, 0U);
+	run_call(c);
+	if (c->out[0] != (uint64_t)OK) {
+		violation(c, "deleting a live cap the fuzzer created did not return OK");
+		(void)caps_remove_owned(cap); /* do not retry it forever */
+	}
+}
+
+static uint64_t
+pick_from(const uint64_t *values, size_t count)
+{
+	return values[rng_below(count)];
+}
+#define PICK(values) pick_from(values, sizeof(values) / sizeof(values[0]))
+
+/* A call made on purpose, with the right kind of caps in the right places so the object and
+ * cap calls get past their lookups (r < 16, which selects it, chooses the call). */
+static void
+directed_call(fuzz_call_t *c, uint64_t r)
+{
+	static const uint64_t rights_masks[] = { 0xffffffffU, 0U, CAP_RIGHTS_GENERIC_OBJECT_ACTIVATE,
+						 0x7fffffffU, 0x1U };
+	static const uint64_t cap_counts[] = { 0U, 1U, 1024U, 4096U, 4097U, 0x100000000UL };
+	if (r < 8U) { /* create, mostly from the root partition into the fuzzer's cspace */
+		cap_id_t partition = rng_chance(85U) ? boot.partition_cap : caps_pick_owned();
+		cap_id_t cspace = rng_chance(90U) ? boot.cspace_cap : caps_pick_owned();
+		gen_gunyah_call(c, create_numbers[rng_below(CREATE_COUNT)], partition, cspace, 0U);
+	} else if (r < 11U) { /* copy any live cap, mostly into the fuzzer's cspace */
+		cap_id_t src_cspace = rng_chance(85U) ? boot.cspace_cap : caps_pick_live();
+		cap_id_t dest = rng_chance(80U) ? boot.cspace_cap : caps_pick_owned();
+		gen_gunyah_call(c, N(CSPACE_COPY_CAP_FROM), src_cspace, caps_pick_live(), dest);
+		c->in[c->argi + 3U] = rng_chance(70U) ? PICK(rights_masks) : rng_next() & 0xffffffffU;
+	} else if (r < 13U) {
+		if (rng_chance(70U)) {
+			gen_gunyah_call(c, N(OBJECT_ACTIVATE), caps_pick_owned(), 0U, 0U);
+		} else {
+			gen_gunyah_call(c, N(OBJECT_ACTIVATE_FROM), boot.cspace_cap, caps_pick_owned(),
+					0U);
+		}
+	} else if (r < 14U) {
+		uint64_t s = rng_below(10U);
+		uint64_t count = s < 6U ? 1U + rng_below(64U) : s < 9U ? PICK(cap_counts) : rng_next();
+		gen_gunyah_call(c, N(CSPACE_CONFIGURE), caps_pick_owned(), count, 0U);
+	} else if (r < 15U) { /* sometimes the fuzzer's own (running) vCPU */
+		cap_id_t thread = rng_chance(80U) ? caps_pick_owned() : boot.vcpu_cap;
+		gen_gunyah_call(c, N(CSPACE_ATTACH_THREAD), caps_pick_owned(), thread, 0U);
+	} else {
+		uint32_t n = rng_chance(50U) ? N(CSPACE_REVOKE_CAP_FROM) : N(CSPACE_REVOKE_CAPS_FROM);
+		gen_gunyah_call(c, n, boot.cspace_cap, caps_pick_owned(), 0U);
+	}
+}
+
+/* One call of the run. A delete of an owned cap (which must succeed) is followed by a
+ * second delete of the same ID (which must find nothing); the book of owned caps is kept
+ * at CAPS_OWNED_TARGET or below. Otherwise one call in six is directed, the rest random. */
+static cap_id_t recheck = CSPACE_CAP_INVALID;
+
+static void
+next_call(fuzz_call_t *c)
+{
+	if (recheck != CSPACE_CAP_INVALID) {
+		gen_gunyah_call(c, N(CSPACE_DELETE_CAP_FROM), boot.cspace_cap, recheck, 0U);
+		recheck = CSPACE_CAP_INVALID;
+		run_call(c);
+		if (c->out[0] != (uint64_t)(int64_t)ERROR_CSPACE_CAP_NULL) {
+			violation(c, "deleting a just-deleted cap did not return ERROR_CSPACE_CAP_NULL");
+		}
+		return;
+	}
+	uint64_t r = rng_below(100U);
+	if (caps_owned_count() > CAPS_OWNED_TARGET || (r < 3U && caps_owned_count() > 0U)) {
+		cap_id_t cap = caps_pick_owned();
+		delete_owned(c, cap);
+		if (c->out[0] == (uint64_t)OK) {
+			recheck = cap;
+		}
+		return;
+	}
+	if (r < 16U) {
+		directed_call(c, r);
+	} else {
+		gen_random_call(c);
+	}
+	run_call(c);
+}
+
+/* The stubs are the only place the immediates exist: decode each one to be sure the
+ * table says what the fuzzer thinks it says. */
+static void
+check_stub_table(void)
+{
+	for (uint32_t i = 0; i < FUZZ_STUB_COUNT; i++) {
+		uint32_t want = i == FUZZ_STUB_SMC0 ? AARCH64_SMC(0) : AARCH64_HVC(stub_immediate(i));
+		if (fuzz_stubs[2U * i] != want || fuzz_stubs[2U * i + 1U] != AARCH64_RET) {
+			guest_printf("fuzz: stub %u is 0x%x, expected 0x%x\n", i, fuzz_stubs[2U * i],
+				     want);
+			guest_fail("hvc-fuzz: the stub table does not match stubs.h");
+		}
+	}
+}
+
+/* After the run: the hypervisor still identifies itself, and still creates and deletes. */
+static bool
+still_serves(void)
+{
+	hypercall_hypervisor_identify_result_t id = bothy_hypervisor_identify();
+	bool ok = HYP_API_VERSION(id.hyp_api_info) == 1U && id.hyp_api_info == identify[0];
+	guest_printf("fuzz: after the run: hypervisor_identify api info 0x%lx (version %lu): %s\n",
+		     id.hyp_api_info, HYP_API_VERSION(id.hyp_api_info), ok ? "ok" : "WRONG");
+	hypercall_partition_create_doorbell_result_t db =
+		bothy_partition_create_doorbell(boot.partition_cap, boot.cspace_cap);
+	error_t del = ERROR_FAILURE;
+	if (db.error == OK) {
+		del = bothy_cspace_delete_cap_from(boot.cspace_cap, db.new_cap).error;
+	}
+	const char *db_name = error_name(db.error), *del_name = error_name(del);
+	guest_printf("fuzz: after the run: partition_create_doorbell %s, cspace_delete_cap_from %s\n",
+		     db_name != NULL ? db_name : "(not an error code)",
+		     db.error != OK ? "not tried" : del_name != NULL ? del_name : "(not an error code)");
+	return ok && db.error == OK && del == OK;
+}
+
+void
+guest_main(const root_boot_info_t *info)
+{
+	boot = *info;
+	const uint64_t seed = BOTHY_TEST_SEED, iterations = BOTHY_TEST_ITERATIONS;
+	guest_printf("fuzz: seed 0x%lx iterations %lu\n", seed, iterations);
+	check_stub_table();
+	rng_seed(seed);
+	caps_init(&boot);
+	gen_init(&boot);
+	hypercall_hypervisor_identify_result_t id = bothy_hypervisor_identify();
+	identify[0] = id.hyp_api_info;
+	identify[1] = id.api_flags_0;
+	identify[2] = id.api_flags_1;
+	identify[3] = id.api_flags_2;
+
+	unsigned tenth = 1U;
+	for (calls = 0; calls < iterations; calls++) {
+		fuzz_call_t c;
+		next_call(&c);
+		while (tenth <= 10U && (calls + 1U) * 10U >= tenth * iterations) {
+			guest_printf("fuzz: %u%% (%lu calls, %u violations, %u caps owned)\n",
+				     tenth * 10U, calls + 1U, violations, caps_owned_count());
+			tenth++;
+		}
+	}
+
+	/* Leave the cspace as it was: every cap the fuzzer still owns must delete. */
+	while (caps_owned_count() > 0U) {
+		fuzz_call_t c;
+		delete_owned(&c, caps_pick_owned());
+	}
+	guest_printf("fuzz: native %lu (%lu outside the ranges), SMCCC %lu (%lu via smc); "
+		     "%lu returned OK\n",
+		     stats.native, stats.native_outside, stats.smccc, stats.smccc_via_smc, stats.ok);
+	guest_printf("fuzz: caps created %u, copied %u, deleted %u; deleted IDs reused %u\n",
+		     stats.created, stats.copied, stats.deleted, caps_stale_reuses());
+	bool serves = still_serves();
+	if (violations == 0U && serves) {
+		guest_printf("fuzz: passed (%lu calls, seed 0x%lx)\n", iterations, seed);
+		return;
+	}
+	guest_printf("fuzz: FAILED (%u violations in %lu calls%s, seed 0x%lx)\n", violations,
+		     iterations, serves ? "" : ", and the hypervisor no longer serves", seed);
+	guest_fail("hvc-fuzz: the hypervisor misbehaved");
+}
