@@ -68,6 +68,24 @@ def test_hypervisor_panic_is_reported_and_exits_nonzero() -> None:
     assert f.exit_status == 3
 
 
+def test_hypervisor_stack_overflow_hits_the_guard_page_and_is_named() -> None:
+    config = injected_config("hyp-stack-overflow")
+    with pytest.raises(RunFailure) as failure:
+        run_batch(
+            qemu_argv(config, build(config)),
+            markers=["[rm] self-test passed"],
+            timeout=BOOT_TIMEOUT,
+            log_path=log_path("inject-hyp-stack-overflow"),
+        )
+    f = failure.value
+    assert f.reason == "panic"
+    text = f.log_path.read_text()
+    assert "EC 0x25 data abort from the same EL; translation fault" in text
+    assert "stack overflow: CPU 0's EL2 stack ran into its guard page" in text
+    assert text.rstrip().endswith("BOTHY PANIC: stopping the machine")
+    assert f.exit_status == 3
+
+
 def test_root_vm_fault_is_reported_and_stops_the_machine() -> None:
     config = injected_config("rm-fault")
     hyp_base = load_config(config).hypervisor_memory.base

@@ -10,6 +10,19 @@
 #include "sysreg.h"
 #include "vm.h"
 
+#if BOTHY_INJECT == BOTHY_INJECT_HYP_STACK_OVERFLOW
+static volatile unsigned recursion_limit = ~0U;
+
+/* Test-only: recurse until the stack runs into its guard page. */
+static unsigned
+recurse(unsigned depth)
+{
+	volatile char frame[256];
+	frame[0] = (char)depth;
+	return depth < recursion_limit ? recurse(depth + 1U) + (unsigned)frame[0] : 0U;
+}
+#endif
+
 void
 boot_cpu_main(void)
 {
@@ -25,6 +38,10 @@ boot_cpu_main(void)
 	 * real EL2 data abort on an address the hypervisor never maps. */
 	hyp_log("debug.inject=hyp-panic: reading unmapped address 0x8 at EL2");
 	(void)*(volatile uint64_t *)(uintptr_t)0x8U;
+#endif
+#if BOTHY_INJECT == BOTHY_INJECT_HYP_STACK_OVERFLOW
+	hyp_log("debug.inject=hyp-stack-overflow: recursing at EL2");
+	(void)recurse(0);
 #endif
 	root_vm_start();
 }

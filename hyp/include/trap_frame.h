@@ -4,6 +4,7 @@
 
 #define TRAP_FRAME_ELR 248
 #define TRAP_FRAME_SPSR 256
+#define TRAP_FRAME_SP 264
 #define TRAP_FRAME_SIZE 272
 
 #ifndef __ASSEMBLER__
@@ -14,11 +15,12 @@ typedef struct trap_frame {
 	uint64_t x[31];
 	uint64_t elr;
 	uint64_t spsr;
-	uint64_t pad; /* keeps the frame a multiple of 16 bytes, as SP must be */
+	uint64_t sp; /* the interrupted SP, recorded only for exceptions taken at EL2 */
 } trap_frame_t;
 
 _Static_assert(offsetof(trap_frame_t, elr) == TRAP_FRAME_ELR, "frame layout");
 _Static_assert(offsetof(trap_frame_t, spsr) == TRAP_FRAME_SPSR, "frame layout");
+_Static_assert(offsetof(trap_frame_t, sp) == TRAP_FRAME_SP, "frame layout");
 _Static_assert(sizeof(trap_frame_t) == TRAP_FRAME_SIZE, "frame layout");
 
 /* Loads `frame` into the CPU and erets to it (vectors.S); never returns. */

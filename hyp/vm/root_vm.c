@@ -39,7 +39,7 @@ extern char rm_image_start[], rm_image_end[], rm_dtb_start[], rm_dtb_end[];
 
 #define ROOT_CSPACE_CAPS 1024U
 
-extern char __data_end[];
+extern char __hyp_image_end[];
 
 static vm_t root_vm;
 static vcpu_t *current_vcpu[PLATFORM_CPU_COUNT];
@@ -118,7 +118,7 @@ must(error_t err, const char *what)
 static vcpu_t *
 create_root_objects(root_caps_t *caps)
 {
-	uint64_t heap = (uint64_t)(uintptr_t)__data_end;
+	uint64_t heap = (uint64_t)(uintptr_t)__hyp_image_end;
 	partition_root_init((void *)(uintptr_t)heap, HYP_MEM_BASE + HYP_MEM_SIZE - heap);
 	partition_t *root = partition_root();
 	object_header_t *cspace, *thread;

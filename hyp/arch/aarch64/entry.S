@@ -44,8 +44,12 @@ not_at_el2:
 	wfe
 	b	not_at_el2
 
-	.section .bss.stacks, "aw", %nobits
-	.balign	16
+	/* Not in .bss (never cleared, mapped per stack): see hyp.ld and mmu.c. */
+	.section .stacks, "aw", %nobits
+	.balign	4096
 	.global hyp_stacks
 hyp_stacks:
-	.space	HYP_STACK_SIZE * PLATFORM_CPU_COUNT
+	.space	HYP_STACK_STRIDE * PLATFORM_CPU_COUNT
+	.global hyp_emergency_stacks
+hyp_emergency_stacks:
+	.space	HYP_EMERGENCY_STACK_SIZE * PLATFORM_CPU_COUNT

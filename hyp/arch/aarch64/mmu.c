@@ -31,7 +31,8 @@
 #define SCTLR_WXN (1UL << 19)
 
 extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
-extern char __data_start[], __data_end[];
+extern char __data_start[], __data_end[], __hyp_image_end[];
+extern char hyp_stacks[], hyp_emergency_stacks[];
 
 static pgtable_t hyp_pgtable;
 static uint64_t hyp_tcr;
@@ -79,9 +80,19 @@ mmu_init_boot_cpu(void)
 	map_or_panic(text, (uint64_t)(uintptr_t)__text_end, ATTR_TEXT, "hypervisor text");
 	map_or_panic(rodata, (uint64_t)(uintptr_t)__rodata_end, ATTR_RODATA, "hypervisor rodata");
 	map_or_panic(data, data_end, ATTR_DATA, "hypervisor data");
-	/* The rest of the hypervisor's memory (future heap) and all RAM outside it: data only,
-	 * so guest memory is never executable at EL2 and hyp text has no writable alias. */
-	map_or_panic(data_end, HYP_MEM_BASE + HYP_MEM_SIZE, ATTR_DATA, "hypervisor heap");
+	/* Each CPU's stack, leaving the guard page below it unmapped so an overflow faults. */
+	uint64_t stacks = (uint64_t)(uintptr_t)hyp_stacks;
+	for (uint64_t cpu = 0; cpu < PLATFORM_CPU_COUNT; cpu++) {
+		uint64_t stack = stacks + cpu * HYP_STACK_STRIDE + HYP_STACK_GUARD;
+		map_or_panic(stack, stack + HYP_STACK_SIZE, ATTR_DATA, "CPU stack");
+	}
+	uint64_t emergency = (uint64_t)(uintptr_t)hyp_emergency_stacks;
+	map_or_panic(emergency, emergency + PLATFORM_CPU_COUNT * HYP_EMERGENCY_STACK_SIZE,
+		     ATTR_DATA, "emergency stacks");
+	/* The heap and all RAM outside the hypervisor: data only, so guest memory is never
+	 * executable at EL2 and hypervisor text has no writable alias. */
+	map_or_panic((uint64_t)(uintptr_t)__hyp_image_end, HYP_MEM_BASE + HYP_MEM_SIZE, ATTR_DATA,
+		     "hypervisor heap");
 	map_or_panic(PLATFORM_RAM_BASE, HYP_MEM_BASE, ATTR_DATA, "RAM below the hypervisor");
 	map_or_panic(HYP_MEM_BASE + HYP_MEM_SIZE, PLATFORM_RAM_BASE + PLATFORM_RAM_SIZE, ATTR_DATA,
 		     "RAM above the hypervisor");

@@ -5,6 +5,10 @@
 
 .macro save_frame
 	sub	sp, sp, #TRAP_FRAME_SIZE
+	save_registers
+.endm
+
+.macro save_registers
 	stp	x0, x1, [sp, #16 * 0]
 	stp	x2, x3, [sp, #16 * 1]
 	stp	x4, x5, [sp, #16 * 2]
@@ -26,6 +30,34 @@
 	str	x22, [sp, #TRAP_FRAME_SPSR]
 .endm
 
+/* An exception taken at EL2 is always fatal and may come from an overflowed stack: switch
+ * to this CPU's emergency stack (x0/x1 parked in SP_EL0/TPIDR_EL0, which are guest state
+ * that no longer matters), record the old SP, and report from there. */
+.macro fatal_vector handler
+	.balign	0x80
+	msr	sp_el0, x0
+	msr	tpidr_el0, x1
+	mrs	x0, tpidr_el2
+	adrp	x1, hyp_emergency_stacks
+	add	x1, x1, :lo12:hyp_emergency_stacks
+	add	x0, x1, x0, lsl #HYP_EMERGENCY_STACK_SHIFT
+	add	x0, x0, #HYP_EMERGENCY_STACK_SIZE
+	mov	x1, sp
+	sub	sp, x0, #TRAP_FRAME_SIZE
+	str	x1, [sp, #TRAP_FRAME_SP]
+	mrs	x0, sp_el0
+	mrs	x1, tpidr_el0
+	b	\handler\()_entry
+.endm
+
+.macro fatal_entry handler
+\handler\()_entry:
+	save_registers
+	mov	x0, sp
+	bl	\handler
+	b	.	/* handlers of fatal exceptions never return */
+.endm
+
 /* One 128-byte vector slot: save, call handler(frame), restore. */
 .macro vector handler
 	.balign	0x80
@@ -39,14 +71,14 @@
 	.balign	0x800
 	.global hyp_vectors
 hyp_vectors:
-	vector	exception_hyp_sp0	/* current EL, SP_EL0: never used by bothy */
-	vector	exception_hyp_sp0
-	vector	exception_hyp_sp0
-	vector	exception_hyp_sp0
-	vector	exception_hyp_sync	/* current EL, SP_EL2 */
-	vector	exception_hyp_irq
-	vector	exception_hyp_fiq
-	vector	exception_hyp_serror
+	fatal_vector exception_hyp_sp0	/* current EL, SP_EL0: never used by bothy */
+	fatal_vector exception_hyp_sp0
+	fatal_vector exception_hyp_sp0
+	fatal_vector exception_hyp_sp0
+	fatal_vector exception_hyp_sync	/* current EL, SP_EL2 */
+	fatal_vector exception_hyp_irq
+	fatal_vector exception_hyp_fiq
+	fatal_vector exception_hyp_serror
 	vector	exception_lower_sync	/* lower EL, AArch64 */
 	vector	exception_lower_irq
 	vector	exception_lower_fiq
@@ -55,6 +87,12 @@ hyp_vectors:
 	vector	exception_lower_aarch32
 	vector	exception_lower_aarch32
 	vector	exception_lower_aarch32
+
+	fatal_entry exception_hyp_sp0
+	fatal_entry exception_hyp_sync
+	fatal_entry exception_hyp_irq
+	fatal_entry exception_hyp_fiq
+	fatal_entry exception_hyp_serror
 
 restore_frame:
 	mov	x0, sp

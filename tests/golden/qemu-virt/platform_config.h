@@ -41,6 +41,7 @@
 #define BOTHY_INJECT_HYP_PANIC 1
 #define BOTHY_INJECT_RM_HANG 2
 #define BOTHY_INJECT_RM_FAULT 3
+#define BOTHY_INJECT_HYP_STACK_OVERFLOW 4
 #define BOTHY_INJECT BOTHY_INJECT_NONE
 
 /* Parameters of test guests (configs: debug.seed, debug.iterations). */
