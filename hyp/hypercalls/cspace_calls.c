@@ -5,6 +5,20 @@
 #include "objects/thread.h"
 #include "vm.h"
 
+/* An object of `type` named by a cap with `rights` in the caller's cspace. Rights are checked
+ * before the type, as Gunyah does for configuration calls (new reference on OK). */
+static error_t
+configurable(cap_id_t cap, object_type_t type, object_header_t **out)
+{
+	error_t err = cspace_lookup(caller_cspace(), cap, OBJECT_TYPE_ANY,
+				    CAP_RIGHTS_GENERIC_OBJECT_ACTIVATE, out);
+	if (err == OK && (*out)->type != type) {
+		object_put(*out);
+		err = ERROR_CSPACE_WRONG_OBJECT_TYPE;
+	}
+	return err;
+}
+
 /* The cspace a cap in the caller's cspace names, if the cap has `rights` (new reference). */
 static error_t
 named_cspace(cap_id_t cap, cap_rights_t rights, cspace_t **out)
@@ -16,11 +30,11 @@ named_cspace(cap_id_t cap, cap_rights_t rights, cspace_t **out)
 hypercall_cspace_configure_result_t
 hypercall_cspace_configure(cap_id_t cspace, uint32_t max_caps)
 {
-	cspace_t *cs;
-	error_t err = named_cspace(cspace, 0, &cs);
+	object_header_t *cs;
+	error_t err = configurable(cspace, OBJECT_TYPE_CSPACE, &cs);
 	if (err == OK) {
-		err = cspace_configure(cs, max_caps);
-		object_put(&cs->header);
+		err = cspace_configure((cspace_t *)cs, max_caps);
+		object_put(cs);
 	}
 	return (hypercall_cspace_configure_result_t){ .error = err };
 }
@@ -28,18 +42,18 @@ hypercall_cspace_configure(cap_id_t cspace, uint32_t max_caps)
 hypercall_cspace_attach_thread_result_t
 hypercall_cspace_attach_thread(cap_id_t cspace, cap_id_t thread)
 {
-	cspace_t *cs;
 	object_header_t *th;
-	error_t err = named_cspace(cspace, CAP_RIGHTS_CSPACE_ATTACH, &cs);
+	cspace_t *cs;
+	error_t err = configurable(thread, OBJECT_TYPE_THREAD, &th);
 	if (err != OK) {
 		return (hypercall_cspace_attach_thread_result_t){ .error = err };
 	}
-	err = cspace_lookup(caller_cspace(), thread, OBJECT_TYPE_THREAD, 0, &th);
+	err = named_cspace(cspace, CAP_RIGHTS_CSPACE_ATTACH, &cs);
 	if (err == OK) {
 		err = thread_attach_cspace((thread_t *)th, cs);
-		object_put(th);
+		object_put(&cs->header);
 	}
-	object_put(&cs->header);
+	object_put(th);
 	return (hypercall_cspace_attach_thread_result_t){ .error = err };
 }
 

@@ -71,7 +71,8 @@ hypercall_object_activate_from_result_t
 hypercall_object_activate_from(cap_id_t cspace, cap_id_t cap)
 {
 	object_header_t *cs;
-	error_t err = cspace_lookup(caller_cspace(), cspace, OBJECT_TYPE_CSPACE, 0, &cs);
+	error_t err = cspace_lookup(caller_cspace(), cspace, OBJECT_TYPE_CSPACE,
+				    CAP_RIGHTS_CSPACE_CAP_CREATE, &cs);
 	if (err == OK) {
 		err = activate_in((cspace_t *)cs, cap);
 		object_put(cs);

@@ -170,6 +170,11 @@ test_activate(void)
 		    E(bothy_object_activate_from(other, db).error), ERROR_CSPACE_CAP_NULL);
 	check_error("activate_from: cspace arg not a cspace",
 		    E(bothy_object_activate_from(db, there).error), ERROR_CSPACE_WRONG_OBJECT_TYPE);
+	cap_id_t no_create = copy(other, cspace, ~CAP_RIGHTS_CSPACE_CAP_CREATE);
+	check_error("activate_from via cspace cap without cap_create",
+		    E(bothy_object_activate_from(no_create, there).error),
+		    ERROR_CSPACE_INSUFFICIENT_RIGHTS);
+	del(no_create);
 	del(db);
 	del(other);
 }
@@ -186,8 +191,14 @@ test_cspace_configure(void)
 	check_error("activate configured cspace", E(bothy_object_activate(cs).error), OK);
 	check_error("configure when ACTIVE", E(bothy_cspace_configure(cs, 3).error),
 		    ERROR_OBJECT_STATE);
-	check_error("configure a doorbell",
+	check_error("configure a partition",
 		    E(bothy_cspace_configure(partition, 2).error), ERROR_CSPACE_WRONG_OBJECT_TYPE);
+	cap_id_t fresh = create(0x02);
+	cap_id_t no_activate = copy(fresh, cspace, ALL_BUT_ACTIVATE);
+	check_error("configure without object_activate",
+		    E(bothy_cspace_configure(no_activate, 2).error), ERROR_CSPACE_INSUFFICIENT_RIGHTS);
+	del(no_activate);
+	del(fresh);
 	cap_id_t db = create(0x06);
 	(void)copy(db, cs, ~0U);
 	(void)copy(db, cs, ~0U);
@@ -272,6 +283,11 @@ test_attach_thread(void)
 		    ERROR_CSPACE_INSUFFICIENT_RIGHTS);
 	check_error("attach to a non-thread", E(bothy_cspace_attach_thread(cs, cs).error),
 		    ERROR_CSPACE_WRONG_OBJECT_TYPE);
+	cap_id_t weak_thread = copy(thread, cspace, ALL_BUT_ACTIVATE);
+	check_error("attach to a thread cap without object_activate",
+		    E(bothy_cspace_attach_thread(cs, weak_thread).error),
+		    ERROR_CSPACE_INSUFFICIENT_RIGHTS);
+	del(weak_thread);
 	check_error("attach cspace to thread", E(bothy_cspace_attach_thread(cs, thread).error), OK);
 	check_error("activate thread", E(bothy_object_activate(thread).error), OK);
 	check_error("attach after activation", E(bothy_cspace_attach_thread(cs, thread).error),
