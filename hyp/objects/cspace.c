@@ -8,31 +8,35 @@
 #include "partition.h"
 #include "util_string.h"
 
-typedef enum cap_state { CAP_FREE = 0, CAP_VALID, CAP_REVOKED } cap_state_t;
+/* RETIRED: a slot whose generation is exhausted is never reused, so no ID ever repeats. */
+typedef enum cap_state { CAP_FREE = 0, CAP_VALID, CAP_REVOKED, CAP_RETIRED } cap_state_t;
 
 /* Derivation links point at slots of any cspace; all of them (and every slot) are guarded
  * by one lock. Cap operations are short and rare next to the calls that use caps. */
 typedef struct cap_slot {
 	object_header_t *object; /* holds a reference while VALID or REVOKED */
 	cap_rights_t rights;
-	uint16_t generation; /* bumped on free, so stale IDs never match a reused slot */
+	uint32_t generation; /* bumped on free, so stale IDs never match a reused slot */
 	uint8_t state;
 	struct cap_slot *parent, *first_child, *next_sibling, *prev_sibling;
 } cap_slot_t;
 
 static spinlock_t cap_lock;
 
-/* Cap ID = ((generation << 32 | index) XOR key) * K mod 2^64: a bijection, so every slot
- * has exactly one ID, yet IDs reveal neither index nor generation without the key. */
+/* Cap ID = ((generation << 16 | index) XOR key) * K mod 2^64: a bijection, so every slot
+ * generation has exactly one ID, yet IDs reveal neither index nor generation without the key.
+ * The top 16 bits of the unmasked value must be zero: a guessed ID rarely decodes at all. */
 #define CAP_ID_MULTIPLIER 0x9e3779b97f4a7c15ULL
 #define CAP_ID_INVERSE 0xf1de83e19937733dULL
 
 _Static_assert(CAP_ID_MULTIPLIER * CAP_ID_INVERSE == 1U, "inverse of the cap-ID multiplier");
 
+_Static_assert(CSPACE_MAX_CAPS <= 0x10000U, "slot indices fit 16 bits of a cap ID");
+
 static cap_id_t
-encode(const cspace_t *cs, uint32_t index, uint16_t generation)
+encode(const cspace_t *cs, uint32_t index, uint32_t generation)
 {
-	uint64_t raw = ((uint64_t)generation << 32) | index;
+	uint64_t raw = ((uint64_t)generation << 16) | index;
 	return (raw ^ cs->key) * CAP_ID_MULTIPLIER;
 }
 
@@ -44,12 +48,13 @@ decode(const cspace_t *cs, cap_id_t cap)
 		return NULL;
 	}
 	uint64_t raw = (cap * CAP_ID_INVERSE) ^ cs->key;
-	uint32_t index = (uint32_t)raw;
+	uint32_t index = (uint32_t)(raw & 0xffffU);
 	if ((raw >> 48) != 0U || index >= cs->max_caps) {
 		return NULL;
 	}
 	cap_slot_t *slot = &cs->slots[index];
-	if (slot->state == CAP_FREE || slot->generation != (uint16_t)(raw >> 32)) {
+	if (slot->state == CAP_FREE || slot->state == CAP_RETIRED ||
+	    slot->generation != (uint32_t)(raw >> 16)) {
 		return NULL;
 	}
 	return slot;
@@ -149,9 +154,13 @@ free_slot(cspace_t *cs, cap_slot_t *slot)
 	unlink_slot(slot);
 	slot->object = NULL;
 	slot->rights = 0;
-	slot->state = CAP_FREE;
-	slot->generation++;
-	cs->used--;
+	if (slot->generation == UINT32_MAX) {
+		slot->state = CAP_RETIRED; /* stays counted in `used`: never handed out again */
+	} else {
+		slot->state = CAP_FREE;
+		slot->generation++;
+		cs->used--;
+	}
 	return object;
 }
 
@@ -161,8 +170,10 @@ cspace_deactivate(object_header_t *object)
 	cspace_t *cs = (cspace_t *)object;
 	for (uint32_t i = 0; i < cs->max_caps; i++) {
 		spinlock_acquire(&cap_lock);
-		object_header_t *held = cs->slots[i].state != CAP_FREE ? free_slot(cs, &cs->slots[i])
-								       : NULL;
+		cap_state_t state = (cap_state_t)cs->slots[i].state;
+		object_header_t *held = (state == CAP_VALID || state == CAP_REVOKED)
+						? free_slot(cs, &cs->slots[i])
+						: NULL;
 		spinlock_release(&cap_lock);
 		if (held != NULL) {
 			object_put(held); /* outside the lock: this may destroy another cspace */
@@ -215,6 +226,19 @@ find_free(cspace_t *cs, uint32_t *index)
 	return NULL;
 }
 
+/* The ID of a newly filled slot. Exactly one (index, generation) per key would encode to
+ * CSPACE_CAP_INVALID; that generation is skipped so no valid cap ever has that ID. */
+static cap_id_t
+new_cap_id(cspace_t *cs, uint32_t index, cap_slot_t *slot)
+{
+	cap_id_t id = encode(cs, index, slot->generation);
+	if (id == CSPACE_CAP_INVALID) {
+		slot->generation++;
+		id = encode(cs, index, slot->generation);
+	}
+	return id;
+}
+
 static void
 fill_slot(cspace_t *cs, cap_slot_t *slot, object_header_t *object, cap_rights_t rights,
 	  cap_slot_t *parent)
@@ -245,8 +269,8 @@ cspace_create_master_cap(cspace_t *cs, object_header_t *object, cap_rights_t rig
 	spinlock_acquire(&cap_lock);
 	cap_slot_t *slot = find_free(cs, &index);
 	if (slot != NULL) {
+		*out = new_cap_id(cs, index, slot);
 		fill_slot(cs, slot, object, rights, NULL);
-		*out = encode(cs, index, slot->generation);
 	}
 	spinlock_release(&cap_lock);
 	return slot != NULL ? OK : ERROR_CSPACE_FULL;
@@ -269,8 +293,8 @@ cspace_copy_cap(cspace_t *src, cap_id_t src_cap, cspace_t *dest, cap_rights_t ma
 		err = to != NULL ? OK : ERROR_CSPACE_FULL;
 	}
 	if (err == OK) {
+		*out = new_cap_id(dest, index, to);
 		fill_slot(dest, to, from->object, from->rights & mask, from);
-		*out = encode(dest, index, to->generation);
 	}
 	spinlock_release(&cap_lock);
 	return err;
