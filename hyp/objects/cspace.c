@@ -210,33 +210,31 @@ cspace_lookup(cspace_t *cs, cap_id_t cap, object_type_t type, cap_rights_t right
 	return err;
 }
 
-/* A free slot of cs (under cap_lock), or NULL when the cspace is full. */
+/* A free slot of cs and the ID it will have (under cap_lock), or NULL when the cspace is
+ * full. Exactly one (index, generation) per key would encode to CSPACE_CAP_INVALID: that
+ * generation is skipped, or, if it is the slot's last, the slot is retired. */
 static cap_slot_t *
-find_free(cspace_t *cs, uint32_t *index)
+find_free(cspace_t *cs, cap_id_t *id)
 {
-	if (cs->used == cs->max_caps) {
-		return NULL;
-	}
-	for (uint32_t i = 0; i < cs->max_caps; i++) {
-		if (cs->slots[i].state == CAP_FREE) {
-			*index = i;
-			return &cs->slots[i];
+	for (uint32_t i = 0; i < cs->max_caps && cs->used < cs->max_caps; i++) {
+		cap_slot_t *slot = &cs->slots[i];
+		if (slot->state != CAP_FREE) {
+			continue;
 		}
+		*id = encode(cs, i, slot->generation);
+		if (*id != CSPACE_CAP_INVALID) {
+			return slot;
+		}
+		if (slot->generation == UINT32_MAX) {
+			slot->state = CAP_RETIRED;
+			cs->used++;
+			continue;
+		}
+		slot->generation++;
+		*id = encode(cs, i, slot->generation); /* a bijection: cannot be invalid again */
+		return slot;
 	}
 	return NULL;
-}
-
-/* The ID of a newly filled slot. Exactly one (index, generation) per key would encode to
- * CSPACE_CAP_INVALID; that generation is skipped so no valid cap ever has that ID. */
-static cap_id_t
-new_cap_id(cspace_t *cs, uint32_t index, cap_slot_t *slot)
-{
-	cap_id_t id = encode(cs, index, slot->generation);
-	if (id == CSPACE_CAP_INVALID) {
-		slot->generation++;
-		id = encode(cs, index, slot->generation);
-	}
-	return id;
 }
 
 static void
@@ -265,11 +263,9 @@ cspace_create_master_cap(cspace_t *cs, object_header_t *object, cap_rights_t rig
 	if (!is_active(cs)) {
 		return ERROR_OBJECT_STATE;
 	}
-	uint32_t index = 0;
 	spinlock_acquire(&cap_lock);
-	cap_slot_t *slot = find_free(cs, &index);
+	cap_slot_t *slot = find_free(cs, out);
 	if (slot != NULL) {
-		*out = new_cap_id(cs, index, slot);
 		fill_slot(cs, slot, object, rights, NULL);
 	}
 	spinlock_release(&cap_lock);
@@ -286,14 +282,12 @@ cspace_copy_cap(cspace_t *src, cap_id_t src_cap, cspace_t *dest, cap_rights_t ma
 	spinlock_acquire(&cap_lock);
 	cap_slot_t *from = decode(src, src_cap);
 	error_t err = check_slot(from, OBJECT_TYPE_ANY, 0);
-	uint32_t index = 0;
 	cap_slot_t *to = NULL;
 	if (err == OK) {
-		to = find_free(dest, &index);
+		to = find_free(dest, out);
 		err = to != NULL ? OK : ERROR_CSPACE_FULL;
 	}
 	if (err == OK) {
-		*out = new_cap_id(dest, index, to);
 		fill_slot(dest, to, from->object, from->rights & mask, from);
 	}
 	spinlock_release(&cap_lock);

@@ -1,0 +1,276 @@
+"""Host-side unit tests of the hypervisor's pure C logic: the programs in tests/unit/ link the
+real hyp/ sources (allocator, objects, partitions, cspaces, the object and cspace hypercall
+handlers) with host shims, built with ASan and UBSan. One pytest test per program; a libFuzzer
+target drives the cspace model with a fixed seed when clang can build one.
+
+The generated headers come from the same Python generators as the build, written to a temporary
+directory. Skipped when there is no host C compiler whose sanitizer runtime works.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from bothy.build.steps import generate
+from bothy.config import load_config
+from bothy.paths import DEFAULT_CONFIG
+from conftest import REPO
+
+UNIT_DIR = REPO / "tests" / "unit"
+SANITIZE = "-fsanitize=address,undefined"
+CFLAGS = (
+    "-std=c11",
+    "-g",
+    "-O1",
+    SANITIZE,
+    "-fno-sanitize-recover=all",
+    "-fno-omit-frame-pointer",
+    "-Wall",
+    "-Wextra",
+    "-Werror",
+)
+# libFuzzer: coverage instrumentation everywhere, its main() only at link time.
+FUZZ_CFLAGS = tuple(
+    "-fsanitize=fuzzer-no-link,address,undefined" if f == SANITIZE else f for f in CFLAGS
+)
+FUZZ_LINK = "-fsanitize=fuzzer,address,undefined"
+FUZZ_RUNS = 10_000
+SANITIZER_ENV = {
+    "ASAN_OPTIONS": "halt_on_error=1:abort_on_error=0:detect_leaks=1:strict_string_checks=1",
+    "UBSAN_OPTIONS": "halt_on_error=1:print_stacktrace=1",
+}
+RUN_TIMEOUT_S = 120
+
+HARNESS = ("tests/unit/unit.c",)
+# Everything but cspace.c, which the white-box programs include instead of linking.
+OBJECT_MODEL_BUT_CSPACE = (
+    "hyp/core/allocator.c",
+    "hyp/core/object.c",
+    "hyp/objects/partition.c",
+    "hyp/objects/thread.c",
+    "hyp/objects/unconfigured.c",
+    "hyp/hypercalls/object_calls.c",
+    "hyp/hypercalls/cspace_calls.c",
+    "gen:hyp/object_table.c",
+    "tests/unit/shim/host.c",
+    "tests/unit/fixture.c",
+    *HARNESS,
+)
+OBJECT_MODEL = ("hyp/objects/cspace.c", *OBJECT_MODEL_BUT_CSPACE)
+
+
+@dataclass(frozen=True)
+class Program:
+    """tests/unit/<name>.c linked with `deps` (repo-relative, or "gen:" + a generated file)."""
+
+    name: str
+    deps: tuple[str, ...]
+    link_flags: tuple[str, ...] = ()
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return (f"tests/unit/{self.name}.c", *self.deps)
+
+
+PROGRAMS = {
+    p.name: p
+    for p in (
+        Program("test_allocator", ("hyp/core/allocator.c", *HARNESS)),
+        Program("test_object", OBJECT_MODEL, ("-pthread",)),
+        Program("test_cspace", (*OBJECT_MODEL, "tests/unit/cap_model.c")),
+        Program("test_cspace_internals", OBJECT_MODEL_BUT_CSPACE),
+        Program("test_hypercalls", OBJECT_MODEL),
+    )
+}
+FUZZ_TARGET = Program("fuzz_cspace", (*OBJECT_MODEL, "tests/unit/cap_model.c"))
+
+
+@dataclass(frozen=True)
+class HostCompiler:
+    path: str
+    env: dict[str, str]  # the environment sanitized programs run in
+
+
+@dataclass
+class Built:
+    """Compiled programs by name, or why each one could not be built."""
+
+    compiler: str
+    programs: dict[str, Path] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def _run(argv: Sequence[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        list(argv), capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL
+    )
+
+
+PROBE_PROGRAM = "#include <stdlib.h>\nint main(void) { free(malloc(16)); return 0; }\n"
+PROBE_FUZZ_TARGET = (
+    "#include <stddef.h>\n#include <stdint.h>\n"
+    "int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);\n"
+    "int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)\n"
+    "{ (void)data; (void)size; return 0; }\n"
+)
+
+
+def _probe_build(cc: str, exe: Path, text: str, flags: Sequence[str]) -> bool:
+    """Whether `cc` builds `text` into `exe` with `flags`."""
+    source = exe.with_suffix(".c")
+    source.write_text(text)
+    return _run([cc, *flags, str(source), "-o", str(exe)]).returncode == 0
+
+
+def _runs_clean(exe: Path, env: dict[str, str]) -> bool:
+    proc = subprocess.run([str(exe)], env=env, capture_output=True, check=False)
+    return proc.returncode == 0
+
+
+@pytest.fixture(scope="session")
+def host_cc(tmp_path_factory: pytest.TempPathFactory) -> HostCompiler:
+    """The first of clang, cc, gcc that builds and runs a sanitized program. Leak checking is
+    dropped where LeakSanitizer cannot run (e.g. under ptrace)."""
+    exe = tmp_path_factory.mktemp("unit_cc") / "probe"
+    for name in ("clang", "cc", "gcc"):
+        cc = shutil.which(name)
+        if cc is None or not _probe_build(cc, exe, PROBE_PROGRAM, CFLAGS):
+            continue
+        for leaks in ("1", "0"):
+            asan = SANITIZER_ENV["ASAN_OPTIONS"].replace("detect_leaks=1", f"detect_leaks={leaks}")
+            env = {**os.environ, **SANITIZER_ENV, "ASAN_OPTIONS": asan}
+            if _runs_clean(exe, env):
+                return HostCompiler(cc, env)
+    pytest.skip(f"no host C compiler (clang, cc, gcc) builds and runs with {SANITIZE}")
+
+
+@pytest.fixture(scope="session")
+def gen_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if shutil.which("dtc") is None:
+        pytest.skip("dtc is needed by bothy.build.steps.generate")
+    out = tmp_path_factory.mktemp("unit_gen")
+    generate(load_config(DEFAULT_CONFIG), out, revision="host-test", version="0.0.0")
+    return out
+
+
+def _build(
+    cc: str,
+    gen: Path,
+    work: Path,
+    programs: Sequence[Program],
+    compile_flags: Sequence[str],
+    link_flags: Sequence[str],
+) -> Built:
+    """Compile every source once (in parallel), then link each program."""
+    # The shim directory comes first: its util_string.h replaces lib/'s (libc has memset).
+    includes = [UNIT_DIR / "shim", UNIT_DIR, REPO / "hyp" / "include", gen / "include"]
+    sources = sorted({s for p in programs for s in p.sources})
+    obj_dir = work / "obj"
+    obj_dir.mkdir()
+    objects = {s: obj_dir / (re.sub(r"[/:]", "_", s) + ".o") for s in sources}
+
+    def compile_one(source: str) -> tuple[str, str | None]:
+        path = gen / source[4:] if source.startswith("gen:") else REPO / source
+        # -pthread everywhere: only test_object uses threads, and it changes nothing else.
+        argv = [cc, *compile_flags, "-pthread", *(f"-I{d}" for d in includes), "-c", str(path)]
+        proc = _run([*argv, "-o", str(objects[source])])
+        return source, None if proc.returncode == 0 else f"$ {' '.join(argv)}\n{proc.stderr}"
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        failed = {s: err for s, err in pool.map(compile_one, sources) if err is not None}
+    built = Built(compiler=cc)
+    for program in programs:
+        errors = [failed[s] for s in program.sources if s in failed]
+        if errors:
+            built.errors[program.name] = "\n".join(errors)
+            continue
+        exe = work / program.name
+        argv = [cc, *compile_flags, *link_flags, *program.link_flags]
+        argv += [str(objects[s]) for s in program.sources]
+        proc = _run([*argv, "-o", str(exe)])
+        if proc.returncode != 0:
+            built.errors[program.name] = f"$ {' '.join(argv)}\n{proc.stderr}"
+        else:
+            built.programs[program.name] = exe
+    return built
+
+
+@pytest.fixture(scope="session")
+def unit_build(
+    host_cc: HostCompiler, gen_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Built:
+    work = tmp_path_factory.mktemp("unit_build")
+    return _build(host_cc.path, gen_dir, work, list(PROGRAMS.values()), CFLAGS, ())
+
+
+@pytest.fixture(scope="session")
+def fuzz_build(
+    host_cc: HostCompiler, gen_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Built:
+    work = tmp_path_factory.mktemp("unit_fuzz")
+    clang = shutil.which("clang")
+    probe = work / "fuzz_probe"
+    if clang is None or not _probe_build(
+        clang, probe, PROBE_FUZZ_TARGET, (*FUZZ_CFLAGS, FUZZ_LINK)
+    ):
+        pytest.skip("no clang with libFuzzer (-fsanitize=fuzzer)")
+    return _build(clang, gen_dir, work, [FUZZ_TARGET], FUZZ_CFLAGS, (FUZZ_LINK,))
+
+
+def _declared_tests(program: str) -> list[str]:
+    """The tests a program lists in its UNIT_TEST table, in order."""
+    text = (UNIT_DIR / f"{program}.c").read_text()
+    return re.findall(r"UNIT_TEST\((\w+)\)", text)
+
+
+def _run_program(
+    built: Built, env: dict[str, str], name: str, *args: str
+) -> subprocess.CompletedProcess[str]:
+    if name in built.errors:
+        pytest.fail(f"{name} did not build with {built.compiler}:\n{built.errors[name]}")
+    return subprocess.run(
+        [str(built.programs[name]), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=RUN_TIMEOUT_S,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def _output(proc: subprocess.CompletedProcess[str]) -> str:
+    return (
+        f"exit status {proc.returncode}\n--- stdout ---\n{proc.stdout}--- stderr ---\n{proc.stderr}"
+    )
+
+
+def _check_passed(proc: subprocess.CompletedProcess[str], expected: list[str]) -> None:
+    assert proc.returncode == 0, _output(proc)
+    lines = proc.stdout.splitlines()
+    assert lines and lines[-1] == f"{len(expected)} passed, 0 failed", _output(proc)
+    assert [line.removeprefix("ok ") for line in lines[:-1]] == expected, _output(proc)
+
+
+@pytest.mark.parametrize("program", list(PROGRAMS))
+def test_unit_program(unit_build: Built, host_cc: HostCompiler, program: str) -> None:
+    proc = _run_program(unit_build, host_cc.env, program)
+    _check_passed(proc, _declared_tests(program))
+
+
+def test_fuzz_cspace_model(fuzz_build: Built, host_cc: HostCompiler, tmp_path: Path) -> None:
+    """A fixed-seed libFuzzer run of the cap model: the same inputs every time."""
+    args = [f"-runs={FUZZ_RUNS}", "-seed=1", "-max_len=512", "-timeout=30"]
+    args += [f"-artifact_prefix={tmp_path}/", "-print_final_stats=1"]
+    proc = _run_program(fuzz_build, host_cc.env, FUZZ_TARGET.name, *args)
+    assert proc.returncode == 0, _output(proc)
+    assert f"Done {FUZZ_RUNS} runs" in proc.stderr, _output(proc)
