@@ -56,7 +56,6 @@ DOIT_CONFIG = {
     "default_tasks": ["build"],
     "verbosity": 1,
     "dep_file": str(DEP_DIR / f"{CONFIG.name}.db"),
-    "action_string_formatting": "new",
 }
 BUILD = build_dir_for(CONFIG.path)
 GEN = BUILD / "gen"
@@ -82,7 +81,7 @@ GENERATED_C = [GEN / "hyp" / "hypercall_table.c", GEN / "hyp" / "object_table.c"
 
 def _tools() -> dict[str, Any]:
     try:
-        return {name: tool for name, tool in find_build_tools().items()}
+        return find_build_tools()
     except BothyError as e:
         sys.exit(f"bothy: {e}")
 

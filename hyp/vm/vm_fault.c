@@ -20,10 +20,8 @@ vm_fault(vcpu_t *vcpu, const trap_frame_t *frame, uint64_t esr)
 	esr_print("ESR_EL2", esr);
 	console_panic_printf("  FAR_EL2 0x%016lx (guest VA)  IPA 0x%016lx  ELR 0x%016lx\n", far,
 			     ipa, frame->elr);
-	if (vcpu->vm->is_root) {
-		console_panic_puts("[hyp] the root VM cannot continue: stopping the machine\n");
-		platform_exit_failure(ROOT_VM_FAULT_EXIT_STATUS);
-	}
-	/* Other VMs arrive with VM lifecycle support; until then only the root VM runs. */
+	/* Only the root VM runs until VM lifecycle support arrives, and it holds every other
+	 * VM's state: it cannot be stopped alone, so its fault ends the machine. */
+	console_panic_puts("[hyp] the root VM cannot continue: stopping the machine\n");
 	platform_exit_failure(ROOT_VM_FAULT_EXIT_STATUS);
 }

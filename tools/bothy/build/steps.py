@@ -98,18 +98,18 @@ def flatten(objcopy: str, elf: Path, out: Path) -> None:
     run_tool([objcopy, "-O", "binary", str(elf), str(out)])
 
 
-def check_root_vm(config: SystemConfig, rm_elf: Path) -> None:
+def check_root_vm(config: SystemConfig, elf: Path) -> None:
     """The root VM is entered at the start of its memory: its ELF must agree before it is
     embedded."""
     vm = config.root_vm
     report = verify_image(
-        rm_elf,
+        elf,
         ram=MemoryRegion(vm.memory.base, vm.memory.size),
         required_symbols=ROOT_VM_REQUIRED_SYMBOLS,
     )
     if report.entry != vm.memory.base:
         raise BothyError(
-            f"{rm_elf}: entry point {report.entry:#x}, but the hypervisor enters "
+            f"{elf}: entry point {report.entry:#x}, but the hypervisor enters "
             f"the root VM at {vm.memory.base:#x}"
         )
 
