@@ -3,6 +3,7 @@ function of the bothy package (tools/bothy); this file only wires the task graph
 
 Choose a system description with `config=PATH` (default configs/qemu-virt.yaml), e.g.
     doit build config=configs/qemu-virt.yaml
+and replace the primary Linux VM's kernel or initrd with `kernel=PATH` / `initrd=PATH`.
 """
 
 from __future__ import annotations
@@ -28,20 +29,30 @@ from bothy.build.steps import (
     compile_source,
     flatten,
     generate,
+    generate_vm_devicetrees,
     link,
     package,
 )
 from bothy.config import SystemConfig, load_config
 from bothy.errors import BothyError
+from bothy.guest.cache import default_initrd, default_kernel, ensure_guest, guest_is_current
 from bothy.paths import DEFAULT_CONFIG, REPO_ROOT, build_dir_for
+from bothy.staging import guest_inputs
 from bothy.toolchain import find_build_tools
 from bothy.version import VERSION, source_revision
 
 
+def _path_var(name: str) -> Path | None:
+    """A PATH given as doit's `name=PATH`; relative to doit's working directory, the
+    repository root (where ./bothy runs it)."""
+    value = get_var(name, "")
+    return Path.cwd() / value if value else None
+
+
 def _load() -> SystemConfig:
-    path = Path(get_var("config", str(DEFAULT_CONFIG)))
+    path = _path_var("config") or DEFAULT_CONFIG
     try:
-        return load_config(path if path.is_absolute() else Path.cwd() / path)
+        return load_config(path, kernel=_path_var("kernel"), initrd=_path_var("initrd"))
     except BothyError as e:
         # A bad config stops everything before a single file is written.
         sys.exit(f"bothy: {e}")
@@ -77,6 +88,14 @@ CODEGEN_INPUTS = sorted(
     if p != ABI_CONSTANTS
 )
 GENERATED_C = [GEN / "hyp" / "hypercall_table.c", GEN / "hyp" / "object_table.c"]
+# The device trees also depend on where the guest VMs' files go and on the files themselves.
+DEVICETREE_INPUTS = [
+    *CODEGEN_INPUTS,
+    REPO_ROOT / "tools" / "bothy" / "staging.py",
+    REPO_ROOT / "tools" / "bothy" / "guest" / "arm64_image.py",
+    *guest_inputs(CONFIG),
+]
+VM_DTBS = [GEN / f"{vm.name}.dtb" for vm in CONFIG.vms]
 
 
 def _tools() -> dict[str, Any]:
@@ -94,8 +113,43 @@ def _rel(path: Path) -> str:
     return path.relative_to(REPO_ROOT).as_posix() if path.is_relative_to(REPO_ROOT) else str(path)
 
 
+def _guest() -> TaskFailed | None:
+    try:
+        ensure_guest()
+    except BothyError as e:
+        return TaskFailed(f"bothy: {e}")
+    return None
+
+
+def task_guest() -> dict[str, Any]:
+    """Fetch Debian's arm64 kernel + busybox and build the initramfs into the guest cache.
+
+    A no-op once the cache is complete; builds need it only for a Linux VM using the defaults."""
+    return {
+        "actions": [_guest],
+        "targets": [default_kernel(), default_initrd()],
+        "uptodate": [guest_is_current],
+        "verbosity": 2,
+    }
+
+
+def task_devicetree() -> dict[str, Any]:
+    """Generate every VM's device tree (the RM's lists the VMs it starts and where their files are).
+
+    Each Linux VM's addresses follow from the sizes of its kernel and initrd."""
+    return {
+        "actions": [(generate_vm_devicetrees, [CONFIG, GEN])],
+        # A default kernel or initrd is a target of `guest`, which doit then runs first; a
+        # config without Linux VMs never touches the guest cache (or the network).
+        "file_dep": DEVICETREE_INPUTS,
+        "targets": VM_DTBS,
+        "uptodate": [config_changed({"dtc": TOOL_VERSIONS["dtc"]})],
+        "clean": True,
+    }
+
+
 def task_gen() -> dict[str, Any]:
-    """Generate headers, dispatch tables, linker layout and device trees from config + specs."""
+    """Generate headers, dispatch tables and the linker layout from config + specs."""
     return {
         "actions": [(generate, [CONFIG, GEN], {"revision": source_revision(), "version": VERSION})],
         "file_dep": CODEGEN_INPUTS,
@@ -109,13 +163,8 @@ def task_gen() -> dict[str, Any]:
             GEN / "include" / "bothy_objects.h",
             GEN / "include" / "object_ops.h",
             *GENERATED_C,
-            GEN / f"{CONFIG.root_vm.name}.dtb",
         ],
-        "uptodate": [
-            config_changed(
-                {"revision": source_revision(), "version": VERSION, "dtc": TOOL_VERSIONS["dtc"]}
-            )
-        ],
+        "uptodate": [config_changed({"revision": source_revision(), "version": VERSION})],
         "clean": True,
     }
 
@@ -230,7 +279,11 @@ def _remove_build_dir() -> None:
 
 def task_build() -> dict[str, Any]:
     """Build every image of the config into build/<config>/ (bothy.elf + manifest.json)."""
-    return {"actions": None, "task_dep": ["image"], "clean": [_remove_build_dir]}
+    return {
+        "actions": None,
+        "task_dep": ["image", "devicetree"],
+        "clean": [_remove_build_dir],
+    }
 
 
 def _qemu_argv() -> list[str]:

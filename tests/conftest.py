@@ -1,10 +1,12 @@
-"""Shared test fixtures: building a config through doit, deriving test-only configs, and
-the QEMU command line. Builds use their own doit database, so `doit test` can run them."""
+"""Shared test fixtures: building a config through doit, deriving test-only configs, the QEMU
+command line, and a fake guest cache (kernel Image + initrd) for host-only tests. Builds use
+their own doit database, so `doit test` can run them."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import struct
 import subprocess
 import sys
 from collections.abc import Callable
@@ -17,10 +19,15 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tools"))
 
 from bothy.config import load_config  # noqa: E402
+from bothy.guest.cache import CACHE_ENV  # noqa: E402
 from bothy.paths import DEFAULT_CONFIG, build_dir_for  # noqa: E402
 from bothy.qemu import qemu_command  # noqa: E402
 
 TEST_CONFIG_DIR = REPO / "build" / "test-configs"
+# The fake guest: a 24 MiB kernel (image_size) in a 64 KiB file, and a 512 KiB initrd.
+FAKE_KERNEL_IMAGE_SIZE = 0x180_0000
+FAKE_KERNEL_FILE_SIZE = 0x1_0000
+FAKE_INITRD_SIZE = 0x8_0000
 
 
 def run_doit(
@@ -73,6 +80,20 @@ def derived_config(name: str, change: Callable[[dict[str, object]], None]) -> Pa
     return path
 
 
+def root_guest_config(name: str, image: str, debug: dict[str, object] | None = None) -> Path:
+    """The default system with only its root VM, which runs test guest `image` instead of the
+    RM (test guests run only as the root VM), and the given `debug` settings."""
+
+    def change(raw: dict[str, object]) -> None:
+        vms = raw["vms"]
+        assert isinstance(vms, list)
+        raw["vms"] = [{**vm, "image": image} for vm in vms if vm["role"] == "root"]
+        if debug is not None:
+            raw["debug"] = debug
+
+    return derived_config(name, change)
+
+
 def injected_config(kind: str) -> Path:
     """The default system with the test-only fault injection `kind` (config debug.inject)."""
     return derived_config(f"inject-{kind}", lambda raw: raw.update(debug={"inject": kind}))
@@ -81,6 +102,39 @@ def injected_config(kind: str) -> Path:
 @pytest.fixture(scope="session")
 def default_image() -> Path:
     return build(DEFAULT_CONFIG)
+
+
+def fake_kernel(
+    path: Path,
+    *,
+    image_size: int = FAKE_KERNEL_IMAGE_SIZE,
+    text_offset: int = 0,
+    file_size: int = FAKE_KERNEL_FILE_SIZE,
+    magic: bytes = b"ARM\x64",
+) -> Path:
+    """Write a file with an arm64 Image header (and nothing else) to `path`."""
+    data = bytearray(file_size)
+    struct.pack_into("<QQ", data, 8, text_offset, image_size)
+    data[0x38 : 0x38 + len(magic)] = magic
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def fake_guest_cache(cache: Path) -> Path:
+    """A guest cache holding a fake kernel Image and initrd (enough to stage and generate
+    device trees; no lock file, so ensure_guest would still fetch)."""
+    fake_kernel(cache / "Image")
+    (cache / "initramfs.cpio.gz").write_bytes(b"\0" * FAKE_INITRD_SIZE)
+    return cache
+
+
+@pytest.fixture
+def fake_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """$BOTHY_CACHE pointing at a fresh fake guest cache (outside the test's tmp_path)."""
+    cache = fake_guest_cache(tmp_path_factory.mktemp("guest-cache"))
+    monkeypatch.setenv(CACHE_ENV, str(cache))
+    return cache
 
 
 def qemu_argv(config: Path, image: Path) -> list[str]:

@@ -8,13 +8,13 @@ import re
 import pytest
 
 from bothy.runner import run_batch
-from conftest import build, derived_config, log_path, qemu_argv
+from conftest import build, log_path, qemu_argv, root_guest_config
 
 pytestmark = pytest.mark.qemu
 
 
 def test_abi_guest_passes_every_check() -> None:
-    config = derived_config("abi-test", lambda raw: raw["vms"][0].update(image="abi-test"))  # type: ignore[index]
+    config = root_guest_config("abi-test", "abi-test")
     result = run_batch(
         qemu_argv(config, build(config)),
         markers=[re.compile(r"\[rm\] abi-test passed \((\d+) checks\)")],

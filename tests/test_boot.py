@@ -8,17 +8,19 @@ import re
 import pytest
 
 from bothy.config import load_config
-from bothy.paths import DEFAULT_CONFIG
 from bothy.runner import RunFailure, run_batch
-from conftest import build, injected_config, log_path, qemu_argv
+from conftest import build, injected_config, log_path, qemu_argv, root_guest_config
 
 pytestmark = pytest.mark.qemu
 
 BOOT_TIMEOUT = 30.0  # generous for a loaded CI machine; a healthy boot takes well under 2 s
 
 
-def test_boot_reaches_rm_selftest_and_powers_off(default_image) -> None:  # type: ignore[no-untyped-def]
-    cpus = load_config(DEFAULT_CONFIG).machine.cpus
+def test_boot_reaches_rm_selftest_and_powers_off() -> None:
+    """The root VM alone: the RM checks the hypervisor, finds no VMs to build, powers off."""
+    config = root_guest_config("rm-only", "rm")
+    image = build(config)
+    cpus = load_config(config).machine.cpus
     markers = [
         re.compile(r"\[hyp\] bothy hypervisor \d+\.\d+\.\d+ \(revision [0-9a-f]{12}"),
         "[hyp] EL2 MMU on",
@@ -30,10 +32,11 @@ def test_boot_reaches_rm_selftest_and_powers_off(default_image) -> None:  # type
         "[rm] self-test: console_write non-zero res0 (native): ok (ERROR_ARGUMENT_INVALID)",
         "[rm] self-test: unassigned native number 0x61ff: ok (ERROR_UNIMPLEMENTED)",
         re.compile(r"\[rm\] self-test passed \(\d+ checks\)"),
+        "[rm] no VMs to run: powering off",
         "[hyp] VM 'rm' requested PSCI SYSTEM_OFF",
     ]
     result = run_batch(
-        qemu_argv(DEFAULT_CONFIG, default_image),
+        qemu_argv(config, image),
         markers=markers,
         timeout=BOOT_TIMEOUT,
         log_path=log_path("smoke"),

@@ -338,7 +338,7 @@ def option(argv: list[str], flag: str) -> str:
     return argv[argv.index(flag) + 1]
 
 
-def test_qemu_command_for_default_config(bin_dir: Path, tmp_path: Path) -> None:
+def test_qemu_command_for_default_config(bin_dir: Path, tmp_path: Path, fake_cache: Path) -> None:
     qemu = fake_tool(bin_dir, "qemu-system-aarch64", "QEMU emulator version 8.2.2")
     image = tmp_path / "build" / "bothy.elf"
     argv = qemu_command(load_config(DEFAULT_CONFIG), image)
@@ -356,7 +356,7 @@ def test_qemu_command_for_default_config(bin_dir: Path, tmp_path: Path) -> None:
     assert "-icount" not in argv
 
 
-def test_qemu_command_with_icount(bin_dir: Path, tmp_path: Path) -> None:
+def test_qemu_command_with_icount(bin_dir: Path, tmp_path: Path, fake_cache: Path) -> None:
     fake_tool(bin_dir, "qemu-system-aarch64", "QEMU emulator version 9.0.0")
     argv = qemu_command(load_config(DEFAULT_CONFIG), tmp_path / "bothy.elf", icount=True)
     assert option(argv, "-icount") == "shift=0"

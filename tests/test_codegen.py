@@ -28,15 +28,17 @@ from bothy.abi.errors import ErrorSpec, hyp_error, hyp_error_value, load_error_s
 from bothy.abi.hypercalls import HypercallSpec, load_hypercall_spec
 from bothy.abi.objects import load_object_spec
 from bothy.codegen import render as render_mod
-from bothy.codegen.devicetree import generate_devicetree, vm_dts
+from bothy.codegen.devicetree import generate_devicetrees, linux_dts, root_dts
 from bothy.codegen.hypercalls import generate_hypercalls
 from bothy.codegen.objects import generate_objects
 from bothy.codegen.platform import generate_platform
 from bothy.codegen.render import TemplateError, banner, render, write_if_changed
 from bothy.config import SystemConfig, load_config
+from bothy.guest.cache import CACHE_ENV
 from bothy.paths import DEFAULT_CONFIG, REPO_ROOT
+from bothy.staging import staged_vms
 from bothy.validation import InputFileError
-from conftest import clang_syntax_check
+from conftest import clang_syntax_check, fake_guest_cache
 
 GOLDEN_DIR = Path(__file__).with_name("golden") / "qemu-virt"
 UPDATE_GOLDEN = os.environ.get("BOTHY_UPDATE_GOLDEN") == "1"
@@ -59,8 +61,10 @@ OUTPUTS = {
     "object_ops.h": "include/object_ops.h",
     "object_table.c": "hyp/object_table.c",
     "rm.dts": "rm.dts",
+    "linux.dts": "linux.dts",
 }
-CONFIG_OUTPUTS = {"platform_config.h", "build_info.h", "layout.ld", "rm.dts"}
+CONFIG_OUTPUTS = {"platform_config.h", "build_info.h", "layout.ld", "rm.dts", "linux.dts"}
+DTBS = {"rm.dtb", "linux.dtb"} if DTC else set()
 OBJECT_OUTPUTS = {"bothy_objects.h", "object_ops.h", "object_table.c"}
 SPEC_OUTPUTS = set(OUTPUTS) - CONFIG_OUTPUTS
 HYPERCALL_SPEC: dict[str, Any] = yaml.safe_load((REPO_ROOT / "abi" / "hypercalls.yaml").read_text())
@@ -79,11 +83,14 @@ def generate_all(
     paths += generate_hypercalls(spec, errors or load_error_spec(), out)
     paths += generate_objects(load_object_spec(spec), spec, out)
     if DTC is not None:
-        paths += generate_devicetree(config, config.root_vm, out)
+        paths += generate_devicetrees(config, out)
     else:
-        dts = out / f"{config.root_vm.name}.dts"
-        write_if_changed(dts, vm_dts(config, config.root_vm))
-        paths.append(dts)
+        guests = staged_vms(config, out)
+        texts = {config.root_vm.name: root_dts(config, guests)}
+        texts.update((g.vm.name, linux_dts(config, g)) for g in guests)
+        for name, text in texts.items():
+            write_if_changed(out / f"{name}.dts", text)
+            paths.append(out / f"{name}.dts")
     return paths
 
 
@@ -95,10 +102,17 @@ def tree(root: Path) -> dict[str, bytes]:
     }
 
 
+@pytest.fixture(autouse=True)
+def _fake_guest(fake_cache: Path) -> None:
+    """The Linux VM's kernel and initrd come from a fake guest cache of fixed sizes."""
+
+
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("gen")
-    generate_all(load_config(DEFAULT_CONFIG), out)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(CACHE_ENV, str(fake_guest_cache(tmp_path_factory.mktemp("guest-cache"))))
+        generate_all(load_config(DEFAULT_CONFIG), out)
     return out
 
 
@@ -135,7 +149,7 @@ def test_golden(generated: Path, name: str) -> None:
 
 
 def test_outputs_are_exactly_the_golden_set(generated: Path) -> None:
-    expected = set(OUTPUTS.values()) | ({"rm.dtb"} if DTC else set())
+    expected = set(OUTPUTS.values()) | DTBS
     assert set(tree(generated)) == expected
     if not UPDATE_GOLDEN:
         assert {p.name for p in GOLDEN_DIR.iterdir()} == set(OUTPUTS)
@@ -192,12 +206,12 @@ def test_dtb_decompiles_to_a_tree_with_the_memory_node(generated: Path) -> None:
 @needs_dtc
 def test_dtb_is_regenerated_when_missing(tmp_path: Path) -> None:
     config = load_config(DEFAULT_CONFIG)
-    generate_devicetree(config, config.root_vm, tmp_path)
-    dtb = tmp_path / "rm.dtb"
-    first = dtb.read_bytes()
-    dtb.unlink()
-    generate_devicetree(config, config.root_vm, tmp_path)
-    assert dtb.read_bytes() == first
+    generate_devicetrees(config, tmp_path)
+    for dtb in (tmp_path / "rm.dtb", tmp_path / "linux.dtb"):
+        first = dtb.read_bytes()
+        dtb.unlink()
+        generate_devicetrees(config, tmp_path)
+        assert dtb.read_bytes() == first
 
 
 # --- determinism --------------------------------------------------------------------------
@@ -208,7 +222,7 @@ def test_generation_is_deterministic(tmp_path: Path) -> None:
     generate_all(config, tmp_path / "one")
     generate_all(config, tmp_path / "two" / "deeper")
     one, two = tree(tmp_path / "one"), tree(tmp_path / "two" / "deeper")
-    assert len(one) == len(OUTPUTS) + (1 if DTC else 0)
+    assert len(one) == len(OUTPUTS) + len(DTBS)
     assert one == two
 
 
@@ -618,7 +632,7 @@ def check_dispatch(out: Path, spec: HypercallSpec) -> None:
             assert f" hypercall_{call.name}(" in handlers_h
         else:
             assert all(call.name not in table.values() for table in entries.values())
-            assert f"stub_{call.name}" not in table_c
+            assert f"stub_{call.name}(" not in table_c
             assert f"hypercall_{call.name}(" not in handlers_h
     assert sum(len(t) for t in entries.values()) == len(implemented)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import gzip
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from bothy.config.validate import semantic_problems
 from bothy.errors import BothyError
 from bothy.paths import DEFAULT_CONFIG
 from bothy.validation import InputFileError
+from conftest import fake_kernel
 
 Raw = dict[str, Any]
 DEFAULT_RAW: Raw = yaml.safe_load(DEFAULT_CONFIG.read_text())
@@ -107,8 +109,18 @@ def test_default_config_loads_into_ir() -> None:
             vcpus=1,
             memory=Region(base=0x4100_0000, size=0x0100_0000),
         ),
+        Vm(
+            name="linux",
+            role="primary",
+            image="linux",
+            vcpus=2,
+            memory=Region(base=0x4800_0000, size=0x2000_0000),
+            vmid=3,
+            bootargs="console=ttyAMA0 earlycon=pl011,0x09000000 rdinit=/init",
+        ),
     )
     assert config.root_vm.name == "rm"
+    assert config.guest_vms == config.vms[1:]
     assert config.inject == "none"
     assert list(semantic_problems(config)) == []
 
@@ -240,7 +252,11 @@ def test_no_vms(tmp_path: Path) -> None:
 def test_non_root_role_is_rejected(tmp_path: Path) -> None:
     path = write_config(tmp_path, lambda raw: raw["vms"][0].update(role="guest"))
     assert_reports(
-        config_error(path), path, "vms[0].role: ", "expected one of root", "found 'guest' (str)"
+        config_error(path),
+        path,
+        "vms[0].role: ",
+        "expected one of root, primary, secondary",
+        "found 'guest' (str)",
     )
 
 
@@ -380,7 +396,7 @@ def test_duplicate_vm_names(tmp_path: Path) -> None:
     path = write_config(tmp_path, extra_vm())
     error = config_error(path)
     assert_reports(
-        error, path, "vms[1].name: ", "expected a unique VM name", "found duplicate 'rm'"
+        error, path, "vms[2].name: ", "expected a unique VM name", "found duplicate 'rm'"
     )
 
 
@@ -392,11 +408,10 @@ def test_two_root_vms(tmp_path: Path) -> None:
 
 
 def test_zero_root_vms() -> None:
-    # The schema only admits role 'root' and at least one VM, so no file can say this yet;
-    # the semantic rule must still hold for the IR.
+    # The schema requires at least one VM, so no file can say `vms: []`; the semantic rule
+    # must still hold for the IR.
     config = load_config(DEFAULT_CONFIG)
-    guest = dataclasses.replace(config.vms[0], role="guest")
-    for vms in ((), (guest,)):
+    for vms in ((), config.guest_vms):
         problems = list(semantic_problems(dataclasses.replace(config, vms=vms)))
         assert problems == ["vms: expected exactly one VM with role 'root', found 0"]
 
@@ -531,3 +546,195 @@ def test_unknown_keys_of_mixed_types_are_reported(tmp_path: Path) -> None:
 def test_root_vm_too_small_for_its_dtb_and_boot_info(tmp_path: Path) -> None:
     path = write_config(tmp_path, set_in("vms", 0, "memory", "size", value=0x1000))
     assert_reports(config_error(path), path, "vms[0].memory.size", "expected at least 0x100000")
+
+
+# --- guest VMs: roles, VMIDs, Linux files -------------------------------------------------------
+
+
+def set_linux(**fields: object) -> Callable[[Raw], None]:
+    """A change that updates the default config's Linux VM (vms[1]) with `fields`."""
+    return lambda raw: raw["vms"][1].update(fields)
+
+
+def add_vm(name: str, role: str, base: int, **fields: object) -> Callable[[Raw], None]:
+    """A change that appends a 64 MiB Linux VM at `base`."""
+
+    def change(raw: Raw) -> None:
+        vm = {"name": name, "role": role, "image": "linux", "vcpus": 1}
+        raw["vms"].append({**vm, "memory": {"base": base, "size": 0x400_0000}, **fields})
+
+    return change
+
+
+def test_vmids_primary_3_secondaries_from_0x80_in_config_order(tmp_path: Path) -> None:
+    def change(raw: Raw) -> None:
+        add_vm("second", "secondary", 0x7000_0000)(raw)
+        raw["vms"].insert(1, raw["vms"].pop())  # a secondary before the primary
+        add_vm("third", "secondary", 0x7800_0000)(raw)
+
+    config = load_config(write_config(tmp_path, change, "ok"))
+    assert [(vm.name, vm.vmid) for vm in config.vms] == [
+        ("rm", None),
+        ("second", 0x80),
+        ("linux", 3),
+        ("third", 0x81),
+    ]
+    assert [vm.name for vm in config.guest_vms] == ["second", "linux", "third"]
+
+
+def test_two_primary_vms(tmp_path: Path) -> None:
+    path = write_config(tmp_path, add_vm("other", "primary", 0x7000_0000))
+    error = config_error(path)
+    assert error.problems == ["vms: expected at most one VM with role 'primary', found 2"]
+
+
+def test_only_secondaries_is_fine(tmp_path: Path) -> None:
+    path = write_config(tmp_path, set_linux(role="secondary"), "ok")
+    assert load_config(path).vms[1].vmid == 0x80
+
+
+def test_root_vm_cannot_be_linux(tmp_path: Path) -> None:
+    path = write_config(tmp_path, lambda raw: raw["vms"][0].update(image="linux"))
+    assert_reports(
+        config_error(path),
+        path,
+        "vms[0].image: ",
+        "expected 'rm' or a test guest in tests/guests/ for the root VM",
+        "found 'linux'",
+    )
+
+
+@pytest.mark.parametrize("image", ["rm", "abi-test", "no-such-guest"])
+def test_guest_vm_must_be_linux(tmp_path: Path, image: str) -> None:
+    path = write_config(tmp_path, set_linux(image=image))
+    assert_reports(
+        config_error(path),
+        path,
+        "vms[1].image: ",
+        "expected 'linux' for a primary VM (rm and test guests run only as the root VM)",
+        f"found {image!r}",
+    )
+
+
+@pytest.mark.parametrize("key", ["kernel", "initrd", "bootargs"])
+def test_linux_keys_only_for_linux_vms(tmp_path: Path, key: str) -> None:
+    path = write_config(tmp_path, lambda raw: raw["vms"][0].update({key: "x"}))
+    error = config_error(path)
+    assert error.problems == [f"vms[0].{key}: only for image 'linux', found it on image 'rm'"]
+
+
+def test_bootargs_default_names_the_uart(tmp_path: Path) -> None:
+    path = write_config(tmp_path, set_in("machine", "uart", "base", value=0x0901_0000), "ok")
+    assert load_config(path).vms[1].bootargs == (
+        "console=ttyAMA0 earlycon=pl011,0x09010000 rdinit=/init"
+    )
+
+
+def test_bootargs_from_the_config(tmp_path: Path) -> None:
+    path = write_config(tmp_path, set_linux(bootargs="quiet"), "ok")
+    assert load_config(path).vms[1].bootargs == "quiet"
+
+
+def test_kernel_and_initrd_are_relative_to_the_config(tmp_path: Path) -> None:
+    fake_kernel(tmp_path / "images" / "Image")
+    (tmp_path / "images" / "initrd.gz").write_bytes(b"\0" * 0x1000)
+    path = write_config(tmp_path, set_linux(kernel="images/Image", initrd="images/initrd.gz"), "ok")
+    vm = load_config(path).vms[1]
+    assert vm.kernel == tmp_path / "images" / "Image"
+    assert vm.initrd == tmp_path / "images" / "initrd.gz"
+
+
+def test_missing_kernel_names_the_file(tmp_path: Path) -> None:
+    path = write_config(tmp_path, set_linux(kernel="absent/Image"))
+    error = config_error(path)
+    assert error.problems == [
+        f"vms[1].kernel: {tmp_path / 'absent' / 'Image'}: cannot read the kernel Image: "
+        "No such file or directory"
+    ]
+
+
+def test_kernel_without_arm64_magic(tmp_path: Path) -> None:
+    fake_kernel(tmp_path / "zImage", magic=b"\x18\x28\x6f\x01")
+    path = write_config(tmp_path, set_linux(kernel="zImage"))
+    assert_reports(
+        config_error(path),
+        path,
+        f"vms[1].kernel: {tmp_path / 'zImage'}: not an arm64 Linux Image",
+        "expected magic 'ARM\\x64' at offset 0x38",
+    )
+
+
+def test_gzipped_kernel_is_named_as_such(tmp_path: Path) -> None:
+    (tmp_path / "vmlinuz").write_bytes(gzip.compress(b"\0" * 128))
+    path = write_config(tmp_path, set_linux(kernel="vmlinuz"))
+    assert_reports(config_error(path), path, "vms[1].kernel: ", "gzip-compressed kernel")
+
+
+def test_missing_initrd_names_the_file(tmp_path: Path) -> None:
+    path = write_config(tmp_path, set_linux(initrd="absent.cpio.gz"))
+    error = config_error(path)
+    assert error.problems == [
+        f"vms[1].initrd: {tmp_path / 'absent.cpio.gz'}: cannot read the initrd: "
+        "No such file or directory"
+    ]
+
+
+def test_memory_too_small_for_kernel_and_initrd(tmp_path: Path) -> None:
+    fake_kernel(tmp_path / "Image", image_size=0x300_0000)
+    (tmp_path / "initrd").write_bytes(b"\0" * 0x10_0000)
+    memory = {"base": 0x4800_0000, "size": 0x400_0000}
+    path = write_config(tmp_path, set_linux(kernel="Image", initrd="initrd", memory=memory))
+    error = config_error(path)
+    # Kernel 48 MiB + 2 MiB DTB block + 1 MiB initrd + 32 MiB free = 83 MiB > 64 MiB.
+    assert error.problems == [
+        "vms[1].memory.size: expected at least 0x5300000 bytes for the kernel (0x3000000 bytes "
+        "from Image), its DTB, the initrd (0x100000 bytes) and 32 MiB free, found 0x4000000"
+    ]
+
+
+def test_linux_vm_smaller_than_64_mib(tmp_path: Path) -> None:
+    path = write_config(tmp_path, set_linux(memory={"base": 0x4800_0000, "size": 0x200_0000}))
+    error = config_error(path)
+    assert error.problems == [
+        "vms[1].memory.size: expected at least 0x4000000 for Linux, found 0x2000000"
+    ]
+
+
+def test_guest_vm_memory_must_be_2_mib_aligned(tmp_path: Path) -> None:
+    path = write_config(tmp_path, set_linux(memory={"base": 0x4810_0000, "size": 0x2000_0000}))
+    assert_reports(
+        config_error(path),
+        path,
+        "vms[1].memory: ",
+        "expected base and size aligned to 0x200000",
+        "found base 0x48100000",
+    )
+
+
+def test_kernel_and_initrd_overrides_replace_the_primary_vms(tmp_path: Path) -> None:
+    kernel = fake_kernel(tmp_path / "Image")
+    initrd = tmp_path / "initrd"
+    initrd.write_bytes(b"\0" * 0x1000)
+    path = write_config(tmp_path, lambda raw: None, "ok")
+    vm = load_config(path, kernel=kernel, initrd=initrd).vms[1]
+    assert (vm.kernel, vm.initrd) == (kernel, initrd)
+    assert load_config(path, kernel=kernel).vms[1].initrd is None  # still the default
+
+
+def test_kernel_override_is_checked(tmp_path: Path) -> None:
+    path = write_config(tmp_path, lambda raw: None, "ok")
+    with pytest.raises(ConfigError) as info:
+        load_config(path, kernel=tmp_path / "nope")
+    assert info.value.problems == [
+        f"vms[1].kernel: {tmp_path / 'nope'}: cannot read the kernel Image: "
+        "No such file or directory"
+    ]
+
+
+def test_override_without_primary_linux_vm(tmp_path: Path) -> None:
+    path = write_config(tmp_path, lambda raw: raw["vms"].pop(), "root-only")
+    with pytest.raises(ConfigError) as info:
+        load_config(path, initrd=Path("/x/initrd"))
+    assert info.value.problems == [
+        "initrd=/x/initrd: expected a primary VM with image 'linux', found none"
+    ]

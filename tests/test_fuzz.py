@@ -12,7 +12,7 @@ import time
 import pytest
 
 from bothy.runner import run_batch
-from conftest import build, derived_config, log_path, qemu_argv
+from conftest import build, log_path, qemu_argv, root_guest_config
 
 DEFAULT_SEED = 0x5EED_B07F
 # Generous for a loaded CI machine; see the timings printed by each test.
@@ -28,14 +28,7 @@ def fuzz_seed() -> int:
 def run_fuzzer(iterations: int, timeout: float) -> None:
     seed = fuzz_seed()
     name = f"hvc-fuzz-{iterations}"
-
-    def change(raw: dict[str, object]) -> None:
-        vms = raw["vms"]
-        assert isinstance(vms, list)
-        vms[0]["image"] = "hvc-fuzz"
-        raw["debug"] = {"seed": seed, "iterations": iterations}
-
-    config = derived_config(name, change)
+    config = root_guest_config(name, "hvc-fuzz", {"seed": seed, "iterations": iterations})
     print(f"hvc-fuzz: seed {seed:#x} ({iterations} calls); replay with BOTHY_FUZZ_SEED={seed:#x}")
     image = build(config)
     started = time.monotonic()

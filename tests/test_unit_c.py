@@ -55,6 +55,7 @@ HARNESS = ("tests/unit/unit.c",)
 OBJECT_MODEL_BUT_CSPACE = (
     "hyp/core/allocator.c",
     "hyp/core/object.c",
+    "hyp/objects/memextent.c",
     "hyp/objects/partition.c",
     "hyp/objects/thread.c",
     "hyp/objects/unconfigured.c",

@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #define ROOT_BOOT_INFO_MAGIC 0x314d5259485442ULL /* "BTHYRM1" */
-#define ROOT_BOOT_INFO_VERSION 2U
+#define ROOT_BOOT_INFO_VERSION 3U
 
 typedef struct root_boot_info {
 	uint64_t magic;
@@ -24,6 +24,8 @@ typedef struct root_boot_info {
 	uint64_t partition_cap; /* the root partition: creates every other object */
 	uint64_t cspace_cap;    /* the root VM's own cspace */
 	uint64_t vcpu_cap;      /* the root VM's vCPU (thread) */
+	uint64_t addrspace_cap; /* the root VM's own address space: where the RM maps what it
+				 * prepares for other VMs */
 } root_boot_info_t;
 
-_Static_assert(sizeof(root_boot_info_t) == 96, "root_boot_info_t layout is ABI");
+_Static_assert(sizeof(root_boot_info_t) == 104, "root_boot_info_t layout is ABI");

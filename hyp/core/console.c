@@ -1,6 +1,7 @@
-/* console.c - line-oriented, attributable output on the board UART.
- * One lock serialises whole lines so CPUs and VMs never interleave mid-line. */
+/* console.c - the one owner of the board UART's output: attributable lines, and the primary
+ * VM's raw stream. One lock serialises writers so no line ever splices into another's text. */
 #include <stdarg.h>
+#include <stdbool.h>
 
 #include "console.h"
 #include "format.h"
@@ -8,6 +9,8 @@
 #include "spinlock.h"
 
 static spinlock_t console_lock;
+/* The primary VM's last byte was not a newline (under console_lock). */
+static bool primary_mid_line;
 
 static void
 uart_sink(void *ctx, char c)
@@ -27,12 +30,24 @@ put_str(const char *s)
 	}
 }
 
+/* A whole line is about to be printed: if the primary VM left its cursor mid-line (a shell
+ * prompt, a half-typed command), move to column 0 of a fresh line first. Lock held. */
+static void
+line_start(void)
+{
+	if (primary_mid_line) {
+		put_str("\n");
+		primary_mid_line = false;
+	}
+}
+
 void
 hyp_log(const char *fmt, ...)
 {
 	va_list args;
 	va_start(args, fmt);
 	spinlock_acquire(&console_lock);
+	line_start();
 	put_str("[hyp] ");
 	(void)format_v(uart_sink, NULL, fmt, args);
 	uart_sink(NULL, '\n');
@@ -44,6 +59,7 @@ void
 console_vm_line(const char *vm_name, const char *text, size_t len)
 {
 	spinlock_acquire(&console_lock);
+	line_start();
 	uart_sink(NULL, '[');
 	put_str(vm_name);
 	put_str("] ");
@@ -53,6 +69,21 @@ console_vm_line(const char *vm_name, const char *text, size_t len)
 		uart_sink(NULL, (c >= ' ' && c <= '~') ? c : '?');
 	}
 	uart_sink(NULL, '\n');
+	spinlock_release(&console_lock);
+}
+
+void
+console_primary_write(const char *data, size_t len)
+{
+	if (len == 0U) {
+		return;
+	}
+	spinlock_acquire(&console_lock);
+	/* Unchanged: the primary's console is a terminal, and Linux sends its own "\r\n". */
+	for (size_t i = 0; i < len; i++) {
+		platform_uart_putc(data[i]);
+	}
+	primary_mid_line = data[len - 1U] != '\n';
 	spinlock_release(&console_lock);
 }
 

@@ -1,13 +1,17 @@
-/* main.c - the hypervisor's boot sequence on CPU 0, from MMU to the root VM.
- * Order matters: MMU before locks and output, all CPUs online before any VM runs. */
+/* main.c - the hypervisor's boot sequence on CPU 0, from MMU to the scheduler.
+ * Order matters: MMU before locks and output, GIC before CPUs, all CPUs online before any VM runs. */
 #include <stdint.h>
 
 #include "build_info.h"
 #include "console.h"
 #include "cpu.h"
+#include "gic.h"
 #include "hyp_config.h"
 #include "mmu.h"
+#include "platform.h"
+#include "sched.h"
 #include "sysreg.h"
+#include "vgic.h"
 #include "vm.h"
 
 #if BOTHY_INJECT == BOTHY_INJECT_HYP_STACK_OVERFLOW
@@ -31,6 +35,10 @@ boot_cpu_main(void)
 		BOTHY_CONFIG_NAME);
 	hyp_log("EL2 MMU on: text R-X, rodata R--, data RW- (W^X, WXN set)");
 	hyp_log("CPU 0 online (MPIDR 0x%lx)", sysreg_read(mpidr_el1) & 0xff00ffffffUL);
+	gic_init_distributor();
+	gic_init_cpu();
+	vgic_cpu_init();
+	sched_cpu_init();
 	smp_start_secondaries();
 	hyp_log("all %u CPUs online", smp_online_count());
 #if BOTHY_INJECT == BOTHY_INJECT_HYP_PANIC
@@ -43,5 +51,9 @@ boot_cpu_main(void)
 	hyp_log("debug.inject=hyp-stack-overflow: recursing at EL2");
 	(void)recurse(0);
 #endif
-	root_vm_start();
+	root_vm_create();
+	/* Serial input goes to the primary VM's console once it exists (vuart.c). */
+	gic_enable_spi(PLATFORM_UART_IRQ, 0);
+	platform_uart_rx_enable();
+	sched_start();
 }

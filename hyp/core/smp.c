@@ -4,11 +4,14 @@
 
 #include "console.h"
 #include "cpu.h"
+#include "gic.h"
 #include "hyp_config.h"
 #include "mmu.h"
 #include "panic.h"
 #include "platform.h"
+#include "sched.h"
 #include "sysreg.h"
+#include "vgic.h"
 
 #define CPU_ON_TIMEOUT_MS 2000U
 
@@ -50,10 +53,10 @@ void
 secondary_cpu_main(unsigned index)
 {
 	mmu_enable_secondary();
+	gic_init_cpu();
+	vgic_cpu_init();
+	sched_cpu_init();
 	hyp_log("CPU %u online (MPIDR 0x%lx)", index, sysreg_read(mpidr_el1) & 0xff00ffffffUL);
 	__atomic_fetch_add(&online_count, 1U, __ATOMIC_RELEASE);
-	/* No vCPU is scheduled here yet (the scheduler comes with VM support): idle. */
-	for (;;) {
-		wfi();
-	}
+	sched_start();
 }

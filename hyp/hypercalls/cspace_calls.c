@@ -5,20 +5,6 @@
 #include "objects/thread.h"
 #include "vm.h"
 
-/* An object of `type` named by a cap with `rights` in the caller's cspace. Rights are checked
- * before the type, as Gunyah does for configuration calls (new reference on OK). */
-static error_t
-configurable(cap_id_t cap, object_type_t type, object_header_t **out)
-{
-	error_t err = cspace_lookup(caller_cspace(), cap, OBJECT_TYPE_ANY,
-				    CAP_RIGHTS_GENERIC_OBJECT_ACTIVATE, out);
-	if (err == OK && (*out)->type != type) {
-		object_put(*out);
-		err = ERROR_CSPACE_WRONG_OBJECT_TYPE;
-	}
-	return err;
-}
-
 /* The cspace a cap in the caller's cspace names, if the cap has `rights` (new reference). */
 static error_t
 named_cspace(cap_id_t cap, cap_rights_t rights, cspace_t **out)
@@ -31,7 +17,7 @@ hypercall_cspace_configure_result_t
 hypercall_cspace_configure(cap_id_t cspace, uint32_t max_caps)
 {
 	object_header_t *cs;
-	error_t err = configurable(cspace, OBJECT_TYPE_CSPACE, &cs);
+	error_t err = object_lookup_configurable(cspace, OBJECT_TYPE_CSPACE, &cs);
 	if (err == OK) {
 		err = cspace_configure((cspace_t *)cs, max_caps);
 		object_put(cs);
@@ -44,7 +30,7 @@ hypercall_cspace_attach_thread(cap_id_t cspace, cap_id_t thread)
 {
 	object_header_t *th;
 	cspace_t *cs;
-	error_t err = configurable(thread, OBJECT_TYPE_THREAD, &th);
+	error_t err = object_lookup_configurable(thread, OBJECT_TYPE_THREAD, &th);
 	if (err != OK) {
 		return (hypercall_cspace_attach_thread_result_t){ .error = err };
 	}

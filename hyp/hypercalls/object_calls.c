@@ -15,6 +15,18 @@ caller_cspace(void)
 	return thread != NULL ? thread->cspace : NULL;
 }
 
+error_t
+object_lookup_configurable(cap_id_t cap, object_type_t type, object_header_t **out)
+{
+	error_t err = cspace_lookup(caller_cspace(), cap, OBJECT_TYPE_ANY,
+				    CAP_RIGHTS_GENERIC_OBJECT_ACTIVATE, out);
+	if (err == OK && (*out)->type != type) {
+		object_put(*out);
+		err = ERROR_CSPACE_WRONG_OBJECT_TYPE;
+	}
+	return err;
+}
+
 object_create_result_t
 partition_create_object(cap_id_t src_partition, cap_id_t cspace_cap, object_type_t type)
 {

@@ -43,6 +43,11 @@ error_t object_activate(object_header_t *object);
 /* OK when the object is in `state`, ERROR_OBJECT_STATE otherwise. */
 error_t object_expect_state(object_header_t *object, object_state_t state);
 
+/* An object of `type` (new reference) named by a cap in the caller's cspace with the
+ * object_activate right: how configuration calls name objects before activation. Rights are
+ * checked before the type, as Gunyah does. */
+error_t object_lookup_configurable(cap_id_t cap, object_type_t type, object_header_t **out);
+
 /* The partition_create_<type> hypercalls: look up both caps in the caller's cspace, create
  * the object, and put a master cap with all rights into `cspace`. */
 object_create_result_t partition_create_object(cap_id_t src_partition, cap_id_t cspace,

@@ -35,5 +35,9 @@ error_t pgtable_init(pgtable_t *pt);
  * All three values must be page aligned; an existing mapping there is an error. */
 error_t pgtable_map(pgtable_t *pt, uint64_t va, uint64_t pa, uint64_t size, uint64_t attrs);
 
+/* Removes the mappings of [va, va+size) (splitting 2 MiB blocks where needed). The caller
+ * invalidates TLBs. ERROR_ADDR_INVALID if part of the range was not mapped. */
+error_t pgtable_unmap(pgtable_t *pt, uint64_t va, uint64_t size);
+
 /* Physical address of the root table, for TTBR0_EL2 / VTTBR_EL2. */
 uint64_t pgtable_root_pa(const pgtable_t *pt);

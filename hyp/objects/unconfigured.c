@@ -4,30 +4,9 @@
 #include "object_ops.h"
 
 error_t
-addrspace_activate(object_header_t *object)
-{
-	(void)object; /* needs addrspace_configure (VMID), which arrives with VM support */
-	return ERROR_OBJECT_CONFIG;
-}
-
-error_t
-memextent_activate(object_header_t *object)
-{
-	(void)object; /* needs memextent_configure (base, size) */
-	return ERROR_OBJECT_CONFIG;
-}
-
-error_t
 msgqueue_activate(object_header_t *object)
 {
 	(void)object; /* needs msgqueue_configure (depth, message size) */
-	return ERROR_OBJECT_CONFIG;
-}
-
-error_t
-vic_activate(object_header_t *object)
-{
-	(void)object; /* needs vic_configure (vCPU and vIRQ counts) */
 	return ERROR_OBJECT_CONFIG;
 }
 

@@ -1,37 +1,23 @@
-/* root_vm.c - creating the root VM (the resource manager) and entering it at EL1.
- * Its stage 2 maps only its own memory: no hypervisor memory, no devices. */
+/* root_vm.c - creating the root VM (the resource manager) at boot: its address space, cspace
+ * and vCPU, with master caps in its own cspace. Its stage 2 maps only its own memory. */
 #include <stdint.h>
 
+#include "addrspace.h"
 #include "console.h"
 #include "cpu.h"
 #include "hyp_config.h"
-#include "mmu.h"
+#include "memextent.h"
 #include "object_ops.h"
 #include "panic.h"
 #include "partition.h"
 #include "root_boot_info.h"
+#include "sched.h"
 #include "sysreg.h"
 #include "util_string.h"
 #include "vm.h"
 
-#define ROOT_VMID 1U
-
-#define HCR_VM (1UL << 0)
-#define HCR_FMO (1UL << 3)
-#define HCR_IMO (1UL << 4)
-#define HCR_AMO (1UL << 5)
-#define HCR_DC (1UL << 12) /* stage-1-off accesses are Normal WB: the RM runs MMU-off */
-#define HCR_TSC (1UL << 19)
-#define HCR_RW (1UL << 31)
-
-#define VTCR_RES1 (1UL << 31)
-#define VTCR_SL0_LEVEL1 (1UL << 6)
-#define VTCR_WALK_CACHED ((1UL << 8) | (1UL << 10) | (3UL << 12))
-
-#define SPSR_EL1H_MASKED 0x3c5UL      /* EL1 with SP_EL1, D/A/I/F masked */
-#define SCTLR_EL1_RESET 0x30d00800UL  /* RES1 bits only: MMU and caches off */
-#define CPTR_EL2_TRAP_SVE_SME 0x33ffUL /* RES1 bits; TZ and TSM set, FP/SIMD not trapped */
-#define CNTHCTL_EL1_PHYS_ACCESS 0x3UL  /* EL1PCTEN | EL1PCEN */
+#define ROOT_VMID 0xffU /* Gunyah's RM VMID */
+#define ROOT_PRIORITY (SCHED_DEFAULT_PRIORITY + 8U) /* the RM answers before guests run on */
 
 #define S2_NORMAL_RWX (PTE_S2_MEMATTR_NORMAL_WB | PTE_SH_INNER | PTE_S2_READ | PTE_S2_WRITE)
 
@@ -41,19 +27,18 @@ extern char rm_image_start[], rm_image_end[], rm_dtb_start[], rm_dtb_end[];
 
 extern char __hyp_image_end[];
 
-static vm_t root_vm;
-static vcpu_t *current_vcpu[PLATFORM_CPU_COUNT];
+static vcpu_t *root_vcpu;
+
+vcpu_t *
+root_vm_vcpu(void)
+{
+	return __atomic_load_n(&root_vcpu, __ATOMIC_ACQUIRE);
+}
 
 /* The root VM's privileged caps, placed in its own cspace (boot info reports them). */
 typedef struct {
-	cap_id_t partition, cspace, vcpu;
+	cap_id_t partition, cspace, vcpu, addrspace;
 } root_caps_t;
-
-vcpu_t *
-vcpu_current(void)
-{
-	return current_vcpu[cpu_index()];
-}
 
 static uint32_t
 be32(const void *p)
@@ -103,6 +88,7 @@ write_boot_info(const vm_t *vm, const root_caps_t *caps)
 	info->partition_cap = caps->partition;
 	info->cspace_cap = caps->cspace;
 	info->vcpu_cap = caps->vcpu;
+	info->addrspace_cap = caps->addrspace;
 }
 
 static void
@@ -113,20 +99,41 @@ must(error_t err, const char *what)
 	}
 }
 
-/* The root partition owns the hypervisor heap; the root VM gets a cspace and a vCPU from it
- * and master caps to all three. These caps exist nowhere else. */
+static vm_t *
+create_address_space(partition_t *root)
+{
+	object_header_t *as;
+	must(object_create(root, OBJECT_TYPE_ADDRSPACE, &as), "address space creation");
+	vm_t *vm = (vm_t *)as;
+	memcpy(vm->name, ROOT_VM_NAME, sizeof(ROOT_VM_NAME));
+	must(addrspace_configure(vm, ROOT_VMID), "addrspace_configure");
+	must(object_activate(as), "address space activation");
+	vm->is_root = true;
+	vm->console_cap = make_console_cap();
+	memextent_reserve(ROOT_VM_MEM_BASE, ROOT_VM_MEM_SIZE); /* no extent may ever cover it */
+	must(pgtable_map(&vm->stage2, ROOT_VM_MEM_BASE, ROOT_VM_MEM_BASE, ROOT_VM_MEM_SIZE,
+			 S2_NORMAL_RWX),
+	     "root VM stage-2 mapping");
+	return vm;
+}
+
+/* The root partition owns the hypervisor heap; the root VM gets an address space, a cspace
+ * and a vCPU from it and master caps to all four. These caps exist nowhere else. */
 static vcpu_t *
-create_root_objects(root_caps_t *caps)
+create_root_objects(root_caps_t *caps, vm_t **vm_out)
 {
 	uint64_t heap = (uint64_t)(uintptr_t)__hyp_image_end;
 	partition_root_init((void *)(uintptr_t)heap, HYP_MEM_BASE + HYP_MEM_SIZE - heap);
 	partition_t *root = partition_root();
+	vm_t *vm = create_address_space(root);
 	object_header_t *cspace, *thread;
 	must(object_create(root, OBJECT_TYPE_CSPACE, &cspace), "cspace creation");
 	must(cspace_configure((cspace_t *)cspace, ROOT_CSPACE_CAPS), "cspace_configure");
 	must(object_activate(cspace), "cspace activation");
 	must(object_create(root, OBJECT_TYPE_THREAD, &thread), "vCPU creation");
 	must(thread_attach_cspace((thread_t *)thread, (cspace_t *)cspace), "cspace attach");
+	must(addrspace_attach_thread(vm, (thread_t *)thread), "addrspace attach");
+	must(thread_set_priority((thread_t *)thread, ROOT_PRIORITY), "vCPU priority");
 	must(object_activate(thread), "vCPU activation");
 	cspace_t *cs = (cspace_t *)cspace;
 	must(cspace_create_master_cap(cs, &root->header, CAP_RIGHTS_PARTITION_ALL, &caps->partition),
@@ -134,67 +141,32 @@ create_root_objects(root_caps_t *caps)
 	must(cspace_create_master_cap(cs, cspace, CAP_RIGHTS_CSPACE_ALL, &caps->cspace),
 	     "cspace cap");
 	must(cspace_create_master_cap(cs, thread, CAP_RIGHTS_THREAD_ALL, &caps->vcpu), "vCPU cap");
-	/* The caps now hold the cspace and the vCPU; the creation references are ours to drop,
-	 * except the vCPU's, which this CPU keeps while it runs it. */
+	must(cspace_create_master_cap(cs, &vm->header, CAP_RIGHTS_ADDRSPACE_ALL, &caps->addrspace),
+	     "addrspace cap");
+	/* The caps hold the objects now; the creation references of the cspace and the
+	 * address space are ours to drop. The vCPU's stays: the root VM never goes away. */
 	object_put(cspace);
+	object_put(&vm->header);
 	hyp_log("root partition: %lu KiB heap; root cspace: %u caps", (uint64_t)(HYP_MEM_BASE +
 		HYP_MEM_SIZE - heap) / 1024U, ROOT_CSPACE_CAPS);
+	*vm_out = vm;
 	return (vcpu_t *)thread;
 }
 
-static void
-load_el1_state(const vm_t *vm)
-{
-	sysreg_write(vtcr_el2, VTCR_RES1 | (64UL - PGTABLE_VA_BITS) | VTCR_SL0_LEVEL1 |
-				       VTCR_WALK_CACHED | ((uint64_t)mmu_pa_size_field() << 16));
-	sysreg_write(vttbr_el2, pgtable_root_pa(&vm->stage2) | ((uint64_t)vm->vmid << 48));
-	sysreg_write(hcr_el2, HCR_VM | HCR_RW | HCR_TSC | HCR_IMO | HCR_FMO | HCR_AMO | HCR_DC);
-	sysreg_write(cptr_el2, CPTR_EL2_TRAP_SVE_SME);
-	sysreg_write(cnthctl_el2, CNTHCTL_EL1_PHYS_ACCESS);
-	sysreg_write(cntvoff_el2, 0);
-	sysreg_write(vpidr_el2, sysreg_read(midr_el1));
-	sysreg_write(vmpidr_el2, (1UL << 31) | 0U); /* vCPU 0, uniprocessor-style affinity */
-	sysreg_write(sctlr_el1, SCTLR_EL1_RESET);
-	/* All PMU counters to EL1, untrapped (HPMN = PMCR_EL0.N): guests (the benchmark guest)
-	 * count instructions themselves, EL2 included. PMU state is not yet context-switched. */
-	sysreg_write(mdcr_el2, (sysreg_read(pmcr_el0) >> 11) & 0x1fUL);
-	isb();
-	__asm__ volatile("tlbi vmalls12e1is" ::: "memory"); /* no stale entries for this VMID */
-	dsb_ish();
-	isb();
-}
-
 void
-root_vm_start(void)
+root_vm_create(void)
 {
-	vm_t *vm = &root_vm;
 	check_payload();
-	vm->name = ROOT_VM_NAME;
-	vm->vmid = ROOT_VMID;
-	vm->is_root = true;
-	vm->console_cap = make_console_cap();
-	if (pgtable_init(&vm->stage2) != OK ||
-	    pgtable_map(&vm->stage2, ROOT_VM_MEM_BASE, ROOT_VM_MEM_BASE, ROOT_VM_MEM_SIZE,
-			S2_NORMAL_RWX) != OK) {
-		panic("cannot build the root VM's stage-2 tables");
-	}
 	root_caps_t caps;
-	vcpu_t *vcpu = create_root_objects(&caps);
+	vm_t *vm;
+	vcpu_t *vcpu = create_root_objects(&caps, &vm);
 	write_boot_info(vm, &caps);
-
-	vcpu->vm = vm;
-	vcpu->index = 0;
-	memset(&vcpu->entry_frame, 0, sizeof(vcpu->entry_frame));
-	vcpu->entry_frame.x[0] = ROOT_VM_BOOT_INFO_IPA;
-	vcpu->entry_frame.elr = ROOT_VM_MEM_BASE;
-	vcpu->entry_frame.spsr = SPSR_EL1H_MASKED;
-	current_vcpu[cpu_index()] = vcpu;
-
-	hyp_log("starting root VM '%s' (VMID %u) at EL1: image 0x%lx (%lu KiB), DTB 0x%lx, "
+	hyp_log("starting root VM '%s' (VMID 0x%x) at EL1: image 0x%lx (%lu KiB), DTB 0x%lx, "
 		"memory %lu MiB",
-		vm->name, vm->vmid, ROOT_VM_MEM_BASE,
+		vm->name, (unsigned)vm->vmid, ROOT_VM_MEM_BASE,
 		(uint64_t)(rm_image_end - rm_image_start) / 1024U, ROOT_VM_DTB_IPA,
 		ROOT_VM_MEM_SIZE >> 20);
-	load_el1_state(vm);
-	trap_frame_return(&vcpu->entry_frame);
+	/* The RM runs with its MMU off: stage-1-off accesses are Normal memory (HCR_EL2.DC). */
+	__atomic_store_n(&root_vcpu, vcpu, __ATOMIC_RELEASE);
+	must(sched_power_on(vcpu, ROOT_VM_MEM_BASE, ROOT_VM_BOOT_INFO_IPA), "root vCPU power-on");
 }

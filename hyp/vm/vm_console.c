@@ -1,5 +1,5 @@
-/* vm_console.c - each VM's console: bytes collected into lines, printed with the VM's name.
- * A VM can never write a partial line into another source's output. */
+/* vm_console.c - each VM's console: bytes collected into lines, printed with the VM's name,
+ * except the primary VM's, which go raw to the serial port it owns interactively. */
 #include <stddef.h>
 
 #include "console.h"
@@ -15,6 +15,10 @@ flush_line(vm_t *vm)
 void
 vm_console_write(vm_t *vm, const char *data, size_t len)
 {
+	if (vm->is_primary) {
+		console_primary_write(data, len);
+		return;
+	}
 	spinlock_acquire(&vm->console_lock);
 	for (size_t i = 0; i < len; i++) {
 		char c = data[i];

@@ -1,5 +1,5 @@
 /* main.c - the resource manager's start: report what the hypervisor handed over, run the
- * hypercall self-test, then return (the runtime powers off). VM building arrives later. */
+ * hypercall self-test, build the VMs the config describes, then wait for requests. */
 #include <stdint.h>
 
 #include "bothy_hypercalls.h"
@@ -37,5 +37,18 @@ guest_main(const root_boot_info_t *info)
 	if (rm_selftest(info) != 0U) {
 		guest_fail("self-test failures: stopping with a failure status");
 	}
-	guest_printf("powering off\n");
+	unsigned built = 0;
+	if (rm_build_vms(info, &built) != 0U) {
+		guest_fail("VM set-up failed: stopping with a failure status");
+	}
+	if (built == 0U) {
+		guest_printf("no VMs to run: powering off\n");
+		return;
+	}
+	/* The RM's work is done until a VM asks for something: wait for an interrupt, which
+	 * blocks this vCPU in the hypervisor and gives its CPU to the guests. */
+	for (;;) {
+		__asm__ volatile("wfi" ::: "memory");
+		rm_watch_vms();
+	}
 }

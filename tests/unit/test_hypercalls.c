@@ -312,7 +312,7 @@ test_object_activate_calls(void)
 	cap_id_t other = create(OBJECT_TYPE_CSPACE);
 	CHECK_OK(hypercall_cspace_configure(other, 4).error);
 	CHECK_OK(hypercall_object_activate(other).error);
-	object_create_result_t r = partition_create_object(w.part, other, OBJECT_TYPE_THREAD);
+	object_create_result_t r = partition_create_object(w.part, other, OBJECT_TYPE_DOORBELL);
 	CHECK_OK(r.error);
 	/* That cap means nothing in the caller's own cspace. */
 	CHECK_ERR(hypercall_object_activate(r.new_cap).error, ERROR_CSPACE_CAP_NULL);
@@ -381,8 +381,8 @@ test_cspace_attach_thread_call(void)
 	CHECK(caller_cspace() == cspace);
 	check_create_fails(w.part, w.own_cs, OBJECT_TYPE_DOORBELL, ERROR_CSPACE_CAP_NULL);
 	host_set_current(w.self);
-	/* Only in INIT. */
-	CHECK_OK(hypercall_object_activate(th).error);
+	/* Only in INIT (activation without an address space fails, leaving it FAILED). */
+	CHECK_ERR(hypercall_object_activate(th).error, ERROR_OBJECT_CONFIG);
 	cap_id_t cs2 = create(OBJECT_TYPE_CSPACE);
 	CHECK_ERR(hypercall_cspace_attach_thread(cs2, th).error, ERROR_OBJECT_STATE);
 	CHECK(thread->cspace == cspace);

@@ -173,7 +173,7 @@ test_activate_result_of_every_type(void)
 		[OBJECT_TYPE_CSPACE] = ERROR_OBJECT_CONFIG,
 		[OBJECT_TYPE_ADDRSPACE] = ERROR_OBJECT_CONFIG,
 		[OBJECT_TYPE_MEMEXTENT] = ERROR_OBJECT_CONFIG,
-		[OBJECT_TYPE_THREAD] = OK,
+		[OBJECT_TYPE_THREAD] = ERROR_OBJECT_CONFIG, /* a vCPU needs an address space */
 		[OBJECT_TYPE_DOORBELL] = OK,
 		[OBJECT_TYPE_MSGQUEUE] = ERROR_OBJECT_CONFIG,
 		[OBJECT_TYPE_VIC] = ERROR_OBJECT_CONFIG,
@@ -259,7 +259,8 @@ test_thread_attach_cspace(void)
 	CHECK(t->cspace == c2);
 	CHECK_EQ(fx_refs(&c1->header), 1);
 	CHECK_EQ(fx_refs(&c2->header), 2);
-	CHECK_OK(object_activate(&t->header));
+	/* No address space: activation fails, and a FAILED thread takes no more config. */
+	CHECK_ERR(object_activate(&t->header), ERROR_OBJECT_CONFIG);
 	CHECK_ERR(thread_attach_cspace(t, c1), ERROR_OBJECT_STATE);
 	CHECK(t->cspace == c2);
 	CHECK_EQ(fx_refs(&c1->header), 1);

@@ -1,35 +1,81 @@
-"""The QEMU command line for a system, derived from its config and nothing else.
+"""QEMU command lines, derived from the config and nothing else.
 
-virtualization=on makes QEMU enter the image at EL2; semihosting lets a panic exit non-zero.
+qemu_command boots the whole system: virtualization=on makes QEMU enter the hypervisor image at
+EL2, semihosting lets a panic exit non-zero, and the generic loader stages every guest VM's
+files (staging.py) in its memory. bare_linux_command boots a Linux VM's kernel directly on the
+same machine and CPU without a hypervisor, for comparisons.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from bothy.config import SystemConfig
+from bothy.config import SystemConfig, Vm
+from bothy.staging import gen_dir_for, stage_vm, staged_vms
 from bothy.toolchain import find_tool
 
 
-def qemu_command(config: SystemConfig, image: Path, *, icount: bool = False) -> list[str]:
+def _cpu(config: SystemConfig) -> str:
     m = config.machine
-    cpu = ",".join([m.cpu_model, *m.cpu_features])
+    return ",".join([m.cpu_model, *m.cpu_features])
+
+
+def _mib(size: int) -> str:
+    return f"{size // (1024 * 1024)}M"
+
+
+def qemu_command(config: SystemConfig, image: Path, *, icount: bool = False) -> list[str]:
+    """Boot `image` (bothy.elf) with every guest VM's files staged (DTBs from
+    build/<config>/gen/)."""
+    m = config.machine
     argv = [
         find_tool("qemu").path,
         "-machine",
         f"virt,virtualization=on,gic-version={m.gic.version}",
         "-cpu",
-        cpu,
+        _cpu(config),
         "-smp",
         str(m.cpus),
         "-m",
-        f"{m.ram.size // (1024 * 1024)}M",
+        _mib(m.ram.size),
         "-nographic",
         "-no-reboot",
         "-semihosting-config",
         "enable=on,target=native",
         "-kernel",
         str(image),
+    ]
+    for staged in staged_vms(config):
+        for path, addr in staged.loads():
+            argv += ["-device", f"loader,file={path},addr={addr:#x},force-raw=on"]
+    if icount:
+        argv += ["-icount", "shift=0"]
+    return argv
+
+
+def bare_linux_command(config: SystemConfig, vm: Vm, *, icount: bool = False) -> list[str]:
+    """Boot Linux VM `vm`'s kernel, initrd and command line straight on QEMU (virtualization
+    off, so Linux runs at EL1 as it does under bothy), with the VM's vCPUs and memory size."""
+    staged = stage_vm(config, vm, gen_dir_for(config))  # checks the files; QEMU makes the DTB
+    assert vm.bootargs is not None, "every Linux VM has bootargs"
+    argv = [
+        find_tool("qemu").path,
+        "-machine",
+        f"virt,gic-version={config.machine.gic.version}",
+        "-cpu",
+        _cpu(config),
+        "-smp",
+        str(vm.vcpus),
+        "-m",
+        _mib(vm.memory.size),
+        "-kernel",
+        str(staged.kernel),
+        "-initrd",
+        str(staged.initrd),
+        "-append",
+        vm.bootargs,
+        "-nographic",
+        "-no-reboot",
     ]
     if icount:
         argv += ["-icount", "shift=0"]

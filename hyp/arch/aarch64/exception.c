@@ -4,9 +4,15 @@
 
 #include "esr.h"
 #include "hypercall.h"
+#include "irq.h"
+#include "mmio.h"
 #include "panic.h"
+#include "sched.h"
 #include "sysreg.h"
+#include "vcpu_sysreg.h"
+#include "vgic.h"
 #include "vm.h"
+#include "vuart.h"
 
 void exception_hyp_sp0(trap_frame_t *frame);
 void exception_hyp_sync(trap_frame_t *frame);
@@ -18,6 +24,13 @@ void exception_lower_irq(trap_frame_t *frame);
 void exception_lower_fiq(trap_frame_t *frame);
 void exception_lower_serror(trap_frame_t *frame);
 void exception_lower_aarch32(trap_frame_t *frame);
+
+#define ISS_DABT_ISV (1U << 24)
+#define ISS_DABT_SSE (1U << 21)
+#define ISS_DABT_SF (1U << 15)
+#define ISS_DABT_S1PTW (1U << 7)
+#define ISS_DABT_WNR (1U << 6)
+#define ISS_WFX_WFE 1U
 
 void
 exception_hyp_sp0(trap_frame_t *frame)
@@ -31,10 +44,12 @@ exception_hyp_sync(trap_frame_t *frame)
 	panic_exception("synchronous exception at EL2", frame);
 }
 
+/* Only the idle loop runs with interrupts unmasked at EL2. */
 void
 exception_hyp_irq(trap_frame_t *frame)
 {
-	panic_exception("IRQ at EL2 (interrupts are not enabled at EL2 yet)", frame);
+	(void)frame;
+	irq_handle();
 }
 
 void
@@ -47,6 +62,51 @@ void
 exception_hyp_serror(trap_frame_t *frame)
 {
 	panic_exception("SError at EL2", frame);
+}
+
+/* A stage-2 fault on an address the VM has no memory at: an emulated device, or a fault. */
+static void
+data_abort(vcpu_t *vcpu, trap_frame_t *frame, uint64_t esr)
+{
+	uint32_t iss = (uint32_t)ESR_ISS(esr);
+	uint32_t dfsc = iss & 0x3fU;
+	bool translation_fault = dfsc >= 0x04U && dfsc <= 0x07U;
+	if ((iss & ISS_DABT_ISV) == 0U || (iss & ISS_DABT_S1PTW) != 0U || !translation_fault ||
+	    vcpu->vm->is_root) {
+		vm_fault(vcpu, frame, esr);
+	}
+	unsigned rt = (iss >> 16) & 0x1fU;
+	mmio_access_t access = {
+		.ipa = ((sysreg_read(hpfar_el2) >> 4) << 12) | (sysreg_read(far_el2) & 0xfffU),
+		.size = 1U << ((iss >> 22) & 3U),
+		.write = (iss & ISS_DABT_WNR) != 0U,
+		.value = 0,
+	};
+	if (access.write) {
+		access.value = rt == 31U ? 0U : frame->x[rt];
+		if (access.size < 8U) {
+			access.value &= (1UL << (8U * access.size)) - 1U;
+		}
+	}
+	mmio_result_t result = vuart_mmio(vcpu, &access);
+	if (result == MMIO_UNHANDLED && vcpu->vic != NULL) {
+		result = vgic_mmio(vcpu, &access);
+	}
+	if (result != MMIO_HANDLED) {
+		vm_fault(vcpu, frame, esr);
+	}
+	if (!access.write && rt != 31U) {
+		uint64_t value = access.value;
+		unsigned bits = 8U * access.size;
+		if ((iss & ISS_DABT_SSE) != 0U && bits < 64U && (value >> (bits - 1U)) != 0U) {
+			value |= ~0UL << bits;
+		}
+		if ((iss & ISS_DABT_SF) == 0U) {
+			value &= 0xffffffffUL;
+		}
+		frame->x[rt] = value;
+	}
+	frame->elr += 4U;
 }
 
 void
@@ -65,22 +125,39 @@ exception_lower_sync(trap_frame_t *frame)
 		} else {
 			hypercall_native(frame, imm);
 		}
-		return; /* ELR already points past the HVC */
+		break; /* ELR already points past the HVC */
 	}
 	case ESR_EC_SMC64:
 		/* A trapped SMC (HCR_EL2.TSC) returns to the SMC itself: step over it. */
 		frame->elr += 4U;
 		smccc_handle(vcpu, frame);
-		return;
+		break;
+	case ESR_EC_WFX:
+		frame->elr += 4U;
+		if ((ESR_ISS(esr) & ISS_WFX_WFE) == 0U) {
+			sched_current_wait();
+		}
+		break; /* WFE: nothing to wait for that a guest could see; just reschedule */
+	case ESR_EC_SYSREG:
+		if (!vcpu_sysreg_trap(vcpu, esr, frame)) {
+			vm_fault(vcpu, frame, esr);
+		}
+		frame->elr += 4U;
+		break;
+	case ESR_EC_DABT_LOWER:
+		data_abort(vcpu, frame, esr);
+		break;
 	default:
 		vm_fault(vcpu, frame, esr);
 	}
+	sched_return_to_guest(frame);
 }
 
 void
 exception_lower_irq(trap_frame_t *frame)
 {
-	panic_exception("physical IRQ while a guest ran (no interrupt routing yet)", frame);
+	irq_handle();
+	sched_return_to_guest(frame);
 }
 
 void

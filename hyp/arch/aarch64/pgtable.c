@@ -6,6 +6,7 @@
 #include "hyp_config.h"
 #include "pgtable.h"
 #include "spinlock.h"
+#include "sysreg.h"
 #include "util_string.h"
 
 #define DESC_VALID 1UL
@@ -109,5 +110,69 @@ pgtable_map(pgtable_t *pt, uint64_t va, uint64_t pa, uint64_t size, uint64_t att
 		pa += step;
 		size -= step;
 	}
+	return OK;
+}
+
+/* Replaces the 2 MiB block at *entry with a table of 512 pages of the same attributes, so
+ * part of it can be unmapped. */
+static error_t
+split_block(uint64_t *entry)
+{
+	uint64_t *pages = table_alloc();
+	if (pages == NULL) {
+		return ERROR_NOMEM;
+	}
+	uint64_t base = *entry & DESC_ADDR_MASK & ~((1UL << level_shift(2)) - 1U);
+	uint64_t attrs = *entry & ~DESC_ADDR_MASK & ~3UL;
+	for (unsigned i = 0; i < PGTABLE_ENTRIES; i++) {
+		pages[i] = (base + (uint64_t)i * PAGE_SIZE) | attrs | DESC_TABLE;
+	}
+	dsb_ish();
+	*entry = (uint64_t)(uintptr_t)pages | DESC_TABLE;
+	return OK;
+}
+
+error_t
+pgtable_unmap(pgtable_t *pt, uint64_t va, uint64_t size)
+{
+	const uint64_t block = 1UL << level_shift(2);
+	if (((va | size) & (PAGE_SIZE - 1U)) != 0U) {
+		return ERROR_ARGUMENT_ALIGNMENT;
+	}
+	if (size == 0U || va + size < va || va + size > (1UL << PGTABLE_VA_BITS)) {
+		return ERROR_ADDR_OVERFLOW;
+	}
+	while (size > 0U) {
+		uint64_t *l1 = &pt->root[(va >> level_shift(1)) & (PGTABLE_ENTRIES - 1U)];
+		if ((*l1 & 3U) != DESC_TABLE) {
+			return ERROR_ADDR_INVALID;
+		}
+		uint64_t *l2table = (uint64_t *)(uintptr_t)(*l1 & DESC_ADDR_MASK);
+		uint64_t *l2 = &l2table[(va >> level_shift(2)) & (PGTABLE_ENTRIES - 1U)];
+		if ((*l2 & DESC_VALID) == 0U) {
+			return ERROR_ADDR_INVALID;
+		}
+		if ((*l2 & 3U) == DESC_BLOCK) {
+			if ((va & (block - 1U)) == 0U && size >= block) {
+				*l2 = 0;
+				va += block;
+				size -= block;
+				continue;
+			}
+			error_t err = split_block(l2);
+			if (err != OK) {
+				return err;
+			}
+		}
+		uint64_t *l3table = (uint64_t *)(uintptr_t)(*l2 & DESC_ADDR_MASK);
+		uint64_t *l3 = &l3table[(va >> level_shift(3)) & (PGTABLE_ENTRIES - 1U)];
+		if ((*l3 & DESC_VALID) == 0U) {
+			return ERROR_ADDR_INVALID;
+		}
+		*l3 = 0;
+		va += PAGE_SIZE;
+		size -= PAGE_SIZE;
+	}
+	dsb_ish();
 	return OK;
 }

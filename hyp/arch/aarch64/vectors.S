@@ -76,7 +76,7 @@ hyp_vectors:
 	fatal_vector exception_hyp_sp0
 	fatal_vector exception_hyp_sp0
 	fatal_vector exception_hyp_sync	/* current EL, SP_EL2 */
-	fatal_vector exception_hyp_irq
+	vector	exception_hyp_irq	/* only the idle loop unmasks IRQs at EL2 */
 	fatal_vector exception_hyp_fiq
 	fatal_vector exception_hyp_serror
 	vector	exception_lower_sync	/* lower EL, AArch64 */
@@ -90,7 +90,6 @@ hyp_vectors:
 
 	fatal_entry exception_hyp_sp0
 	fatal_entry exception_hyp_sync
-	fatal_entry exception_hyp_irq
 	fatal_entry exception_hyp_fiq
 	fatal_entry exception_hyp_serror
 
@@ -99,6 +98,13 @@ restore_frame:
 	add	x1, x0, #TRAP_FRAME_SIZE
 	mov	sp, x1
 	b	load_frame_and_eret
+
+	/* The idle loop starts on a fresh stack: nothing below it is live any more. */
+	.global idle_enter
+idle_enter:
+	mrs	x1, tpidr_el2
+	set_cpu_stack x1, x2, x3
+	b	sched_idle_loop
 
 	/* Entering a guest from C: the frame may live anywhere (a vCPU's saved context), so
 	 * reset SP to the top of this CPU's stack; the next trap starts from a clean stack. */

@@ -3,15 +3,15 @@
 #pragma once
 
 #include "cspace.h"
+#include "memextent.h"
 #include "object.h"
 #include "objects/thread.h"
 #include "partition.h"
+#include "vgic.h"
+#include "vm.h"
 
-typedef struct { object_header_t header; } addrspace_t;
-typedef struct { object_header_t header; } memextent_t;
 typedef struct { object_header_t header; } doorbell_t;
 typedef struct { object_header_t header; } msgqueue_t;
-typedef struct { object_header_t header; } vic_t;
 typedef struct { object_header_t header; } vpm_group_t;
 typedef struct { object_header_t header; } hwirq_t;
 typedef struct { object_header_t header; } virtio_mmio_t;

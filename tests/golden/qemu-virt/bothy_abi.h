@@ -413,35 +413,35 @@ typedef struct {
 	error_t error;
 } hypercall_hwirq_unbind_virq_result_t;
 
-/* vic_configure: Set a virtual interrupt controller's VCPU, interrupt and MSI limits before activation. (returns ERROR_UNIMPLEMENTED) */
+/* vic_configure: Set a virtual interrupt controller's VCPU, interrupt and MSI limits before activation. */
 #define HYPERCALL_VIC_CONFIGURE_NATIVE 0x6028U
 #define HYPERCALL_VIC_CONFIGURE_SMCCC 0xc6008028U
 typedef struct {
 	error_t error;
 } hypercall_vic_configure_result_t;
 
-/* vic_attach_vcpu: Connect a VCPU to a virtual interrupt controller at a given index. (returns ERROR_UNIMPLEMENTED) */
+/* vic_attach_vcpu: Connect a VCPU to a virtual interrupt controller at a given index. */
 #define HYPERCALL_VIC_ATTACH_VCPU_NATIVE 0x6029U
 #define HYPERCALL_VIC_ATTACH_VCPU_SMCCC 0xc6008029U
 typedef struct {
 	error_t error;
 } hypercall_vic_attach_vcpu_result_t;
 
-/* addrspace_attach_thread: Make a thread run in an address space. (returns ERROR_UNIMPLEMENTED) */
+/* addrspace_attach_thread: Make a thread run in an address space. */
 #define HYPERCALL_ADDRSPACE_ATTACH_THREAD_NATIVE 0x602aU
 #define HYPERCALL_ADDRSPACE_ATTACH_THREAD_SMCCC 0xc600802aU
 typedef struct {
 	error_t error;
 } hypercall_addrspace_attach_thread_result_t;
 
-/* addrspace_map: Map part of a memory extent into an address space at a virtual address. (returns ERROR_UNIMPLEMENTED) */
+/* addrspace_map: Map part of a memory extent into an address space at a virtual address. */
 #define HYPERCALL_ADDRSPACE_MAP_NATIVE 0x602bU
 #define HYPERCALL_ADDRSPACE_MAP_SMCCC 0xc600802bU
 typedef struct {
 	error_t error;
 } hypercall_addrspace_map_result_t;
 
-/* addrspace_unmap: Remove a mapping of part of a memory extent from an address space. (returns ERROR_UNIMPLEMENTED) */
+/* addrspace_unmap: Remove a mapping of part of a memory extent from an address space. */
 #define HYPERCALL_ADDRSPACE_UNMAP_NATIVE 0x602cU
 #define HYPERCALL_ADDRSPACE_UNMAP_SMCCC 0xc600802cU
 typedef struct {
@@ -455,7 +455,7 @@ typedef struct {
 	error_t error;
 } hypercall_addrspace_update_access_result_t;
 
-/* addrspace_configure: Assign the VMID of an address space before activation. (returns ERROR_UNIMPLEMENTED) */
+/* addrspace_configure: Assign the VMID of an address space before activation. */
 #define HYPERCALL_ADDRSPACE_CONFIGURE_NATIVE 0x602eU
 #define HYPERCALL_ADDRSPACE_CONFIGURE_SMCCC 0xc600802eU
 typedef struct {
@@ -476,7 +476,7 @@ typedef struct {
 	error_t error;
 } hypercall_memextent_modify_result_t;
 
-/* memextent_configure: Set a memory extent's physical base, size and attributes before activation. (returns ERROR_UNIMPLEMENTED) */
+/* memextent_configure: Set a memory extent's physical base, size and attributes before activation. */
 #define HYPERCALL_MEMEXTENT_CONFIGURE_NATIVE 0x6031U
 #define HYPERCALL_MEMEXTENT_CONFIGURE_SMCCC 0xc6008031U
 typedef struct {
@@ -490,14 +490,14 @@ typedef struct {
 	error_t error;
 } hypercall_memextent_configure_derive_result_t;
 
-/* vcpu_configure: Set a VCPU's option flags before activation. (returns ERROR_UNIMPLEMENTED) */
+/* vcpu_configure: Set a VCPU's option flags before activation. */
 #define HYPERCALL_VCPU_CONFIGURE_NATIVE 0x6034U
 #define HYPERCALL_VCPU_CONFIGURE_SMCCC 0xc6008034U
 typedef struct {
 	error_t error;
 } hypercall_vcpu_configure_result_t;
 
-/* vcpu_poweron: Start a powered-off VCPU, optionally with a new entry point and context. (returns ERROR_UNIMPLEMENTED) */
+/* vcpu_poweron: Start a powered-off VCPU, optionally with a new entry point and context. */
 #define HYPERCALL_VCPU_POWERON_NATIVE 0x6038U
 #define HYPERCALL_VCPU_POWERON_SMCCC 0xc6008038U
 typedef struct {
@@ -518,7 +518,7 @@ typedef struct {
 	error_t error;
 } hypercall_vcpu_kill_result_t;
 
-/* scheduler_yield: Give up the rest of the caller's time slice, with an optional hint. (returns ERROR_UNIMPLEMENTED) */
+/* scheduler_yield: Give up the rest of the caller's time slice, with an optional hint. */
 #define HYPERCALL_SCHEDULER_YIELD_NATIVE 0x603bU
 #define HYPERCALL_SCHEDULER_YIELD_SMCCC 0xc600803bU
 typedef struct {
@@ -532,7 +532,7 @@ typedef struct {
 	error_t error;
 } hypercall_vpm_group_attach_vcpu_result_t;
 
-/* vcpu_set_affinity: Choose the physical CPU a VCPU runs on. (returns ERROR_UNIMPLEMENTED) */
+/* vcpu_set_affinity: Choose the physical CPU a VCPU runs on. */
 #define HYPERCALL_VCPU_SET_AFFINITY_NATIVE 0x603dU
 #define HYPERCALL_VCPU_SET_AFFINITY_SMCCC 0xc600803dU
 typedef struct {
@@ -576,14 +576,14 @@ typedef struct {
 	uint64_t vpm_state;
 } hypercall_vpm_group_get_state_result_t;
 
-/* vcpu_set_priority: Set a VCPU's scheduling priority. (returns ERROR_UNIMPLEMENTED) */
+/* vcpu_set_priority: Set a VCPU's scheduling priority. */
 #define HYPERCALL_VCPU_SET_PRIORITY_NATIVE 0x6046U
 #define HYPERCALL_VCPU_SET_PRIORITY_SMCCC 0xc6008046U
 typedef struct {
 	error_t error;
 } hypercall_vcpu_set_priority_result_t;
 
-/* vcpu_set_timeslice: Set a VCPU's scheduling time slice in nanoseconds. (returns ERROR_UNIMPLEMENTED) */
+/* vcpu_set_timeslice: Set a VCPU's scheduling time slice in nanoseconds. */
 #define HYPERCALL_VCPU_SET_TIMESLICE_NATIVE 0x6047U
 #define HYPERCALL_VCPU_SET_TIMESLICE_SMCCC 0xc6008047U
 typedef struct {
@@ -820,7 +820,7 @@ typedef struct {
 	error_t error;
 } hypercall_vgic_set_mpidr_mapping_result_t;
 
-/* vcpu_run_check: Report why a proxy-scheduled VCPU stopped, without running it. (returns ERROR_UNIMPLEMENTED) */
+/* vcpu_run_check: Report a VCPU's run state without running it; for a powered-off VCPU, bothy puts the VM's exit reason in state_data_0 (1 SYSTEM_OFF, 2 SYSTEM_RESET, 3 fault). */
 #define HYPERCALL_VCPU_RUN_CHECK_NATIVE 0x6068U
 #define HYPERCALL_VCPU_RUN_CHECK_SMCCC 0xc6008068U
 typedef struct {

@@ -466,7 +466,7 @@ bothy_hwirq_unbind_virq(cap_id_t hwirq)
 	};
 }
 
-/* vic_configure: Set a virtual interrupt controller's VCPU, interrupt and MSI limits before activation. (returns ERROR_UNIMPLEMENTED) */
+/* vic_configure: Set a virtual interrupt controller's VCPU, interrupt and MSI limits before activation. */
 static inline hypercall_vic_configure_result_t
 bothy_vic_configure(cap_id_t vic, uint32_t max_vcpus, uint32_t max_virqs, uint64_t vic_options, uint32_t max_msis)
 {
@@ -477,7 +477,7 @@ bothy_vic_configure(cap_id_t vic, uint32_t max_vcpus, uint32_t max_virqs, uint64
 	};
 }
 
-/* vic_attach_vcpu: Connect a VCPU to a virtual interrupt controller at a given index. (returns ERROR_UNIMPLEMENTED) */
+/* vic_attach_vcpu: Connect a VCPU to a virtual interrupt controller at a given index. */
 static inline hypercall_vic_attach_vcpu_result_t
 bothy_vic_attach_vcpu(cap_id_t vic, cap_id_t vcpu, uint32_t index)
 {
@@ -488,7 +488,7 @@ bothy_vic_attach_vcpu(cap_id_t vic, cap_id_t vcpu, uint32_t index)
 	};
 }
 
-/* addrspace_attach_thread: Make a thread run in an address space. (returns ERROR_UNIMPLEMENTED) */
+/* addrspace_attach_thread: Make a thread run in an address space. */
 static inline hypercall_addrspace_attach_thread_result_t
 bothy_addrspace_attach_thread(cap_id_t addrspace, cap_id_t thread)
 {
@@ -499,7 +499,7 @@ bothy_addrspace_attach_thread(cap_id_t addrspace, cap_id_t thread)
 	};
 }
 
-/* addrspace_map: Map part of a memory extent into an address space at a virtual address. (returns ERROR_UNIMPLEMENTED) */
+/* addrspace_map: Map part of a memory extent into an address space at a virtual address. */
 static inline hypercall_addrspace_map_result_t
 bothy_addrspace_map(cap_id_t addrspace, cap_id_t memextent, uint64_t vbase, uint32_t map_attrs, uint32_t map_flags, size_t offset, size_t size)
 {
@@ -510,7 +510,7 @@ bothy_addrspace_map(cap_id_t addrspace, cap_id_t memextent, uint64_t vbase, uint
 	};
 }
 
-/* addrspace_unmap: Remove a mapping of part of a memory extent from an address space. (returns ERROR_UNIMPLEMENTED) */
+/* addrspace_unmap: Remove a mapping of part of a memory extent from an address space. */
 static inline hypercall_addrspace_unmap_result_t
 bothy_addrspace_unmap(cap_id_t addrspace, cap_id_t memextent, uint64_t vbase, uint32_t map_flags, size_t offset, size_t size)
 {
@@ -532,7 +532,7 @@ bothy_addrspace_update_access(cap_id_t addrspace, cap_id_t memextent, uint64_t v
 	};
 }
 
-/* addrspace_configure: Assign the VMID of an address space before activation. (returns ERROR_UNIMPLEMENTED) */
+/* addrspace_configure: Assign the VMID of an address space before activation. */
 static inline hypercall_addrspace_configure_result_t
 bothy_addrspace_configure(cap_id_t addrspace, uint16_t vmid)
 {
@@ -565,7 +565,7 @@ bothy_memextent_modify(cap_id_t memextent, uint32_t flags, size_t offset, size_t
 	};
 }
 
-/* memextent_configure: Set a memory extent's physical base, size and attributes before activation. (returns ERROR_UNIMPLEMENTED) */
+/* memextent_configure: Set a memory extent's physical base, size and attributes before activation. */
 static inline hypercall_memextent_configure_result_t
 bothy_memextent_configure(cap_id_t memextent, uint64_t phys_base, size_t size, uint32_t attributes)
 {
@@ -587,7 +587,7 @@ bothy_memextent_configure_derive(cap_id_t memextent, cap_id_t parent_memextent, 
 	};
 }
 
-/* vcpu_configure: Set a VCPU's option flags before activation. (returns ERROR_UNIMPLEMENTED) */
+/* vcpu_configure: Set a VCPU's option flags before activation. */
 static inline hypercall_vcpu_configure_result_t
 bothy_vcpu_configure(cap_id_t cap_id, uint64_t vcpu_options)
 {
@@ -598,7 +598,7 @@ bothy_vcpu_configure(cap_id_t cap_id, uint64_t vcpu_options)
 	};
 }
 
-/* vcpu_poweron: Start a powered-off VCPU, optionally with a new entry point and context. (returns ERROR_UNIMPLEMENTED) */
+/* vcpu_poweron: Start a powered-off VCPU, optionally with a new entry point and context. */
 static inline hypercall_vcpu_poweron_result_t
 bothy_vcpu_poweron(cap_id_t cap_id, uint64_t entry_point, uint64_t context, uint64_t flags)
 {
@@ -631,7 +631,7 @@ bothy_vcpu_kill(cap_id_t cap_id)
 	};
 }
 
-/* scheduler_yield: Give up the rest of the caller's time slice, with an optional hint. (returns ERROR_UNIMPLEMENTED) */
+/* scheduler_yield: Give up the rest of the caller's time slice, with an optional hint. */
 static inline hypercall_scheduler_yield_result_t
 bothy_scheduler_yield(uint32_t control, uint64_t arg1)
 {
@@ -653,7 +653,7 @@ bothy_vpm_group_attach_vcpu(cap_id_t vpm_group, cap_id_t vcpu, uint32_t index)
 	};
 }
 
-/* vcpu_set_affinity: Choose the physical CPU a VCPU runs on. (returns ERROR_UNIMPLEMENTED) */
+/* vcpu_set_affinity: Choose the physical CPU a VCPU runs on. */
 static inline hypercall_vcpu_set_affinity_result_t
 bothy_vcpu_set_affinity(cap_id_t cap_id, uint16_t affinity)
 {
@@ -721,7 +721,7 @@ bothy_vpm_group_get_state(cap_id_t vpm_group)
 	};
 }
 
-/* vcpu_set_priority: Set a VCPU's scheduling priority. (returns ERROR_UNIMPLEMENTED) */
+/* vcpu_set_priority: Set a VCPU's scheduling priority. */
 static inline hypercall_vcpu_set_priority_result_t
 bothy_vcpu_set_priority(cap_id_t cap_id, uint32_t priority)
 {
@@ -732,7 +732,7 @@ bothy_vcpu_set_priority(cap_id_t cap_id, uint32_t priority)
 	};
 }
 
-/* vcpu_set_timeslice: Set a VCPU's scheduling time slice in nanoseconds. (returns ERROR_UNIMPLEMENTED) */
+/* vcpu_set_timeslice: Set a VCPU's scheduling time slice in nanoseconds. */
 static inline hypercall_vcpu_set_timeslice_result_t
 bothy_vcpu_set_timeslice(cap_id_t cap_id, uint64_t timeslice)
 {
@@ -1093,7 +1093,7 @@ bothy_vgic_set_mpidr_mapping(cap_id_t vic, uint64_t mask, uint32_t aff0_shift, u
 	};
 }
 
-/* vcpu_run_check: Report why a proxy-scheduled VCPU stopped, without running it. (returns ERROR_UNIMPLEMENTED) */
+/* vcpu_run_check: Report a VCPU's run state without running it; for a powered-off VCPU, bothy puts the VM's exit reason in state_data_0 (1 SYSTEM_OFF, 2 SYSTEM_RESET, 3 fault). */
 static inline hypercall_vcpu_run_check_result_t
 bothy_vcpu_run_check(cap_id_t cap_id)
 {

@@ -28,9 +28,23 @@ hypercall_cspace_delete_cap_from_result_t hypercall_cspace_delete_cap_from(cap_i
 hypercall_cspace_copy_cap_from_result_t hypercall_cspace_copy_cap_from(cap_id_t src_cspace, cap_id_t src_cap, cap_id_t dest_cspace, uint32_t rights_mask);
 hypercall_cspace_revoke_cap_from_result_t hypercall_cspace_revoke_cap_from(cap_id_t src_cspace, cap_id_t src_cap);
 hypercall_cspace_configure_result_t hypercall_cspace_configure(cap_id_t cspace, uint32_t max_caps);
+hypercall_vic_configure_result_t hypercall_vic_configure(cap_id_t vic, uint32_t max_vcpus, uint32_t max_virqs, uint64_t vic_options, uint32_t max_msis);
+hypercall_vic_attach_vcpu_result_t hypercall_vic_attach_vcpu(cap_id_t vic, cap_id_t vcpu, uint32_t index);
+hypercall_addrspace_attach_thread_result_t hypercall_addrspace_attach_thread(cap_id_t addrspace, cap_id_t thread);
+hypercall_addrspace_map_result_t hypercall_addrspace_map(cap_id_t addrspace, cap_id_t memextent, uint64_t vbase, uint32_t map_attrs, uint32_t map_flags, size_t offset, size_t size);
+hypercall_addrspace_unmap_result_t hypercall_addrspace_unmap(cap_id_t addrspace, cap_id_t memextent, uint64_t vbase, uint32_t map_flags, size_t offset, size_t size);
+hypercall_addrspace_configure_result_t hypercall_addrspace_configure(cap_id_t addrspace, uint16_t vmid);
+hypercall_memextent_configure_result_t hypercall_memextent_configure(cap_id_t memextent, uint64_t phys_base, size_t size, uint32_t attributes);
+hypercall_vcpu_configure_result_t hypercall_vcpu_configure(cap_id_t cap_id, uint64_t vcpu_options);
+hypercall_vcpu_poweron_result_t hypercall_vcpu_poweron(cap_id_t cap_id, uint64_t entry_point, uint64_t context, uint64_t flags);
+hypercall_scheduler_yield_result_t hypercall_scheduler_yield(uint32_t control, uint64_t arg1);
+hypercall_vcpu_set_affinity_result_t hypercall_vcpu_set_affinity(cap_id_t cap_id, uint16_t affinity);
 hypercall_cspace_attach_thread_result_t hypercall_cspace_attach_thread(cap_id_t cspace, cap_id_t thread);
+hypercall_vcpu_set_priority_result_t hypercall_vcpu_set_priority(cap_id_t cap_id, uint32_t priority);
+hypercall_vcpu_set_timeslice_result_t hypercall_vcpu_set_timeslice(cap_id_t cap_id, uint64_t timeslice);
 hypercall_partition_create_virtio_mmio_result_t hypercall_partition_create_virtio_mmio(cap_id_t src_partition, cap_id_t cspace);
 hypercall_cspace_revoke_caps_from_result_t hypercall_cspace_revoke_caps_from(cap_id_t src_cspace, cap_id_t master_cap);
+hypercall_vcpu_run_check_result_t hypercall_vcpu_run_check(cap_id_t cap_id);
 hypercall_console_write_result_t hypercall_console_write(cap_id_t console, uintptr_t data, size_t size);
 
 /* One range of call numbers reachable by both entry paths. */

@@ -191,6 +191,115 @@ stub_cspace_configure(const register_t *in, register_t *out, bool native)
 }
 
 static void
+stub_vic_configure(const register_t *in, register_t *out, bool native)
+{
+	(void)native;
+	hypercall_vic_configure_result_t r = hypercall_vic_configure((cap_id_t)in[0], (uint32_t)in[1], (uint32_t)in[2], (uint64_t)in[3], (uint32_t)in[4]);
+	out[0] = (register_t)(int64_t)r.error;
+}
+
+static void
+stub_vic_attach_vcpu(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[3] != 0x0UL)) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_vic_attach_vcpu_result_t r = hypercall_vic_attach_vcpu((cap_id_t)in[0], (cap_id_t)in[1], (uint32_t)in[2]);
+	out[0] = (register_t)(int64_t)r.error;
+}
+
+static void
+stub_addrspace_attach_thread(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[2] != 0x0UL)) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_addrspace_attach_thread_result_t r = hypercall_addrspace_attach_thread((cap_id_t)in[0], (cap_id_t)in[1]);
+	out[0] = (register_t)(int64_t)r.error;
+}
+
+static void
+stub_addrspace_map(const register_t *in, register_t *out, bool native)
+{
+	(void)native;
+	hypercall_addrspace_map_result_t r = hypercall_addrspace_map((cap_id_t)in[0], (cap_id_t)in[1], (uint64_t)in[2], (uint32_t)in[3], (uint32_t)in[4], (size_t)in[5], (size_t)in[6]);
+	out[0] = (register_t)(int64_t)r.error;
+}
+
+static void
+stub_addrspace_unmap(const register_t *in, register_t *out, bool native)
+{
+	(void)native;
+	hypercall_addrspace_unmap_result_t r = hypercall_addrspace_unmap((cap_id_t)in[0], (cap_id_t)in[1], (uint64_t)in[2], (uint32_t)in[3], (size_t)in[4], (size_t)in[5]);
+	out[0] = (register_t)(int64_t)r.error;
+}
+
+static void
+stub_addrspace_configure(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[2] != 0x0UL)) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_addrspace_configure_result_t r = hypercall_addrspace_configure((cap_id_t)in[0], (uint16_t)in[1]);
+	out[0] = (register_t)(int64_t)r.error;
+}
+
+static void
+stub_memextent_configure(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[4] != 0x0UL)) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_memextent_configure_result_t r = hypercall_memextent_configure((cap_id_t)in[0], (uint64_t)in[1], (size_t)in[2], (uint32_t)in[3]);
+	out[0] = (register_t)(int64_t)r.error;
+}
+
+static void
+stub_vcpu_configure(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[2] != 0x0UL)) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_vcpu_configure_result_t r = hypercall_vcpu_configure((cap_id_t)in[0], (uint64_t)in[1]);
+	out[0] = (register_t)(int64_t)r.error;
+}
+
+static void
+stub_vcpu_poweron(const register_t *in, register_t *out, bool native)
+{
+	(void)native;
+	hypercall_vcpu_poweron_result_t r = hypercall_vcpu_poweron((cap_id_t)in[0], (uint64_t)in[1], (uint64_t)in[2], (uint64_t)in[3]);
+	out[0] = (register_t)(int64_t)r.error;
+}
+
+static void
+stub_scheduler_yield(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[2] != 0x0UL)) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_scheduler_yield_result_t r = hypercall_scheduler_yield((uint32_t)in[0], (uint64_t)in[1]);
+	out[0] = (register_t)(int64_t)r.error;
+}
+
+static void
+stub_vcpu_set_affinity(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[2] != 0xffffffffffffffffUL)) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_vcpu_set_affinity_result_t r = hypercall_vcpu_set_affinity((cap_id_t)in[0], (uint16_t)in[1]);
+	out[0] = (register_t)(int64_t)r.error;
+}
+
+static void
 stub_cspace_attach_thread(const register_t *in, register_t *out, bool native)
 {
 	if (native && (in[2] != 0x0UL)) {
@@ -198,6 +307,22 @@ stub_cspace_attach_thread(const register_t *in, register_t *out, bool native)
 		return;
 	}
 	hypercall_cspace_attach_thread_result_t r = hypercall_cspace_attach_thread((cap_id_t)in[0], (cap_id_t)in[1]);
+	out[0] = (register_t)(int64_t)r.error;
+}
+
+static void
+stub_vcpu_set_priority(const register_t *in, register_t *out, bool native)
+{
+	(void)native;
+	hypercall_vcpu_set_priority_result_t r = hypercall_vcpu_set_priority((cap_id_t)in[0], (uint32_t)in[1]);
+	out[0] = (register_t)(int64_t)r.error;
+}
+
+static void
+stub_vcpu_set_timeslice(const register_t *in, register_t *out, bool native)
+{
+	(void)native;
+	hypercall_vcpu_set_timeslice_result_t r = hypercall_vcpu_set_timeslice((cap_id_t)in[0], (uint64_t)in[1]);
 	out[0] = (register_t)(int64_t)r.error;
 }
 
@@ -222,6 +347,21 @@ stub_cspace_revoke_caps_from(const register_t *in, register_t *out, bool native)
 	}
 	hypercall_cspace_revoke_caps_from_result_t r = hypercall_cspace_revoke_caps_from((cap_id_t)in[0], (cap_id_t)in[1]);
 	out[0] = (register_t)(int64_t)r.error;
+}
+
+static void
+stub_vcpu_run_check(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[1] != 0x0UL)) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_vcpu_run_check_result_t r = hypercall_vcpu_run_check((cap_id_t)in[0]);
+	out[0] = (register_t)(int64_t)r.error;
+	out[1] = (register_t)r.vcpu_state;
+	out[2] = (register_t)r.state_data_0;
+	out[3] = (register_t)r.state_data_1;
+	out[4] = (register_t)r.state_data_2;
 }
 
 static void
@@ -253,9 +393,23 @@ static const hypercall_stub_t table_gunyah[HYPERCALL_GUNYAH_COUNT] = {
 	[0x23] = stub_cspace_copy_cap_from,
 	[0x24] = stub_cspace_revoke_cap_from,
 	[0x25] = stub_cspace_configure,
+	[0x28] = stub_vic_configure,
+	[0x29] = stub_vic_attach_vcpu,
+	[0x2a] = stub_addrspace_attach_thread,
+	[0x2b] = stub_addrspace_map,
+	[0x2c] = stub_addrspace_unmap,
+	[0x2e] = stub_addrspace_configure,
+	[0x31] = stub_memextent_configure,
+	[0x34] = stub_vcpu_configure,
+	[0x38] = stub_vcpu_poweron,
+	[0x3b] = stub_scheduler_yield,
+	[0x3d] = stub_vcpu_set_affinity,
 	[0x3e] = stub_cspace_attach_thread,
+	[0x46] = stub_vcpu_set_priority,
+	[0x47] = stub_vcpu_set_timeslice,
 	[0x48] = stub_partition_create_virtio_mmio,
 	[0x59] = stub_cspace_revoke_caps_from,
+	[0x68] = stub_vcpu_run_check,
 };
 
 static const hypercall_stub_t table_bothy[HYPERCALL_BOTHY_COUNT] = {

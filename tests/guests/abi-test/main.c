@@ -139,7 +139,8 @@ test_activate(void)
 		{ "cspace (unconfigured)", HYPERCALL_PARTITION_CREATE_CSPACE_SMCCC, ERROR_OBJECT_CONFIG },
 		{ "addrspace", HYPERCALL_PARTITION_CREATE_ADDRSPACE_SMCCC, ERROR_OBJECT_CONFIG },
 		{ "memextent", HYPERCALL_PARTITION_CREATE_MEMEXTENT_SMCCC, ERROR_OBJECT_CONFIG },
-		{ "thread", HYPERCALL_PARTITION_CREATE_THREAD_SMCCC, OK },
+		/* A vCPU needs an address space (addrspace_attach_thread) to be activated. */
+		{ "thread (no addrspace)", HYPERCALL_PARTITION_CREATE_THREAD_SMCCC, ERROR_OBJECT_CONFIG },
 		{ "doorbell", HYPERCALL_PARTITION_CREATE_DOORBELL_SMCCC, OK },
 		{ "msgqueue", HYPERCALL_PARTITION_CREATE_MSGQUEUE_SMCCC, ERROR_OBJECT_CONFIG },
 		{ "vic", HYPERCALL_PARTITION_CREATE_VIC_SMCCC, ERROR_OBJECT_CONFIG },
@@ -289,8 +290,9 @@ test_attach_thread(void)
 		    ERROR_CSPACE_INSUFFICIENT_RIGHTS);
 	del(weak_thread);
 	check_error("attach cspace to thread", E(bothy_cspace_attach_thread(cs, thread).error), OK);
-	check_error("activate thread", E(bothy_object_activate(thread).error), OK);
-	check_error("attach after activation", E(bothy_cspace_attach_thread(cs, thread).error),
+	check_error("activate thread without an addrspace",
+		    E(bothy_object_activate(thread).error), ERROR_OBJECT_CONFIG);
+	check_error("attach after failed activation", E(bothy_cspace_attach_thread(cs, thread).error),
 		    ERROR_OBJECT_STATE);
 	del(no_attach);
 	del(thread);

@@ -7,7 +7,9 @@
 
 #include "cspace.h"
 #include "host.h"
+#include "object_ops.h"
 #include "panic.h"
+#include "sched.h"
 #include "vm.h"
 
 static thread_t *current_thread;
@@ -72,4 +74,44 @@ void
 host_set_current(thread_t *thread)
 {
 	current_thread = thread;
+}
+
+/* The VM layer is not part of the host build: address spaces and vics cannot be activated
+ * (no stage-2 tables, no GIC), and the scheduler only needs to exist. */
+error_t
+addrspace_activate(object_header_t *object)
+{
+	(void)object;
+	return ERROR_OBJECT_CONFIG;
+}
+
+void
+addrspace_cleanup(object_header_t *object)
+{
+	(void)object;
+}
+
+error_t
+vic_activate(object_header_t *object)
+{
+	(void)object;
+	return ERROR_OBJECT_CONFIG;
+}
+
+void
+sched_add_vcpu(vcpu_t *vcpu)
+{
+	(void)vcpu;
+}
+
+void
+sched_remove_vcpu(vcpu_t *vcpu)
+{
+	(void)vcpu;
+}
+
+uint64_t
+sched_us_to_ticks(uint64_t us)
+{
+	return us;
 }

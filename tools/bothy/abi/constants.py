@@ -199,6 +199,10 @@ CONSOLE_WRITE_SMCCC = 0xC6004000
 # Calls the hypervisor dispatches; every other call returns ERROR_UNIMPLEMENTED.
 IMPLEMENTED = frozenset(
     {
+        "addrspace_attach_thread",
+        "addrspace_configure",
+        "addrspace_map",
+        "addrspace_unmap",
         "console_write",
         "cspace_attach_thread",
         "cspace_configure",
@@ -207,6 +211,7 @@ IMPLEMENTED = frozenset(
         "cspace_revoke_cap_from",
         "cspace_revoke_caps_from",
         "hypervisor_identify",
+        "memextent_configure",
         "object_activate",
         "object_activate_from",
         "partition_create_addrspace",
@@ -219,6 +224,15 @@ IMPLEMENTED = frozenset(
         "partition_create_vic",
         "partition_create_virtio_mmio",
         "partition_create_vpm_group",
+        "scheduler_yield",
+        "vcpu_configure",
+        "vcpu_poweron",
+        "vcpu_run_check",
+        "vcpu_set_affinity",
+        "vcpu_set_priority",
+        "vcpu_set_timeslice",
+        "vic_attach_vcpu",
+        "vic_configure",
     }
 )
 

@@ -13,7 +13,7 @@ from bothy.abi.errors import load_error_spec
 from bothy.abi.hypercalls import load_hypercall_spec
 from bothy.abi.objects import load_object_spec
 from bothy.build.components import LINK_FLAGS, Component
-from bothy.codegen.devicetree import generate_devicetree
+from bothy.codegen.devicetree import generate_devicetrees
 from bothy.codegen.hypercalls import generate_hypercalls
 from bothy.codegen.objects import generate_objects
 from bothy.codegen.platform import generate_platform
@@ -41,11 +41,17 @@ def run_tool(argv: Sequence[str]) -> None:
 
 
 def generate(config: SystemConfig, gen_dir: Path, *, revision: str, version: str) -> None:
+    """The generated C, headers and linker layout (not the device trees: see
+    generate_vm_devicetrees, which needs the guest VMs' files)."""
     generate_platform(config, gen_dir, revision=revision, version=version)
     hypercalls = load_hypercall_spec()
     generate_hypercalls(hypercalls, load_error_spec(), gen_dir)
     generate_objects(load_object_spec(hypercalls), hypercalls, gen_dir)
-    generate_devicetree(config, config.root_vm, gen_dir)
+
+
+def generate_vm_devicetrees(config: SystemConfig, gen_dir: Path) -> None:
+    """Every VM's device tree; reads the guest VMs' kernel and initrd (see staging.py)."""
+    generate_devicetrees(config, gen_dir)
 
 
 def compile_command(

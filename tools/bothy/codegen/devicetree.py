@@ -1,4 +1,6 @@
-"""Generates a VM's device tree: a Jinja DTS template rendered from the config, compiled by dtc.
+"""Generates the VMs' device trees: Jinja DTS templates rendered from the config and the staging
+plan, compiled by dtc. The root VM's tree (vm.dts.j2) lists the VMs the RM starts under /vms;
+each Linux VM gets the tree its kernel boots with (linux_vm.dts.j2).
 
 dtc warnings are errors, so a template change that produces a dubious tree fails the build.
 """
@@ -6,21 +8,86 @@ dtc warnings are errors, so a template change that produces a dubious tree fails
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
 from bothy.codegen.render import render, write_if_changed
-from bothy.config import SystemConfig, Vm
+from bothy.config import SystemConfig
+from bothy.config.layout import DTB_MAX_SIZE
 from bothy.errors import BothyError
+from bothy.staging import StagedVm, staged_vms, staging_area
 
-DTB_MAX_SIZE = 0x10000  # the slot the hypervisor reserves for a VM's DTB
+__all__ = [
+    "DTB_MAX_SIZE",
+    "RM_RX_INTID",
+    "RM_TX_INTID",
+    "compile_dts",
+    "generate_devicetrees",
+    "linux_dts",
+    "root_dts",
+]
+
+# Gunyah's resource-manager node in a Linux VM: the message queues' vIRQs (GIC INTIDs, SPIs)
+# and placeholder cap IDs the RM overwrites in the staged DTB at run time.
+RM_TX_INTID = 0x3C  # Linux → RM queue has space
+RM_RX_INTID = 0x3D  # RM → Linux message ready
+RM_TX_CAP_PLACEHOLDER = 0xFFFF_FFFF
+RM_RX_CAP_PLACEHOLDER = 0xFFFF_FFFE
+SECURE_PHYSICAL_TIMER_PPI = 29  # architectural; the other timer PPIs come from the config
+
+# Device-tree interrupt specifiers (dt-bindings/interrupt-controller/{arm-gic,irq}.h).
+GIC_SPI, GIC_PPI = 0, 1
+IRQ_EDGE_RISING, IRQ_LEVEL_HIGH = 1, 4
+GICR_FRAME_SIZE = 0x20000  # GICv3 redistributor: RD_base + SGI_base per CPU
 
 
-def vm_dts(config: SystemConfig, vm: Vm) -> str:
+def root_dts(config: SystemConfig, guests: Sequence[StagedVm]) -> str:
+    """The root VM's (the RM's) device tree, listing `guests` under /vms."""
+    vm = config.root_vm
     return render(
         "vm.dts.j2",
         f"{vm.name}.dts",
         [config.path],
-        {"config": config, "vm": vm, "m": config.machine},
+        {
+            "config": config,
+            "vm": vm,
+            "m": config.machine,
+            "guests": guests,
+            "staging": staging_area(list(guests)),
+        },
+    )
+
+
+def _timer_interrupts(config: SystemConfig, vcpus: int) -> str:
+    t = config.machine.timer
+    ppis = (SECURE_PHYSICAL_TIMER_PPI, t.physical_ppi, t.virtual_ppi, t.hyp_ppi)
+    flags = ((1 << vcpus) - 1) << 8 | IRQ_LEVEL_HIGH  # CPU mask, level triggered
+    return ", ".join(f"<{GIC_PPI} {ppi - 16} {flags:#x}>" for ppi in ppis)
+
+
+def linux_dts(config: SystemConfig, staged: StagedVm) -> str:
+    """The device tree a Linux VM's kernel boots with."""
+    vm, m = staged.vm, config.machine
+    return render(
+        "linux_vm.dts.j2",
+        f"{vm.name}.dts",
+        [config.path],
+        {
+            "config": config,
+            "vm": vm,
+            "m": m,
+            "layout": staged.layout,
+            "uart_node": f"pl011@{m.uart.region.base:x}",
+            "redistributor_size": vm.vcpus * GICR_FRAME_SIZE,
+            "timer_interrupts": _timer_interrupts(config, vm.vcpus),
+            "rm_tx_intid": RM_TX_INTID,
+            "rm_rx_intid": RM_RX_INTID,
+            "rm_tx_cap": RM_TX_CAP_PLACEHOLDER,
+            "rm_rx_cap": RM_RX_CAP_PLACEHOLDER,
+            "GIC_SPI": GIC_SPI,
+            "IRQ_EDGE_RISING": IRQ_EDGE_RISING,
+            "IRQ_LEVEL_HIGH": IRQ_LEVEL_HIGH,
+        },
     )
 
 
@@ -42,9 +109,18 @@ def compile_dts(dts: Path, dtb: Path, dtc: str = "dtc") -> None:
         )
 
 
-def generate_devicetree(config: SystemConfig, vm: Vm, out_dir: Path) -> list[Path]:
-    """Write <vm>.dts and compile <vm>.dtb under out_dir; return both paths."""
-    dts, dtb = out_dir / f"{vm.name}.dts", out_dir / f"{vm.name}.dtb"
-    if write_if_changed(dts, vm_dts(config, vm)) or not dtb.exists():
+def _write(out_dir: Path, name: str, text: str) -> list[Path]:
+    dts, dtb = out_dir / f"{name}.dts", out_dir / f"{name}.dtb"
+    if write_if_changed(dts, text) or not dtb.exists():
         compile_dts(dts, dtb)
     return [dtb, dts]
+
+
+def generate_devicetrees(config: SystemConfig, out_dir: Path) -> list[Path]:
+    """Write and compile <vm>.dts/.dtb under out_dir for every VM; return the paths. Reads
+    the guest VMs' kernel and initrd (their sizes decide the addresses)."""
+    guests = staged_vms(config, out_dir)
+    paths = _write(out_dir, config.root_vm.name, root_dts(config, guests))
+    for staged in guests:
+        paths += _write(out_dir, staged.vm.name, linux_dts(config, staged))
+    return paths

@@ -37,6 +37,11 @@ def _cells(*values: int) -> str:
     return " ".join(f"{v >> 32:#x} {v & 0xFFFFFFFF:#x}" for v in values)
 
 
+def _dts_string(text: str) -> str:
+    """`text` escaped for a device-tree string literal (between double quotes)."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
 @cache
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -49,6 +54,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["hex"] = lambda v, width=0: f"0x{int(v):0{width}x}"
     env.filters["cells"] = _cells
+    env.filters["dts_string"] = _dts_string
     return env
 
 

@@ -58,13 +58,28 @@ class Machine:
     psci_conduit: str
 
 
+LINUX_IMAGE = "linux"  # vms[].image of a VM that boots a Linux kernel + initramfs
+
+
 @dataclass(frozen=True)
 class Vm:
+    """One VM. vmid is None for the root VM (it has none in the tree); kernel and initrd are
+    None for "the default the guest tooling fetches and builds"; bootargs is set for every
+    Linux VM. kernel, initrd and bootargs are only valid with image 'linux'."""
+
     name: str
     role: str
     image: str
     vcpus: int
     memory: Region
+    vmid: int | None = None
+    kernel: Path | None = None
+    initrd: Path | None = None
+    bootargs: str | None = None
+
+    @property
+    def is_linux(self) -> bool:
+        return self.image == LINUX_IMAGE
 
 
 @dataclass(frozen=True)
@@ -84,3 +99,8 @@ class SystemConfig:
     @property
     def root_vm(self) -> Vm:
         return next(vm for vm in self.vms if vm.role == "root")
+
+    @property
+    def guest_vms(self) -> tuple[Vm, ...]:
+        """Every VM but the root, in config order: the VMs the RM starts."""
+        return tuple(vm for vm in self.vms if vm.role != "root")

@@ -7,12 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from bothy.config.model import Region, SystemConfig
+from bothy.config.layout import BLOCK, LayoutError, linux_layout
+from bothy.config.model import Region, SystemConfig, Vm
+from bothy.guest.arm64_image import KernelImageError, read_kernel_image
 from bothy.paths import program_dir
 
 PAGE = 0x1000
 HYP_ALIGN = 0x200000  # the hypervisor image is mapped with 2 MiB blocks where it can be
 ROOT_VM_MIN_SIZE = 0x100000  # RM image, stack, DTB slot and boot-info page
+LINUX_VM_MIN_SIZE = 64 << 20
+LINUX_ONLY_KEYS = ("kernel", "initrd", "bootargs")
 
 
 def _hex(region: Region) -> str:
@@ -27,18 +31,66 @@ def _aligned(key: str, region: Region, align: int) -> Iterator[str]:
         )
 
 
+def _image_problems(key: str, vm: Vm) -> Iterator[str]:
+    if vm.role == "root":
+        if vm.is_linux or program_dir(vm.image) is None:
+            yield (
+                f"{key}.image: expected 'rm' or a test guest in tests/guests/ for the root VM, "
+                f"found {vm.image!r}"
+            )
+    elif not vm.is_linux:
+        # Test guests link at the root VM's address and read the boot information the
+        # hypervisor gives the root VM, so they cannot run as other VMs (yet).
+        yield (
+            f"{key}.image: expected 'linux' for a {vm.role} VM (rm and test guests run only as "
+            f"the root VM), found {vm.image!r}"
+        )
+
+
+def linux_vm_problems(key: str, vm: Vm) -> Iterator[str]:
+    """Rules for the files and memory of a Linux VM; files left at their default (fetched at
+    build time) are checked when they are staged."""
+    size = vm.memory.size
+    if size < LINUX_VM_MIN_SIZE:
+        yield (
+            f"{key}.memory.size: expected at least {LINUX_VM_MIN_SIZE:#x} for Linux, "
+            f"found {size:#x}"
+        )
+    kernel = None
+    if vm.kernel is not None:
+        try:
+            kernel = read_kernel_image(vm.kernel)
+        except KernelImageError as e:
+            yield f"{key}.kernel: {e}"
+    initrd_size = None
+    if vm.initrd is not None:
+        try:
+            initrd_size = vm.initrd.stat().st_size
+        except OSError as e:
+            yield f"{key}.initrd: {vm.initrd}: cannot read the initrd: {e.strerror}"
+    if kernel is not None and initrd_size is not None and size >= LINUX_VM_MIN_SIZE:
+        try:
+            linux_layout(vm.memory, kernel, initrd_size)
+        except LayoutError as e:
+            yield f"{key}.memory.size: {e}"
+
+
 def semantic_problems(config: SystemConfig) -> Iterator[str]:
     m = config.machine
     yield from _aligned("hypervisor.memory", config.hypervisor_memory, HYP_ALIGN)
     owned: list[tuple[str, Region]] = [("hypervisor.memory", config.hypervisor_memory)]
     for i, vm in enumerate(config.vms):
         key = f"vms[{i}]"
-        yield from _aligned(f"{key}.memory", vm.memory, PAGE)
+        # Guest VMs are mapped with 2 MiB blocks, and Linux wants its Image 2 MiB aligned.
+        yield from _aligned(f"{key}.memory", vm.memory, PAGE if vm.role == "root" else BLOCK)
         owned.append((f"{key}.memory", vm.memory))
-        if program_dir(vm.image) is None:
-            yield (
-                f"{key}.image: expected 'rm' or a test guest in tests/guests/, found {vm.image!r}"
-            )
+        yield from _image_problems(key, vm)
+        if vm.is_linux and vm.role != "root":
+            yield from linux_vm_problems(key, vm)
+        elif not vm.is_linux:
+            for name in LINUX_ONLY_KEYS:
+                if getattr(vm, name) is not None:
+                    yield f"{key}.{name}: only for image 'linux', found it on image {vm.image!r}"
         if vm.vcpus > m.cpus:
             yield f"{key}.vcpus: expected at most machine.cpus ({m.cpus}), found {vm.vcpus}"
     for key, region in owned:
@@ -57,6 +109,9 @@ def semantic_problems(config: SystemConfig) -> Iterator[str]:
     roots = [i for i, vm in enumerate(config.vms) if vm.role == "root"]
     if len(roots) != 1:
         yield f"vms: expected exactly one VM with role 'root', found {len(roots)}"
+    primaries = sum(vm.role == "primary" for vm in config.vms)
+    if primaries > 1:
+        yield f"vms: expected at most one VM with role 'primary', found {primaries}"
     for i in roots:
         size = config.vms[i].memory.size
         if size < ROOT_VM_MIN_SIZE:

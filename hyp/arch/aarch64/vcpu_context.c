@@ -1,0 +1,167 @@
+/* vcpu_context.c - the EL1 state of a vCPU going in and out of a physical CPU, and the EL2
+ * controls that come with its VM: stage 2, traps, virtual IDs, timer offset, PMU/debug access. */
+#include <stdint.h>
+
+#include "mmu.h"
+#include "pgtable.h"
+#include "sysreg.h"
+#include "util_string.h"
+#include "vcpu_context.h"
+#include "vgic.h"
+
+#define HCR_VM (1UL << 0)
+#define HCR_SWIO (1UL << 1)
+#define HCR_FMO (1UL << 3)
+#define HCR_IMO (1UL << 4)
+#define HCR_AMO (1UL << 5)
+#define HCR_FB (1UL << 9)
+#define HCR_BSU_IS (1UL << 10)
+#define HCR_DC (1UL << 12)
+#define HCR_TWI (1UL << 13)
+#define HCR_TWE (1UL << 14)
+#define HCR_TID3 (1UL << 18)
+#define HCR_TSC (1UL << 19)
+#define HCR_TACR (1UL << 21)
+#define HCR_TSW (1UL << 22)
+#define HCR_RW (1UL << 31)
+
+/* Every VM: stage 2 on, interrupts virtualised, WFI/WFE and SMC trapped, ID registers
+ * trapped so guests see only the features bothy context-switches (vcpu_sysreg.c), set/way
+ * cache maintenance trapped (meaningless under virtualisation), broadcast TLB/barriers. */
+#define HCR_GUEST (HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS |  \
+		   HCR_TWI | HCR_TWE | HCR_TID3 | HCR_TSC | HCR_TACR | HCR_TSW | HCR_RW)
+
+#define VTCR_RES1 (1UL << 31)
+#define VTCR_SL0_LEVEL1 (1UL << 6)
+#define VTCR_WALK_CACHED ((1UL << 8) | (1UL << 10) | (3UL << 12))
+
+#define CPTR_EL2_TRAP_SVE_SME 0x33ffUL /* RES1 bits; TZ and TSM set, FP/SIMD not trapped */
+#define CNTHCTL_EL1PCTEN (1UL << 0)    /* physical counter readable; the EL1 physical
+					* timer (EL1PCEN clear) traps and is emulated */
+#define MDCR_TPMCR (1UL << 5)
+#define MDCR_TPM (1UL << 6)
+#define MDCR_TDOSA (1UL << 10)
+#define MDCR_TDA (1UL << 9)
+#define MDCR_TDRA (1UL << 11)
+
+#define SPSR_EL1H_MASKED 0x3c5UL      /* EL1 with SP_EL1, D/A/I/F masked */
+#define SCTLR_EL1_RESET 0x30d00800UL  /* RES1 bits only: MMU and caches off */
+
+static uint64_t
+vtcr_value(void)
+{
+	return VTCR_RES1 | (64UL - PGTABLE_VA_BITS) | VTCR_SL0_LEVEL1 | VTCR_WALK_CACHED |
+	       ((uint64_t)mmu_pa_size_field() << 16);
+}
+
+void
+vcpu_context_reset(vcpu_t *vcpu, uint64_t entry, uint64_t context)
+{
+	memset(&vcpu->regs, 0, sizeof(vcpu->regs));
+	memset(&vcpu->el1, 0, sizeof(vcpu->el1));
+	memset(&vcpu->fp, 0, sizeof(vcpu->fp));
+	vcpu->regs.x[0] = context;
+	vcpu->regs.elr = entry;
+	vcpu->regs.spsr = SPSR_EL1H_MASKED;
+	vcpu->el1.sctlr = SCTLR_EL1_RESET;
+}
+
+static uint64_t
+mdcr_value(const vm_t *vm)
+{
+	uint64_t counters = (sysreg_read(pmcr_el0) >> 11) & 0x1fUL;
+	if (vm->is_root) {
+		/* The root VM may count instructions itself (benchmark guests run as root); the
+		 * PMU is not context-switched, so no other VM gets it. */
+		return counters;
+	}
+	/* Other VMs: PMU and debug registers trap and read as zero (vcpu_sysreg.c); HPMN = N
+	 * keeps every counter out of EL2's range so nothing counts for the guest. */
+	return counters | MDCR_TPM | MDCR_TPMCR | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA;
+}
+
+void
+vcpu_context_load(vcpu_t *vcpu)
+{
+	const vm_t *vm = vcpu->vm;
+	const el1_context_t *c = &vcpu->el1;
+	sysreg_write(vtcr_el2, vtcr_value());
+	sysreg_write(vttbr_el2, pgtable_root_pa(&vm->stage2) | ((uint64_t)vm->vmid << 48));
+	sysreg_write(hcr_el2, HCR_GUEST | (vm->is_root ? HCR_DC : 0U));
+	sysreg_write(cptr_el2, CPTR_EL2_TRAP_SVE_SME);
+	sysreg_write(cnthctl_el2, CNTHCTL_EL1PCTEN);
+	sysreg_write(cntvoff_el2, vm->cntvoff);
+	sysreg_write(vpidr_el2, sysreg_read(midr_el1));
+	sysreg_write(vmpidr_el2, (1UL << 31) | vcpu->index);
+	sysreg_write(mdcr_el2, mdcr_value(vm));
+
+	sysreg_write(sctlr_el1, c->sctlr);
+	sysreg_write(actlr_el1, c->actlr);
+	sysreg_write(cpacr_el1, c->cpacr);
+	sysreg_write(ttbr0_el1, c->ttbr0);
+	sysreg_write(ttbr1_el1, c->ttbr1);
+	sysreg_write(tcr_el1, c->tcr);
+	sysreg_write(mair_el1, c->mair);
+	sysreg_write(amair_el1, c->amair);
+	sysreg_write(vbar_el1, c->vbar);
+	sysreg_write(contextidr_el1, c->contextidr);
+	sysreg_write(esr_el1, c->esr);
+	sysreg_write(far_el1, c->far);
+	sysreg_write(afsr0_el1, c->afsr0);
+	sysreg_write(afsr1_el1, c->afsr1);
+	sysreg_write(par_el1, c->par);
+	sysreg_write(sp_el0, c->sp_el0);
+	sysreg_write(sp_el1, c->sp_el1);
+	sysreg_write(elr_el1, c->elr);
+	sysreg_write(spsr_el1, c->spsr);
+	sysreg_write(tpidr_el0, c->tpidr_el0);
+	sysreg_write(tpidrro_el0, c->tpidrro_el0);
+	sysreg_write(tpidr_el1, c->tpidr_el1);
+	sysreg_write(csselr_el1, c->csselr);
+	sysreg_write(cntkctl_el1, c->cntkctl);
+	sysreg_write(mdscr_el1, c->mdscr);
+	sysreg_write(cntv_cval_el0, c->cntv_cval);
+	sysreg_write(cntv_ctl_el0, c->cntv_ctl);
+	fp_context_load(&vcpu->fp);
+	vgic_load(vcpu);
+	isb();
+	/* This CPU may have run another VMID's guest with the same VMID tags stale only if a
+	 * VMID was reused; stage-2 unmaps invalidate by VMID on every CPU, so nothing here. */
+}
+
+void
+vcpu_context_save(vcpu_t *vcpu)
+{
+	el1_context_t *c = &vcpu->el1;
+	c->sctlr = sysreg_read(sctlr_el1);
+	c->actlr = sysreg_read(actlr_el1);
+	c->cpacr = sysreg_read(cpacr_el1);
+	c->ttbr0 = sysreg_read(ttbr0_el1);
+	c->ttbr1 = sysreg_read(ttbr1_el1);
+	c->tcr = sysreg_read(tcr_el1);
+	c->mair = sysreg_read(mair_el1);
+	c->amair = sysreg_read(amair_el1);
+	c->vbar = sysreg_read(vbar_el1);
+	c->contextidr = sysreg_read(contextidr_el1);
+	c->esr = sysreg_read(esr_el1);
+	c->far = sysreg_read(far_el1);
+	c->afsr0 = sysreg_read(afsr0_el1);
+	c->afsr1 = sysreg_read(afsr1_el1);
+	c->par = sysreg_read(par_el1);
+	c->sp_el0 = sysreg_read(sp_el0);
+	c->sp_el1 = sysreg_read(sp_el1);
+	c->elr = sysreg_read(elr_el1);
+	c->spsr = sysreg_read(spsr_el1);
+	c->tpidr_el0 = sysreg_read(tpidr_el0);
+	c->tpidrro_el0 = sysreg_read(tpidrro_el0);
+	c->tpidr_el1 = sysreg_read(tpidr_el1);
+	c->csselr = sysreg_read(csselr_el1);
+	c->cntkctl = sysreg_read(cntkctl_el1);
+	c->mdscr = sysreg_read(mdscr_el1);
+	c->cntv_ctl = sysreg_read(cntv_ctl_el0);
+	c->cntv_cval = sysreg_read(cntv_cval_el0);
+	sysreg_write(cntv_ctl_el0, 0); /* must not fire for whoever runs next */
+	fp_context_save(&vcpu->fp);
+	vgic_save(vcpu);
+	isb();
+}

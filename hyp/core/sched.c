@@ -1,0 +1,468 @@
+/* sched.c - per-CPU fixed-priority round-robin scheduling of vCPUs: the highest priority
+ * runnable vCPU runs; equals share the CPU in time slices ended by the EL2 timer (CNTHP). */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cpu.h"
+#include "gic.h"
+#include "hyp_config.h"
+#include "panic.h"
+#include "sched.h"
+#include "spinlock.h"
+#include "sysreg.h"
+#include "vcpu_context.h"
+#include "vgic.h"
+
+#define CNTHP_CTL_ENABLE 1UL
+#define CNTV_CTL_ENABLE 1UL
+#define CNTV_CTL_IMASK 2UL
+
+typedef struct cpu_sched {
+	spinlock_t lock;
+	vcpu_t *current;   /* loaded on this CPU, RUNNING (or just stopped running) */
+	vcpu_t *vcpus;     /* every vCPU with affinity to this CPU, any state */
+	uint64_t sequence; /* hands out last_run values */
+	uint64_t slice_end;
+	bool resched;
+} cpu_sched_t;
+
+static cpu_sched_t cpu_scheds[PLATFORM_CPU_COUNT];
+
+void idle_enter(void) __attribute__((noreturn));
+void sched_idle_loop(void) __attribute__((noreturn));
+
+static cpu_sched_t *
+this_cpu(void)
+{
+	return &cpu_scheds[cpu_index()];
+}
+
+uint64_t
+sched_us_to_ticks(uint64_t us)
+{
+	return sysreg_read(cntfrq_el0) * us / 1000000U;
+}
+
+vcpu_t *
+vcpu_current(void)
+{
+	return this_cpu()->current;
+}
+
+void
+sched_cpu_init(void)
+{
+	sysreg_write(cnthp_ctl_el2, 0);
+	gic_enable_ppi(GIC_SGI_RESCHEDULE);
+	gic_enable_ppi(PLATFORM_TIMER_HYP_PPI);
+	gic_enable_ppi(PLATFORM_TIMER_VIRTUAL_PPI);
+	gic_enable_ppi(GIC_PPI_MAINTENANCE);
+}
+
+void
+sched_add_vcpu(vcpu_t *vcpu)
+{
+	cpu_sched_t *cs = &cpu_scheds[vcpu->affinity];
+	spinlock_acquire(&cs->lock);
+	vcpu->sched_next = cs->vcpus;
+	cs->vcpus = vcpu;
+	spinlock_release(&cs->lock);
+}
+
+static void
+unlink_vcpu(cpu_sched_t *cs, vcpu_t *vcpu)
+{
+	for (vcpu_t **link = &cs->vcpus; *link != NULL; link = &(*link)->sched_next) {
+		if (*link == vcpu) {
+			*link = vcpu->sched_next;
+			vcpu->sched_next = NULL;
+			return;
+		}
+	}
+}
+
+void
+sched_remove_vcpu(vcpu_t *vcpu)
+{
+	cpu_sched_t *cs = &cpu_scheds[vcpu->affinity];
+	spinlock_acquire(&cs->lock);
+	if (cs->current == vcpu) {
+		panic("removing vCPU %u of VM '%s' while it runs", vcpu->index, vcpu->vm->name);
+	}
+	unlink_vcpu(cs, vcpu);
+	spinlock_release(&cs->lock);
+}
+
+error_t
+sched_set_affinity(vcpu_t *vcpu, unsigned cpu)
+{
+	if (cpu >= PLATFORM_CPU_COUNT) {
+		return ERROR_ARGUMENT_INVALID;
+	}
+	cpu_sched_t *old = &cpu_scheds[vcpu->affinity];
+	spinlock_acquire(&old->lock);
+	bool off = vcpu->state == VCPU_STATE_OFF || vcpu->state == VCPU_STATE_STOPPED;
+	bool listed = false;
+	for (vcpu_t *v = old->vcpus; v != NULL; v = v->sched_next) {
+		listed = listed || v == vcpu;
+	}
+	if (off && listed) {
+		unlink_vcpu(old, vcpu);
+	}
+	spinlock_release(&old->lock);
+	if (!off) {
+		return ERROR_BUSY;
+	}
+	vcpu->affinity = cpu;
+	if (listed) {
+		sched_add_vcpu(vcpu);
+	}
+	return OK;
+}
+
+/* Makes `cs`'s CPU run its scheduler soon: now if it is this CPU, else by SGI. */
+static void
+poke(cpu_sched_t *cs)
+{
+	cs->resched = true;
+	unsigned cpu = (unsigned)(cs - cpu_scheds);
+	if (cpu != cpu_index()) {
+		gic_send_sgi(GIC_SGI_RESCHEDULE, cpu);
+	}
+}
+
+error_t
+sched_power_on(vcpu_t *vcpu, uint64_t entry, uint64_t context)
+{
+	cpu_sched_t *cs = &cpu_scheds[vcpu->affinity];
+	error_t err = OK;
+	spinlock_acquire(&cs->lock);
+	if (vcpu->state != VCPU_STATE_OFF) {
+		err = ERROR_BUSY;
+	} else {
+		vcpu_context_reset(vcpu, entry, context);
+		vcpu->state = VCPU_STATE_READY;
+		poke(cs);
+	}
+	spinlock_release(&cs->lock);
+	return err;
+}
+
+void
+sched_wake(vcpu_t *vcpu)
+{
+	cpu_sched_t *cs = &cpu_scheds[vcpu->affinity];
+	spinlock_acquire(&cs->lock);
+	if (vcpu->state == VCPU_STATE_BLOCKED) {
+		vcpu->state = VCPU_STATE_READY;
+		vcpu->wake_deadline = 0;
+		poke(cs);
+	} else if (vcpu->state == VCPU_STATE_RUNNING && vcpu->affinity != cpu_index()) {
+		/* Running elsewhere: an exit makes that CPU refill the list registers. */
+		poke(cs);
+	}
+	spinlock_release(&cs->lock);
+}
+
+void
+vcpu_kick(vcpu_t *vcpu)
+{
+	sched_wake(vcpu);
+}
+
+static void
+set_current_state(vcpu_state_t state)
+{
+	cpu_sched_t *cs = this_cpu();
+	spinlock_acquire(&cs->lock);
+	cs->current->state = state;
+	cs->resched = true;
+	spinlock_release(&cs->lock);
+}
+
+void
+sched_stop_vcpu(vcpu_t *vcpu)
+{
+	cpu_sched_t *cs = &cpu_scheds[vcpu->affinity];
+	spinlock_acquire(&cs->lock);
+	vcpu_state_t old = vcpu->state;
+	vcpu->state = VCPU_STATE_STOPPED;
+	vcpu->wake_deadline = 0;
+	vcpu->ptimer_deadline = 0;
+	if (old == VCPU_STATE_RUNNING || cs->current == vcpu) {
+		poke(cs); /* its CPU switches away on its next pass through the scheduler */
+	}
+	spinlock_release(&cs->lock);
+}
+
+error_t
+sched_make_off(vcpu_t *vcpu)
+{
+	cpu_sched_t *cs = &cpu_scheds[vcpu->affinity];
+	error_t err = OK;
+	spinlock_acquire(&cs->lock);
+	if (cs->current == vcpu) {
+		err = ERROR_RETRY; /* still loaded: its CPU has not switched away yet */
+	} else {
+		vcpu->state = VCPU_STATE_OFF;
+	}
+	spinlock_release(&cs->lock);
+	return err;
+}
+
+vcpu_state_t
+sched_vcpu_state(const vcpu_t *vcpu)
+{
+	return __atomic_load_n(&vcpu->state, __ATOMIC_ACQUIRE);
+}
+
+void
+sched_yield(void)
+{
+	cpu_sched_t *cs = this_cpu();
+	spinlock_acquire(&cs->lock);
+	cs->slice_end = 0; /* the slice is over: equals go first */
+	cs->resched = true;
+	spinlock_release(&cs->lock);
+}
+
+void
+sched_current_power_off(void)
+{
+	set_current_state(VCPU_STATE_OFF);
+}
+
+void
+sched_current_stop(void)
+{
+	set_current_state(VCPU_STATE_STOPPED);
+}
+
+/* The physical counter value at which the loaded vCPU's virtual timer fires, or 0. */
+static uint64_t
+vtimer_deadline(const vcpu_t *vcpu)
+{
+	uint64_t ctl = sysreg_read(cntv_ctl_el0);
+	if ((ctl & (CNTV_CTL_ENABLE | CNTV_CTL_IMASK)) != CNTV_CTL_ENABLE) {
+		return 0;
+	}
+	uint64_t deadline = sysreg_read(cntv_cval_el0) + vcpu->vm->cntvoff;
+	return deadline != 0U ? deadline : 1U;
+}
+
+void
+sched_current_wait(void)
+{
+	cpu_sched_t *cs = this_cpu();
+	vcpu_t *vcpu = cs->current;
+	uint64_t deadline = vtimer_deadline(vcpu);
+	if (deadline != 0U && deadline <= sysreg_read(cntpct_el0)) {
+		return; /* the timer has fired already: its interrupt is on its way */
+	}
+	spinlock_acquire(&cs->lock);
+	vcpu->state = VCPU_STATE_BLOCKED;
+	vcpu->wake_deadline = deadline;
+	cs->resched = true;
+	spinlock_release(&cs->lock);
+	/* Blocked first, then look: an interrupt raised meanwhile either sees BLOCKED and
+	 * wakes us, or is seen here. */
+	if (vcpu->vic != NULL && vgic_has_pending(vcpu)) {
+		sched_wake(vcpu);
+	}
+}
+
+/* Highest priority runnable vCPU; among equals the one that ran least recently. The
+ * current vCPU keeps the CPU against equals until its slice ends. */
+static vcpu_t *
+pick_next(cpu_sched_t *cs, bool slice_over)
+{
+	vcpu_t *cur = cs->current;
+	vcpu_t *best = NULL;
+	for (vcpu_t *v = cs->vcpus; v != NULL; v = v->sched_next) {
+		if (v->state != VCPU_STATE_READY && v->state != VCPU_STATE_RUNNING) {
+			continue;
+		}
+		if (best == NULL || v->priority > best->priority ||
+		    (v->priority == best->priority && v->last_run < best->last_run)) {
+			best = v;
+		}
+	}
+	if (cur != NULL && cur->state == VCPU_STATE_RUNNING && best != NULL &&
+	    best->priority == cur->priority && !slice_over) {
+		return cur;
+	}
+	return best;
+}
+
+/* Arms CNTHP for the earliest of: the end of the current slice (only if an equal-priority
+ * vCPU is waiting) and the virtual timers of blocked vCPUs. */
+static void
+program_timer(cpu_sched_t *cs, vcpu_t *next, uint64_t now)
+{
+	uint64_t deadline = 0;
+	for (vcpu_t *v = cs->vcpus; v != NULL; v = v->sched_next) {
+		if (v->state == VCPU_STATE_BLOCKED && v->wake_deadline != 0U &&
+		    (deadline == 0U || v->wake_deadline < deadline)) {
+			deadline = v->wake_deadline;
+		}
+		if (v->ptimer_deadline != 0U && (deadline == 0U || v->ptimer_deadline < deadline)) {
+			deadline = v->ptimer_deadline;
+		}
+		if (next != NULL && v != next && v->state == VCPU_STATE_READY &&
+		    v->priority == next->priority && (deadline == 0U || cs->slice_end < deadline)) {
+			deadline = cs->slice_end;
+		}
+	}
+	if (deadline == 0U) {
+		sysreg_write(cnthp_ctl_el2, 0);
+		return;
+	}
+	sysreg_write(cnthp_cval_el2, deadline > now ? deadline : now);
+	sysreg_write(cnthp_ctl_el2, CNTHP_CTL_ENABLE);
+	isb();
+}
+
+/* Chooses what runs next on this CPU and switches to it. Returns only if the interrupted
+ * vCPU (whose registers are in `frame`) keeps running. */
+static void
+schedule(trap_frame_t *frame)
+{
+	cpu_sched_t *cs = this_cpu();
+	uint64_t now = sysreg_read(cntpct_el0);
+	spinlock_acquire(&cs->lock);
+	cs->resched = false;
+	vcpu_t *prev = cs->current;
+	bool slice_over = now >= cs->slice_end;
+	vcpu_t *next = pick_next(cs, slice_over);
+	if (next != prev) {
+		cs->slice_end = now + (next != NULL ? next->timeslice : 0U);
+		if (next != NULL) {
+			next->last_run = ++cs->sequence;
+		}
+	} else if (slice_over && next != NULL) {
+		cs->slice_end = now + next->timeslice;
+		next->last_run = ++cs->sequence;
+	}
+	program_timer(cs, next, now);
+	if (next == prev) {
+		if (next != NULL) {
+			/* It may have been woken (READY) while it was on its way to block. */
+			next->state = VCPU_STATE_RUNNING;
+		}
+		spinlock_release(&cs->lock);
+		return;
+	}
+	if (prev != NULL) {
+		if (prev->state == VCPU_STATE_RUNNING) {
+			prev->state = VCPU_STATE_READY;
+		}
+		prev->regs = *frame;
+		vcpu_context_save(prev);
+	}
+	cs->current = next;
+	if (next != NULL) {
+		next->state = VCPU_STATE_RUNNING;
+	}
+	spinlock_release(&cs->lock);
+	if (next == NULL) {
+		idle_enter();
+	}
+	vcpu_context_load(next);
+	if (next->vic != NULL) {
+		vgic_flush(next);
+	}
+	trap_frame_return(&next->regs);
+}
+
+void
+sched_return_to_guest(trap_frame_t *frame)
+{
+	cpu_sched_t *cs = this_cpu();
+	vcpu_t *cur = cs->current;
+	if (cur != NULL && cur->vic != NULL) {
+		vgic_sync(cur);
+	}
+	if (cs->resched || cur == NULL || cur->state != VCPU_STATE_RUNNING) {
+		schedule(frame);
+	}
+	if (cur->vic != NULL) {
+		vgic_flush(cur);
+	}
+}
+
+void
+sched_idle_loop(void)
+{
+	cpu_sched_t *cs = this_cpu();
+	for (;;) {
+		if (__atomic_load_n(&cs->resched, __ATOMIC_ACQUIRE)) {
+			schedule(NULL); /* returns only if there is still nothing to run */
+		}
+		/* WFI with IRQs masked still wakes on a pending interrupt; unmasking only after
+		 * it means an IRQ that arrived after the check above cannot be consumed by the
+		 * handler just before a WFI that would then sleep through the wake-up. */
+		__asm__ volatile("wfi\n\tmsr daifclr, #2\n\tisb\n\tmsr daifset, #2" ::: "memory");
+	}
+}
+
+void
+sched_start(void)
+{
+	this_cpu()->resched = true;
+	idle_enter();
+}
+
+void
+sched_timer_irq(void)
+{
+	cpu_sched_t *cs = this_cpu();
+	uint64_t now = sysreg_read(cntpct_el0);
+	sysreg_write(cnthp_ctl_el2, 0);
+	struct {
+		vcpu_t *vcpu;
+		uint32_t intid;
+	} expired[2U * VM_MAX_VCPUS];
+	unsigned count = 0;
+	spinlock_acquire(&cs->lock);
+	for (vcpu_t *v = cs->vcpus; v != NULL && count + 2U <= 2U * VM_MAX_VCPUS;
+	     v = v->sched_next) {
+		if (v->state == VCPU_STATE_BLOCKED && v->wake_deadline != 0U &&
+		    v->wake_deadline <= now) {
+			v->wake_deadline = 0;
+			expired[count].vcpu = v;
+			expired[count++].intid = PLATFORM_TIMER_VIRTUAL_PPI;
+		}
+		if (v->ptimer_deadline != 0U && v->ptimer_deadline <= now) {
+			v->ptimer_deadline = 0;
+			expired[count].vcpu = v;
+			expired[count++].intid = PLATFORM_TIMER_PHYSICAL_PPI;
+		}
+	}
+	cs->resched = true;
+	spinlock_release(&cs->lock);
+	/* Outside the run-queue lock: injection takes the vGIC lock, then wakes the vCPU. */
+	for (unsigned i = 0; i < count; i++) {
+		vcpu_t *v = expired[i].vcpu;
+		if (v->vic != NULL) {
+			(void)vgic_inject(v->vic, v, expired[i].intid);
+		} else {
+			sched_wake(v);
+		}
+	}
+}
+
+void
+sched_set_ptimer(vcpu_t *vcpu, uint64_t deadline)
+{
+	cpu_sched_t *cs = &cpu_scheds[vcpu->affinity];
+	spinlock_acquire(&cs->lock);
+	vcpu->ptimer_deadline = deadline;
+	cs->resched = true; /* re-arms CNTHP on the way back to the guest */
+	spinlock_release(&cs->lock);
+}
+
+void
+sched_ipi(void)
+{
+	this_cpu()->resched = true;
+}

@@ -1,0 +1,27 @@
+/* addrspace.h - address spaces (the VM object, vm_t in vm.h): VMIDs, stage-2 mappings of
+ * memory extents with access rights and memory type, unmapping with TLB maintenance. */
+#pragma once
+
+#include <stdint.h>
+
+#include "memextent.h"
+#include "vm.h"
+
+/* Stage-2 access rights (Gunyah pgtable_access: X=1, W=2, R=4). */
+#define ADDRSPACE_ACCESS_X 1U
+#define ADDRSPACE_ACCESS_W 2U
+#define ADDRSPACE_ACCESS_R 4U
+
+/* addrspace_configure (INIT only): the VMID, unique among live address spaces. */
+error_t addrspace_configure(vm_t *vm, uint16_t vmid);
+
+/* addrspace_attach_thread (thread in INIT): the thread runs as a vCPU of this VM. */
+error_t addrspace_attach_thread(vm_t *vm, thread_t *thread);
+
+/* Maps [offset, offset+size) of `extent` at IPA `ipa` with `access` and `memtype`
+ * (Gunyah memtype: 0-3 device types, 0xf normal write-back). */
+error_t addrspace_map(vm_t *vm, memextent_t *extent, uint64_t ipa, uint64_t offset,
+		      uint64_t size, unsigned access, unsigned memtype);
+/* Unmaps; no CPU can use the old translation when this returns. */
+error_t addrspace_unmap(vm_t *vm, memextent_t *extent, uint64_t ipa, uint64_t offset,
+			uint64_t size);

@@ -1,0 +1,62 @@
+/* sched.h - per-CPU fixed-priority round-robin scheduling of vCPUs, time slices on the EL2
+ * timer, blocking on WFI and wake-up by interrupts, and the idle loop. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "trap_frame.h"
+#include "vm.h"
+
+#define SCHED_DEFAULT_PRIORITY 32U
+#define SCHED_MAX_PRIORITY 63U
+#define SCHED_DEFAULT_TIMESLICE_US 5000U
+
+/* Per-CPU set-up: scheduler state, EL2 timer and reschedule SGI enabled. */
+void sched_cpu_init(void);
+
+/* Makes an activated vCPU known to the scheduler of its affinity CPU (state stays OFF). */
+void sched_add_vcpu(vcpu_t *vcpu);
+/* Forgets a vCPU (its object is going away); it must not be running. */
+void sched_remove_vcpu(vcpu_t *vcpu);
+
+/* OFF -> READY with the given entry state; ERROR_BUSY if the vCPU is not OFF. */
+error_t sched_power_on(vcpu_t *vcpu, uint64_t entry, uint64_t context);
+
+/* The current vCPU stops running: OFF (CPU_OFF), BLOCKED (WFI) or STOPPED (fault). The
+ * caller then leaves through sched_return_to_guest, which switches away. */
+void sched_current_power_off(void);
+void sched_current_stop(void);
+/* scheduler_yield: the current vCPU gives its CPU to any ready vCPU of equal priority. */
+void sched_yield(void);
+/* WFI/WFE: blocks the current vCPU unless an interrupt is already pending for it. */
+void sched_current_wait(void);
+/* Stops any vCPU for good (its VM stopped); a running one is switched away promptly. */
+void sched_stop_vcpu(vcpu_t *vcpu);
+/* STOPPED -> OFF for a restart; ERROR_RETRY while it is still loaded on its CPU. */
+error_t sched_make_off(vcpu_t *vcpu);
+/* A vCPU's state, for PSCI AFFINITY_INFO and status queries. */
+vcpu_state_t sched_vcpu_state(const vcpu_t *vcpu);
+/* Moves a vCPU to another physical CPU; only while it is OFF. */
+error_t sched_set_affinity(vcpu_t *vcpu, unsigned cpu);
+
+/* Every exception from a guest ends here: run the scheduler if needed, refresh the vCPU's
+ * list registers, and return to whichever vCPU should run (or idle). `frame` is the
+ * interrupted vCPU's registers on this CPU's stack. */
+void sched_return_to_guest(trap_frame_t *frame);
+
+/* The scheduler side of vcpu_kick (vm.h). */
+void sched_wake(vcpu_t *vcpu);
+
+/* Enters the scheduler on a CPU that has no vCPU yet (boot). Never returns. */
+__attribute__((noreturn)) void sched_start(void);
+
+/* The EL2 timer (CNTHP) fired / the reschedule SGI arrived on this CPU. */
+void sched_timer_irq(void);
+void sched_ipi(void);
+
+/* Arms (deadline != 0) or disarms the emulated EL1 physical timer of the current vCPU. */
+void sched_set_ptimer(vcpu_t *vcpu, uint64_t deadline);
+
+/* Physical counter ticks for `us` microseconds. */
+uint64_t sched_us_to_ticks(uint64_t us);

@@ -1,0 +1,190 @@
+/* addrspace.c - address space objects: one VM's stage-2 tables and VMID, its console and
+ * vCPUs; mapping memory extents with rights and type, unmapping with broadcast TLB invalidation. */
+#include <stdint.h>
+
+#include "addrspace.h"
+#include "format.h"
+#include "hyp_config.h"
+#include "object_ops.h"
+#include "spinlock.h"
+#include "sysreg.h"
+#include "util_string.h"
+
+#define VMID_LIMIT 256U /* VTTBR_EL2.VMID is 8 bits wide on every CPU bothy runs on */
+
+static spinlock_t vmid_lock;
+static uint8_t vmid_used[VMID_LIMIT / 8U];
+static vm_t *primary_vm;
+
+vm_t *
+vm_primary(void)
+{
+	return __atomic_load_n(&primary_vm, __ATOMIC_ACQUIRE);
+}
+
+static bool
+vmid_claim(uint16_t vmid)
+{
+	spinlock_acquire(&vmid_lock);
+	bool free = (vmid_used[vmid / 8U] & (1U << (vmid % 8U))) == 0U;
+	if (free) {
+		vmid_used[vmid / 8U] |= (uint8_t)(1U << (vmid % 8U));
+	}
+	spinlock_release(&vmid_lock);
+	return free;
+}
+
+static void
+vmid_release(uint16_t vmid)
+{
+	spinlock_acquire(&vmid_lock);
+	vmid_used[vmid / 8U] &= (uint8_t)~(1U << (vmid % 8U));
+	spinlock_release(&vmid_lock);
+}
+
+error_t
+addrspace_configure(vm_t *vm, uint16_t vmid)
+{
+	if (vmid == 0U || vmid >= VMID_LIMIT) {
+		return ERROR_ARGUMENT_INVALID; /* VMID 0 is the hypervisor's in Gunyah's RM ABI */
+	}
+	spinlock_acquire(&vm->header.lock);
+	error_t err = vm->header.state == OBJECT_STATE_INIT ? OK : ERROR_OBJECT_STATE;
+	if (err == OK) {
+		vm->vmid = vmid;
+	}
+	spinlock_release(&vm->header.lock);
+	return err;
+}
+
+error_t
+addrspace_activate(object_header_t *object)
+{
+	vm_t *vm = (vm_t *)object;
+	if (vm->vmid == 0U) {
+		return ERROR_OBJECT_CONFIG;
+	}
+	if (!vmid_claim(vm->vmid)) {
+		return ERROR_BUSY;
+	}
+	if (pgtable_init(&vm->stage2) != OK) {
+		vmid_release(vm->vmid);
+		return ERROR_NOMEM;
+	}
+	if (vm->name[0] == '\0') {
+		(void)format_buf(vm->name, sizeof(vm->name), "vm%u", (unsigned)vm->vmid);
+	}
+	vuart_init(&vm->vuart);
+	vm->cntvoff = sysreg_read(cntpct_el0);
+	vm->is_primary = vm->vmid == VMID_PRIMARY;
+	if (vm->is_primary) {
+		__atomic_store_n(&primary_vm, vm, __ATOMIC_RELEASE);
+	}
+	return OK;
+}
+
+void
+addrspace_cleanup(object_header_t *object)
+{
+	vm_t *vm = (vm_t *)object;
+	if (vm->stage2.root != NULL) {
+		vmid_release(vm->vmid);
+		if (vm->is_primary) {
+			__atomic_store_n(&primary_vm, NULL, __ATOMIC_RELEASE);
+		}
+		/* Stage-2 tables come from the static pool and are not returned yet. */
+	}
+}
+
+error_t
+addrspace_attach_thread(vm_t *vm, thread_t *thread)
+{
+	if (vm->header.state != OBJECT_STATE_ACTIVE) {
+		return ERROR_OBJECT_STATE;
+	}
+	spinlock_acquire(&thread->header.lock);
+	error_t err = thread->header.state == OBJECT_STATE_INIT && thread->vm == NULL
+			      ? OK
+			      : ERROR_OBJECT_STATE;
+	if (err == OK) {
+		spinlock_acquire(&vm->vcpus_lock);
+		if (vm->vcpu_count == VM_MAX_VCPUS) {
+			err = ERROR_NORESOURCES;
+		} else {
+			vm->vcpus[vm->vcpu_count++] = thread;
+			object_get(&vm->header);
+			thread->vm = vm;
+		}
+		spinlock_release(&vm->vcpus_lock);
+	}
+	spinlock_release(&thread->header.lock);
+	return err;
+}
+
+static error_t
+check_range(const vm_t *vm, const memextent_t *extent, uint64_t ipa, uint64_t offset,
+	    uint64_t size)
+{
+	if (vm->header.state != OBJECT_STATE_ACTIVE || extent->header.state != OBJECT_STATE_ACTIVE) {
+		return ERROR_OBJECT_STATE;
+	}
+	if (((ipa | offset | size) & (PAGE_SIZE - 1U)) != 0U) {
+		return ERROR_ARGUMENT_ALIGNMENT;
+	}
+	if (size == 0U || offset + size < offset || offset + size > extent->size) {
+		return ERROR_ARGUMENT_SIZE;
+	}
+	return OK;
+}
+
+error_t
+addrspace_map(vm_t *vm, memextent_t *extent, uint64_t ipa, uint64_t offset, uint64_t size,
+	      unsigned access, unsigned memtype)
+{
+	error_t err = check_range(vm, extent, ipa, offset, size);
+	if (err != OK) {
+		return err;
+	}
+	if (access == 0U || (access & ~7U) != 0U || (memtype > 3U && memtype != 0xfU)) {
+		return ERROR_ARGUMENT_INVALID;
+	}
+	uint64_t attrs = PTE_SH_INNER;
+	attrs |= memtype == 0xfU ? PTE_S2_MEMATTR_NORMAL_WB : PTE_S2_MEMATTR_DEVICE_nGnRE;
+	attrs |= (access & ADDRSPACE_ACCESS_R) != 0U ? PTE_S2_READ : 0U;
+	attrs |= (access & ADDRSPACE_ACCESS_W) != 0U ? PTE_S2_WRITE : 0U;
+	attrs |= (access & ADDRSPACE_ACCESS_X) != 0U ? 0U : PTE_XN;
+	spinlock_acquire(&vm->stage2_lock);
+	err = pgtable_map(&vm->stage2, ipa, extent->phys_base + offset, size, attrs);
+	spinlock_release(&vm->stage2_lock);
+	return err;
+}
+
+/* Invalidates every stage-1 and stage-2 TLB entry of `vmid` on every CPU (inner-shareable
+ * broadcast). TLBI acts on the VMID in VTTBR_EL2, so borrow it for the duration; this runs
+ * at EL2 with interrupts masked, where the guest translation regime is not in use. */
+static void
+tlb_invalidate_vmid(const vm_t *vm)
+{
+	uint64_t saved = sysreg_read(vttbr_el2);
+	dsb_ish();
+	sysreg_write(vttbr_el2, pgtable_root_pa(&vm->stage2) | ((uint64_t)vm->vmid << 48));
+	isb();
+	__asm__ volatile("tlbi vmalls12e1is" ::: "memory");
+	dsb_ish();
+	sysreg_write(vttbr_el2, saved);
+	isb();
+}
+
+error_t
+addrspace_unmap(vm_t *vm, memextent_t *extent, uint64_t ipa, uint64_t offset, uint64_t size)
+{
+	error_t err = check_range(vm, extent, ipa, offset, size);
+	if (err != OK) {
+		return err;
+	}
+	spinlock_acquire(&vm->stage2_lock);
+	err = pgtable_unmap(&vm->stage2, ipa, size);
+	tlb_invalidate_vmid(vm);
+	spinlock_release(&vm->stage2_lock);
+	return err;
+}

@@ -1,0 +1,376 @@
+/* vm_builder.c - the RM builds every VM its device tree describes (/vms, from the config):
+ * address space, memory extent, vGIC, cspace and vCPUs through hypercalls, then starts vCPU 0. */
+#include <stdint.h>
+
+#include "bothy_hypercalls.h"
+#include "fdt.h"
+#include "guest.h"
+#include "platform_config.h"
+#include "format.h"
+#include "rm.h"
+
+#define VMID_PRIMARY 3U
+#define VMID_SECONDARY_FIRST 0x80U
+#define VMID_SECONDARY_MAX 16U
+#define VM_CSPACE_CAPS 64U
+#define VM_MAX_VIRQS 128U
+/* memextent_mapping_attrs: kernel access RWX [6:4], user access RWX [2:0], normal WB [23:16] */
+#define MAP_RWX_NORMAL ((7U << 4) | 7U | (0xfU << 16))
+#define MAP_RW_NORMAL ((6U << 4) | 6U | (0xfU << 16))
+#define ARM64_IMAGE_MAGIC 0x644d5241U /* "ARM\x64" at offset 0x38 of an arm64 Image */
+#define FDT_MAGIC 0xd00dfeedU
+#define VCPU_RUN_STATE_POWERED_OFF 2U
+#define VM_EXIT_RESET 2U
+#define VM_EXIT_FAULT 3U
+
+typedef struct {
+	uint32_t vmid;
+	const char *name;
+	const char *role;
+	uint32_t vcpus;
+	uint64_t mem_base, mem_size, entry, image, image_size, dtb, dtb_size;
+	uint64_t initrd, initrd_size;
+	uint64_t staging, staging_size; /* pristine copy of [mem_base, +staging_size), or 0 */
+} vm_desc_t;
+
+/* Caps the RM holds to a VM it built (in the RM's own cspace). */
+typedef struct {
+	cap_id_t addrspace, memextent, vic, cspace;
+	cap_id_t vcpus[8];
+} vm_caps_t;
+
+typedef struct {
+	vm_desc_t desc;
+	vm_caps_t caps;
+	uint64_t reported_exit; /* last exit reason printed, so each stop is told once */
+} vm_record_t;
+
+static const root_boot_info_t *boot;
+static unsigned failures;
+static vm_record_t vms[1U + VMID_SECONDARY_MAX];
+static unsigned vm_count;
+static cap_id_t staging_extent = CSPACE_CAP_INVALID;
+
+static bool
+ok(error_t err, const vm_desc_t *d, const char *what)
+{
+	if (err != OK) {
+		guest_printf("VM '%s': %s failed: error %d\n", d->name, what, (int)err);
+		failures++;
+	}
+	return err == OK;
+}
+
+static uint64_t
+cells64(const void *p)
+{
+	return ((uint64_t)fdt_cell(p) << 32) | fdt_cell((const uint8_t *)p + 4);
+}
+
+/* Reads /vms/vm@<vmid>; false if there is no such node. */
+static bool
+read_desc(uint32_t vmid, vm_desc_t *d)
+{
+	const void *dtb = (const void *)(uintptr_t)boot->dtb_ipa;
+	char path[32];
+	format_buf(path, sizeof(path), "/vms/vm@%x", vmid);
+	const void *v;
+	size_t len;
+	if (fdt_get_prop(dtb, boot->dtb_size, path, "bothy,name", &v, &len) != OK) {
+		return false;
+	}
+	*d = (vm_desc_t){ .vmid = vmid, .name = v };
+	if (fdt_get_prop(dtb, boot->dtb_size, path, "bothy,role", &v, &len) == OK) {
+		d->role = v;
+	}
+	if (fdt_get_prop(dtb, boot->dtb_size, path, "bothy,vcpus", &v, &len) == OK && len == 4U) {
+		d->vcpus = fdt_cell(v);
+	}
+	if (fdt_get_prop(dtb, boot->dtb_size, path, "bothy,memory", &v, &len) == OK && len == 16U) {
+		d->mem_base = cells64(v);
+		d->mem_size = cells64((const uint8_t *)v + 8);
+	}
+	if (fdt_get_prop(dtb, boot->dtb_size, path, "bothy,entry", &v, &len) == OK && len == 8U) {
+		d->entry = cells64(v);
+	}
+	if (fdt_get_prop(dtb, boot->dtb_size, path, "bothy,image", &v, &len) == OK && len == 16U) {
+		d->image = cells64(v);
+		d->image_size = cells64((const uint8_t *)v + 8);
+	}
+	if (fdt_get_prop(dtb, boot->dtb_size, path, "bothy,dtb", &v, &len) == OK && len == 16U) {
+		d->dtb = cells64(v);
+		d->dtb_size = cells64((const uint8_t *)v + 8);
+	}
+	if (fdt_get_prop(dtb, boot->dtb_size, path, "bothy,initrd", &v, &len) == OK && len == 16U) {
+		d->initrd = cells64(v);
+		d->initrd_size = cells64((const uint8_t *)v + 8);
+	}
+	if (fdt_get_prop(dtb, boot->dtb_size, path, "bothy,staging", &v, &len) == OK && len == 16U) {
+		d->staging = cells64(v);
+		d->staging_size = cells64((const uint8_t *)v + 8);
+	}
+	return true;
+}
+
+static uint32_t
+le32_at(uint64_t addr)
+{
+	const volatile uint8_t *b = (const volatile uint8_t *)(uintptr_t)addr;
+	return (uint32_t)b[0] | ((uint32_t)b[1] << 8) | ((uint32_t)b[2] << 16) |
+	       ((uint32_t)b[3] << 24);
+}
+
+/* With the VM's memory mapped into the RM: are the staged images what the config says? */
+static bool
+check_staged_images(const vm_desc_t *d)
+{
+	bool linux_image = d->initrd_size != 0U;
+	if (linux_image && le32_at(d->image + 0x38U) != ARM64_IMAGE_MAGIC) {
+		guest_printf("VM '%s': no arm64 Image at 0x%lx (the loader did not stage it?)\n",
+			     d->name, d->image);
+		return false;
+	}
+	if (d->dtb_size != 0U && fdt_check((const void *)(uintptr_t)d->dtb, d->dtb_size) != OK) {
+		guest_printf("VM '%s': no valid device tree at 0x%lx\n", d->name, d->dtb);
+		return false;
+	}
+	return true;
+}
+
+/* Copies the loader's pristine images into the VM's memory (mapped in the RM), so every
+ * (re)start begins from unmodified kernel, initramfs and DTB. */
+static bool
+load_images(const vm_desc_t *d, const vm_caps_t *c)
+{
+	(void)c;
+	if (d->staging_size == 0U) {
+		return true; /* images were loaded in place; a restart reuses memory as it is */
+	}
+	if (staging_extent == CSPACE_CAP_INVALID) {
+		guest_printf("VM '%s': staging area not available\n", d->name);
+		return false;
+	}
+	uint64_t *dst = (uint64_t *)(uintptr_t)d->mem_base;
+	const uint64_t *src = (const uint64_t *)(uintptr_t)d->staging;
+	for (uint64_t i = 0; i < d->staging_size / 8U; i++) {
+		dst[i] = src[i];
+	}
+	/* The VM starts with its MMU off (non-cacheable): clean the copy to the point of
+	 * coherency, as Linux's boot protocol requires of a loader. */
+	for (uint64_t a = d->mem_base; a < d->mem_base + d->staging_size; a += 64U) {
+		__asm__ volatile("dc cvac, %0" ::"r"(a) : "memory");
+	}
+	__asm__ volatile("dsb sy" ::: "memory");
+	return true;
+}
+
+static cap_id_t
+create(hypercall_partition_create_addrspace_result_t r, const vm_desc_t *d, const char *what)
+{
+	return ok(r.error, d, what) ? r.new_cap : CSPACE_CAP_INVALID;
+}
+
+static bool
+build_memory(const vm_desc_t *d, vm_caps_t *c)
+{
+	cap_id_t part = boot->partition_cap, cs = boot->cspace_cap;
+	c->addrspace = create(bothy_partition_create_addrspace(part, cs), d, "addrspace creation");
+	if (c->addrspace == CSPACE_CAP_INVALID ||
+	    !ok(bothy_addrspace_configure(c->addrspace, (uint16_t)d->vmid).error, d,
+		"addrspace_configure") ||
+	    !ok(bothy_object_activate(c->addrspace).error, d, "addrspace activation")) {
+		return false;
+	}
+	hypercall_partition_create_memextent_result_t me =
+		bothy_partition_create_memextent(part, cs);
+	c->memextent = ok(me.error, d, "memextent creation") ? me.new_cap : CSPACE_CAP_INVALID;
+	if (c->memextent == CSPACE_CAP_INVALID ||
+	    !ok(bothy_memextent_configure(c->memextent, d->mem_base, d->mem_size, 0).error, d,
+		"memextent_configure") ||
+	    !ok(bothy_object_activate(c->memextent).error, d, "memextent activation")) {
+		return false;
+	}
+	/* Look at the staged images through a temporary mapping in the RM's own stage 2; the
+	 * VM gets the memory only after the RM has let go of it. */
+	if (!ok(bothy_addrspace_map(boot->addrspace_cap, c->memextent, d->mem_base, MAP_RW_NORMAL, 0,
+				    0, d->mem_size).error,
+		d, "mapping into the RM")) {
+		return false;
+	}
+	bool images_ok = load_images(d, c) && check_staged_images(d);
+	if (!ok(bothy_addrspace_unmap(boot->addrspace_cap, c->memextent, d->mem_base, 0, 0,
+				      d->mem_size).error,
+		d, "unmapping from the RM") ||
+	    !images_ok) {
+		failures += images_ok ? 0U : 1U;
+		return false;
+	}
+	return ok(bothy_addrspace_map(c->addrspace, c->memextent, d->mem_base, MAP_RWX_NORMAL, 0, 0,
+				      d->mem_size).error,
+		  d, "addrspace_map");
+}
+
+static bool
+build_vcpus(const vm_desc_t *d, vm_caps_t *c)
+{
+	cap_id_t part = boot->partition_cap, rm_cs = boot->cspace_cap;
+	hypercall_partition_create_vic_result_t vic = bothy_partition_create_vic(part, rm_cs);
+	c->vic = ok(vic.error, d, "vic creation") ? vic.new_cap : CSPACE_CAP_INVALID;
+	if (c->vic == CSPACE_CAP_INVALID ||
+	    !ok(bothy_vic_configure(c->vic, d->vcpus, VM_MAX_VIRQS, 0, 0).error, d,
+		"vic_configure") ||
+	    !ok(bothy_object_activate(c->vic).error, d, "vic activation")) {
+		return false;
+	}
+	hypercall_partition_create_cspace_result_t cs = bothy_partition_create_cspace(part, rm_cs);
+	c->cspace = ok(cs.error, d, "cspace creation") ? cs.new_cap : CSPACE_CAP_INVALID;
+	if (c->cspace == CSPACE_CAP_INVALID ||
+	    !ok(bothy_cspace_configure(c->cspace, VM_CSPACE_CAPS).error, d, "cspace_configure") ||
+	    !ok(bothy_object_activate(c->cspace).error, d, "cspace activation")) {
+		return false;
+	}
+	for (uint32_t i = 0; i < d->vcpus && i < 8U; i++) {
+		hypercall_partition_create_thread_result_t t = bothy_partition_create_thread(part, rm_cs);
+		if (!ok(t.error, d, "vCPU creation")) {
+			return false;
+		}
+		cap_id_t v = c->vcpus[i] = t.new_cap;
+		/* vCPU i runs on physical CPU i (modulo the CPUs there are): the default
+		 * configs give each vCPU its own CPU, which keeps Linux's SMP boot fast. */
+		if (!ok(bothy_vcpu_configure(v, 0).error, d, "vcpu_configure") ||
+		    !ok(bothy_cspace_attach_thread(c->cspace, v).error, d, "cspace_attach_thread") ||
+		    !ok(bothy_addrspace_attach_thread(c->addrspace, v).error, d,
+			"addrspace_attach_thread") ||
+		    !ok(bothy_vic_attach_vcpu(c->vic, v, i).error, d, "vic_attach_vcpu") ||
+		    !ok(bothy_vcpu_set_affinity(v, (uint16_t)(i % boot->cpu_count)).error, d,
+			"vcpu_set_affinity") ||
+		    !ok(bothy_object_activate(v).error, d, "vCPU activation")) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static void
+build_vm(const vm_desc_t *d)
+{
+	vm_caps_t caps = { 0 };
+	if (vm_count < sizeof(vms) / sizeof(vms[0])) {
+		vms[vm_count].desc = *d;
+	}
+	guest_printf("building VM '%s' (VMID %u, %s): %u vCPU(s), memory 0x%lx-0x%lx\n", d->name,
+		     d->vmid, d->role, d->vcpus, d->mem_base, d->mem_base + d->mem_size);
+	if (!build_memory(d, &caps) || !build_vcpus(d, &caps)) {
+		guest_printf("VM '%s' not started\n", d->name);
+		return;
+	}
+	/* Linux's boot protocol: x0 = the DTB's address; other vCPUs arrive via PSCI CPU_ON. */
+	if (ok(bothy_vcpu_poweron(caps.vcpus[0], d->entry, d->dtb, 0).error, d, "vcpu_poweron")) {
+		guest_printf("VM '%s' started at 0x%lx (DTB 0x%lx)\n", d->name, d->entry, d->dtb);
+		vms[vm_count].caps = caps;
+		vms[vm_count].reported_exit = 0;
+		vm_count++;
+	}
+}
+
+/* One staging extent covers every VM's pristine images; the RM maps it for good. */
+static void
+map_staging(void)
+{
+	const void *dtb = (const void *)(uintptr_t)boot->dtb_ipa;
+	const void *v;
+	size_t len;
+	if (fdt_get_prop(dtb, boot->dtb_size, "/vms", "bothy,staging", &v, &len) != OK ||
+	    len != 16U) {
+		return;
+	}
+	uint64_t base = cells64(v), size = cells64((const uint8_t *)v + 8);
+	vm_desc_t d = { .name = "staging" };
+	hypercall_partition_create_memextent_result_t me =
+		bothy_partition_create_memextent(boot->partition_cap, boot->cspace_cap);
+	if (ok(me.error, &d, "staging extent creation") &&
+	    ok(bothy_memextent_configure(me.new_cap, base, size, 0).error, &d,
+	       "staging memextent_configure") &&
+	    ok(bothy_object_activate(me.new_cap).error, &d, "staging extent activation") &&
+	    ok(bothy_addrspace_map(boot->addrspace_cap, me.new_cap, base, MAP_RW_NORMAL, 0, 0,
+				   size).error,
+	       &d, "staging mapping")) {
+		staging_extent = me.new_cap;
+	}
+}
+
+/* A VM asked for SYSTEM_RESET: fresh images into its memory, then vCPU 0 from the top. */
+static void
+restart_vm(vm_record_t *r)
+{
+	const vm_desc_t *d = &r->desc;
+	vm_caps_t *c = &r->caps;
+	if (!ok(bothy_addrspace_unmap(c->addrspace, c->memextent, d->mem_base, 0, 0, d->mem_size)
+			.error,
+		d, "unmapping for restart") ||
+	    !ok(bothy_addrspace_map(boot->addrspace_cap, c->memextent, d->mem_base, MAP_RW_NORMAL, 0,
+				    0, d->mem_size).error,
+		d, "mapping into the RM")) {
+		return;
+	}
+	bool loaded = load_images(d, c);
+	if (!ok(bothy_addrspace_unmap(boot->addrspace_cap, c->memextent, d->mem_base, 0, 0,
+				      d->mem_size).error,
+		d, "unmapping from the RM") ||
+	    !loaded ||
+	    !ok(bothy_addrspace_map(c->addrspace, c->memextent, d->mem_base, MAP_RWX_NORMAL, 0, 0,
+				    d->mem_size).error,
+		d, "addrspace_map")) {
+		return;
+	}
+	error_t err;
+	do { /* RETRY while a vCPU of the VM is still being switched out on its CPU */
+		err = bothy_vcpu_poweron(c->vcpus[0], d->entry, d->dtb, 0).error;
+	} while (err == ERROR_RETRY);
+	if (ok(err, d, "vcpu_poweron")) {
+		guest_printf("VM '%s' restarted\n", d->name);
+		r->reported_exit = 0;
+	}
+}
+
+void
+rm_watch_vms(void)
+{
+	for (unsigned i = 0; i < vm_count; i++) {
+		vm_record_t *r = &vms[i];
+		hypercall_vcpu_run_check_result_t st = bothy_vcpu_run_check(r->caps.vcpus[0]);
+		if (st.error != OK || st.vcpu_state != VCPU_RUN_STATE_POWERED_OFF ||
+		    st.state_data_0 == r->reported_exit) {
+			continue;
+		}
+		r->reported_exit = st.state_data_0;
+		if (st.state_data_0 == VM_EXIT_RESET) {
+			restart_vm(r);
+		} else {
+			guest_printf("VM '%s' stopped (%s)\n", r->desc.name,
+				     st.state_data_0 == VM_EXIT_FAULT ? "fault" : "powered off");
+		}
+	}
+}
+
+unsigned
+rm_build_vms(const root_boot_info_t *info, unsigned *built_out)
+{
+	boot = info;
+	failures = 0;
+	map_staging();
+	unsigned built = 0;
+	vm_desc_t d;
+	if (read_desc(VMID_PRIMARY, &d)) {
+		build_vm(&d);
+		built++;
+	}
+	for (uint32_t i = 0; i < VMID_SECONDARY_MAX; i++) {
+		if (read_desc(VMID_SECONDARY_FIRST + i, &d)) {
+			build_vm(&d);
+			built++;
+		}
+	}
+	*built_out = built;
+	return failures;
+}

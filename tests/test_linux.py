@@ -1,0 +1,93 @@
+"""Debian's arm64 Linux as bothy's primary VM, driven over the serial console.
+
+One QEMU boot per test: the shell works, sees every configured vCPU and its memory, the
+timer ticks, poweroff ends QEMU with status 0, and reboot brings the VM back to the shell.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from bothy.config import load_config
+from bothy.guest.initramfs import LINUX_READY_MARKER
+from bothy.paths import DEFAULT_CONFIG
+from bothy.runner import QemuSession
+from conftest import log_path, qemu_argv
+
+pytestmark = pytest.mark.qemu
+
+BOOT_TIMEOUT = 90.0
+COMMAND_TIMEOUT = 20.0
+PROMPT = re.compile(r"\n[^\n]*# ")
+CONFIG = load_config(DEFAULT_CONFIG)
+LINUX = next(vm for vm in CONFIG.vms if vm.role == "primary")
+
+
+@pytest.fixture
+def linux(default_image, request) -> Iterator[QemuSession]:  # type: ignore[no-untyped-def]
+    with QemuSession(
+        qemu_argv(DEFAULT_CONFIG, default_image), log_path=log_path(f"linux-{request.node.name}")
+    ) as session:
+        session.expect(LINUX_READY_MARKER, BOOT_TIMEOUT)
+        session.expect(PROMPT, COMMAND_TIMEOUT)
+        yield session
+
+
+def run(session: QemuSession, command: str) -> str:
+    """Type `command`, wait for the next prompt, return what it printed (CR removed)."""
+    start = len(session.output)
+    session.sendline(command)
+    session.expect(PROMPT, COMMAND_TIMEOUT)
+    printed = session.output[start:]
+    lines = printed.split("\n")
+    # Drop the echoed command line and the new prompt.
+    return "\n".join(lines[1:-1]).strip()
+
+
+def timer_count(session: QemuSession) -> int:
+    line = run(session, "grep arch_timer /proc/interrupts")
+    counts = re.findall(r"\s(\d+)", line.split(":", 1)[1])
+    assert len(counts) >= LINUX.vcpus, line
+    return sum(int(c) for c in counts[: LINUX.vcpus])
+
+
+def test_shell_sees_every_vcpu(linux: QemuSession) -> None:
+    assert run(linux, "nproc") == str(LINUX.vcpus)
+    assert f"init started, {LINUX.vcpus} CPUs" in linux.output
+
+
+def test_memory_matches_the_config(linux: QemuSession) -> None:
+    # The kernel reports all RAM it was given as ".../<total>K available".
+    match = re.search(r"Memory: \d+K/(\d+)K available", linux.output)
+    assert match is not None
+    assert int(match.group(1)) * 1024 == LINUX.memory.size
+    assert f"[mem {LINUX.memory.base:#018x}-{LINUX.memory.end - 1:#018x}]" in linux.output
+
+
+def test_timer_ticks(linux: QemuSession) -> None:
+    before = timer_count(linux)
+    run(linux, "sleep 1")
+    after = timer_count(linux)
+    assert after > before
+
+
+def test_input_reaches_linux(linux: QemuSession) -> None:
+    assert run(linux, "echo $((6 * 7))") == "42"
+
+
+def test_poweroff_ends_qemu_with_status_zero(linux: QemuSession) -> None:
+    linux.sendline("poweroff -f")
+    assert linux.wait_exit(COMMAND_TIMEOUT) == 0
+    assert re.search(r"VM '\w+' requested PSCI SYSTEM_OFF", linux.output)
+
+
+def test_reboot_restarts_the_vm(linux: QemuSession) -> None:
+    linux.sendline("reboot -f")
+    linux.expect("[rm] VM 'linux' restarted", COMMAND_TIMEOUT)
+    linux.expect(LINUX_READY_MARKER, BOOT_TIMEOUT)
+    linux.expect(PROMPT, COMMAND_TIMEOUT)
+    assert linux.output.count(LINUX_READY_MARKER) == 2
+    assert run(linux, "nproc") == str(LINUX.vcpus)

@@ -1,0 +1,63 @@
+"""Where a Linux VM's kernel, DTB and initrd go in its memory (IPA == PA for VM memory).
+
+For memory [base, base + size):
+    kernel Image  base + text_offset            (base is 2 MiB aligned)
+    DTB           align_up(kernel + max(image_size, file size), 2 MiB), a DTB_MAX_SIZE slot
+    initrd        DTB + 2 MiB
+and at least MIN_FREE bytes must stay free above the initrd for the kernel to run in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bothy.config.model import Region
+from bothy.errors import BothyError
+from bothy.guest.arm64_image import KernelImage
+
+BLOCK = 0x200000  # the arm64 boot protocol's kernel alignment; also the DTB→initrd gap
+PAGE = 0x1000
+DTB_MAX_SIZE = 0x10000  # the slot reserved for a VM's device tree
+MIN_FREE = 32 << 20
+
+
+class LayoutError(BothyError):
+    """The files do not fit the VM's memory; the message says how much is needed."""
+
+
+@dataclass(frozen=True)
+class LinuxLayout:
+    """Placement of one Linux VM's files; `kernel` and `initrd` span the files' bytes,
+    `dtb` the whole DTB slot (the DTB's own header gives its exact size)."""
+
+    kernel: Region
+    dtb: Region
+    initrd: Region
+
+    @property
+    def entry(self) -> int:
+        """The IPA of the first instruction: the start of the kernel Image."""
+        return self.kernel.base
+
+
+def align_up(value: int, align: int) -> int:
+    return (value + align - 1) // align * align
+
+
+def linux_layout(memory: Region, kernel: KernelImage, initrd_size: int) -> LinuxLayout:
+    """The layout of `kernel` and an initrd of `initrd_size` bytes in `memory`, or LayoutError."""
+    kernel_base = memory.base + kernel.text_offset
+    dtb = align_up(kernel_base + kernel.footprint, BLOCK)
+    initrd = dtb + BLOCK
+    needed = align_up(initrd + initrd_size, PAGE) + MIN_FREE - memory.base
+    if needed > memory.size:
+        raise LayoutError(
+            f"expected at least {needed:#x} bytes for the kernel ({kernel.footprint:#x} "
+            f"bytes from {kernel.path.name}), its DTB, the initrd ({initrd_size:#x} bytes) "
+            f"and {MIN_FREE >> 20} MiB free, found {memory.size:#x}"
+        )
+    return LinuxLayout(
+        kernel=Region(kernel_base, kernel.file_size),
+        dtb=Region(dtb, DTB_MAX_SIZE),
+        initrd=Region(initrd, initrd_size),
+    )

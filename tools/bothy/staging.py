@@ -1,0 +1,117 @@
+"""What QEMU stages for each guest VM before the hypervisor starts: which files (the config's,
+or the guest cache's defaults), where they go in the VM's memory (config/layout.py), and the DTB
+generated for the VM. QEMU loads them into a staging area above every VM's memory, laid out as a
+mirror of each VM's memory; the RM copies that pristine mirror into the VM at every (re)start,
+so a VM's reboot starts from unmodified files. codegen writes the addresses into the RM's device
+tree and qemu.py turns them into `-device loader` options; both read them from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from bothy.config import ConfigError, SystemConfig, Vm
+from bothy.config.layout import BLOCK, LinuxLayout, align_up, linux_layout
+from bothy.config.model import Region
+from bothy.config.validate import linux_vm_problems
+from bothy.guest.arm64_image import read_kernel_image
+from bothy.guest.cache import default_initrd, default_kernel
+from bothy.paths import build_dir_for
+
+
+@dataclass(frozen=True)
+class StagedVm:
+    """A Linux VM with its files resolved and placed."""
+
+    vm: Vm
+    kernel: Path
+    initrd: Path
+    dtb: Path
+    layout: LinuxLayout
+    staging: Region  # the mirror of [memory.base, memory.base + staging.size)
+
+    def staged_at(self, ipa: int) -> int:
+        """Where QEMU puts the byte that belongs at `ipa` of the VM."""
+        return self.staging.base + ipa - self.vm.memory.base
+
+    def loads(self) -> list[tuple[Path, int]]:
+        """(file, address) for every file QEMU loads into the staging area."""
+        return [
+            (self.kernel, self.staged_at(self.layout.kernel.base)),
+            (self.dtb, self.staged_at(self.layout.dtb.base)),
+            (self.initrd, self.staged_at(self.layout.initrd.base)),
+        ]
+
+
+def with_default_files(vm: Vm) -> Vm:
+    """`vm` with the guest cache's kernel and initrd wherever its config names none."""
+    return replace(vm, kernel=vm.kernel or default_kernel(), initrd=vm.initrd or default_initrd())
+
+
+def gen_dir_for(config: SystemConfig) -> Path:
+    """build/<config>/gen/, where the VMs' device trees are generated."""
+    return build_dir_for(config.path) / "gen"
+
+
+def guest_inputs(config: SystemConfig) -> list[Path]:
+    """The kernel and initrd of every Linux VM: the files the VMs' device trees depend on."""
+    files = []
+    for vm in map(with_default_files, config.guest_vms):
+        assert vm.kernel is not None and vm.initrd is not None
+        files += [vm.kernel, vm.initrd]
+    return files
+
+
+def staging_base(config: SystemConfig) -> int:
+    """The staging area starts at the first 2 MiB boundary above all memory the config owns."""
+    owned = [config.hypervisor_memory, *(vm.memory for vm in config.vms)]
+    return align_up(max(r.end for r in owned), BLOCK)
+
+
+def stage_vm(
+    config: SystemConfig, vm: Vm, gen_dir: Path, staging_at: int | None = None
+) -> StagedVm:
+    """Resolve and place `vm`'s files, or raise ConfigError. The config's own files were
+    checked when it was loaded; the guest cache's defaults are checked here. Its staging
+    mirror starts at `staging_at` (default: the start of the staging area)."""
+    resolved = with_default_files(vm)
+    assert resolved.kernel is not None and resolved.initrd is not None
+    problems = list(linux_vm_problems(f"vms[{config.vms.index(vm)}]", resolved))
+    if problems:
+        raise ConfigError(config.path, problems)
+    kernel = read_kernel_image(resolved.kernel)
+    layout = linux_layout(vm.memory, kernel, resolved.initrd.stat().st_size)
+    span = align_up(layout.initrd.end, BLOCK) - vm.memory.base
+    base = staging_base(config) if staging_at is None else staging_at
+    staging = Region(base, span)
+    if not config.machine.ram.contains(staging):
+        raise ConfigError(
+            config.path,
+            [
+                f"vms[{config.vms.index(vm)}]: expected room in machine.ram above every VM "
+                f"for a {span:#x}-byte staging copy of its kernel, DTB and initrd at "
+                f"{base:#x}, found RAM ending at {config.machine.ram.end:#x}"
+            ],
+        )
+    return StagedVm(
+        vm, resolved.kernel, resolved.initrd, gen_dir / f"{vm.name}.dtb", layout, staging
+    )
+
+
+def staged_vms(config: SystemConfig, gen_dir: Path | None = None) -> list[StagedVm]:
+    """Every guest VM of `config`, staged, with DTBs under gen_dir (default build/<config>/gen)."""
+    gen_dir = gen_dir or gen_dir_for(config)
+    staged: list[StagedVm] = []
+    at = staging_base(config)
+    for vm in config.guest_vms:
+        staged.append(stage_vm(config, vm, gen_dir, at))
+        at = staged[-1].staging.end
+    return staged
+
+
+def staging_area(staged: list[StagedVm]) -> Region | None:
+    """The whole staging area (the RM maps it once), or None without guest VMs."""
+    if not staged:
+        return None
+    return Region(staged[0].staging.base, staged[-1].staging.end - staged[0].staging.base)
