@@ -11,7 +11,7 @@
 struct thread;
 struct vm;
 
-#define VUART_RX_FIFO 32U
+#define VUART_RX_FIFO 256U /* deeper than a real PL011: guests read until RXFE */
 
 /* Locks: `lock` guards the registers and the FIFO; nothing else is taken while it is held.
  * `line_lock` guards `level` and is held while telling the vGIC (it nests lock or vic->lock). */
