@@ -29,7 +29,12 @@ from bothy.guest import cache as guest_cache
 from bothy.guest import debian, initramfs
 from bothy.guest.arm64_image import KernelImage, KernelImageError, read_kernel_image
 from bothy.guest.cache import ensure_guest, guest_is_current
-from bothy.guest.initramfs import LINUX_READY_MARKER, CpioEntry, build_initramfs
+from bothy.guest.initramfs import (
+    BENCH_PARAMETER,
+    LINUX_READY_MARKER,
+    CpioEntry,
+    build_initramfs,
+)
 from bothy.paths import DEFAULT_CONFIG, build_dir_for
 from bothy.qemu import bare_linux_command, qemu_command
 from bothy.staging import staged_vms
@@ -383,7 +388,9 @@ def test_init_is_an_executable_script_that_prints_the_marker(
     assert lines[0] == "#!/bin/busybox sh"
     assert "/bin/busybox --install -s" in lines
     assert "mount -t devtmpfs devtmpfs /dev" in lines
-    assert f'echo "{LINUX_READY_MARKER}, $(nproc) CPUs"' in lines
+    marker = lines.index(f'echo "{LINUX_READY_MARKER}, $(nproc) CPUs"')
+    # doit bench's end point: power off right after the marker, only when asked to.
+    assert lines[marker + 1] == f"grep -qwF {BENCH_PARAMETER} /proc/cmdline && poweroff -f"
     assert lines[-1] == "exec setsid cttyhack sh"
 
 

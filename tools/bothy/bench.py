@@ -1,44 +1,65 @@
-"""Benchmarks: build a config's benchmark variant, run it under QEMU -icount, collect results.
+"""Benchmarks: build a config's benchmark variants, run them under QEMU, collect results.
 
 The bench guest (tests/guests/bench) counts instructions with the PMU, EL2 included, and prints
 `BENCH <metric> <value> <unit>` lines; with `-icount shift=0` the counts are the same every run.
+
+The Linux boot benchmarks boot the config's primary Linux VM (same kernel, initramfs and command
+line) under bothy and directly on QEMU (same -smp, -m and CPU) in one run, to /init's
+LINUX_READY_MARKER, and report bothy / bare: wall time to the marker (median of several runs
+each, interleaved) and instructions under -icount up to the power-off /init does right after
+the marker (BENCH_PARAMETER on the command line), read from QEMU over QMP.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import statistics
 import subprocess
 import sys
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
-from bothy.config import SystemConfig, load_config
+from bothy.config import SystemConfig, Vm, load_config
 from bothy.errors import BothyError
 from bothy.files import write_if_changed
+from bothy.guest.initramfs import BENCH_PARAMETER, LINUX_READY_MARKER
 from bothy.paths import BUILD_ROOT, REPO_ROOT, build_dir_for
-from bothy.qemu import qemu_command
-from bothy.runner import DEFAULT_PANIC_PATTERNS, run_batch
+from bothy.qemu import bare_linux_command, qemu_command
+from bothy.qmp import QmpClient, QmpError
+from bothy.runner import DEFAULT_PANIC_PATTERNS, QemuSession, run_batch
 
 __all__ = [
     "BENCH_GUEST",
     "DESCRIPTIONS",
     "EXPECTED_METRICS",
+    "GUEST_METRICS",
+    "LINUX_METRICS",
+    "LINUX_RUNS",
     "TARGETS",
     "BenchError",
+    "BenchIncomplete",
     "Metric",
     "bench_config",
     "build_bench",
     "format_table",
+    "icount_argv",
+    "icount_metrics",
+    "linux_bench_config",
     "parse_bench_lines",
+    "primary_linux_vm",
     "read_results",
     "results_json",
     "results_path",
     "run_bench",
+    "run_guest_bench",
+    "run_linux_bench",
+    "wall_metrics",
     "write_results",
 ]
 
@@ -50,15 +71,33 @@ BENCH_LOG = BUILD_ROOT / "logs" / "bench.log"
 RUN_TIMEOUT = 120.0
 BUILD_TIMEOUT = 600.0
 DONE_MARKER = "benchmarks done"
+# Linux boot benchmarks: runs per system and measure (wall, icount); the bare kernel reaches
+# the marker in 2-3 s, so the timeouts only catch a hung or broken boot.
+LINUX_RUNS = 3
+LINUX_BOOT_TIMEOUT = 120.0
+LINUX_POWEROFF_TIMEOUT = 20.0  # from the marker to the machine's stop (-icount runs)
+LINUX_LOG_DIR = BUILD_ROOT / "logs"
 
-# Every run must report these; a missing one means the guest changed or stopped early.
-EXPECTED_METRICS = (
+# The bench guest must report every one of these; a missing one means it changed or stopped
+# early.
+GUEST_METRICS = (
     "null_hypercall_native_instructions",
     "null_hypercall_smccc_instructions",
     "pmu_calibration_instructions",
     "vcpu_switch_instructions",
     "virq_injection_instructions",
 )
+# The Linux boot benchmarks: the two ratios and the medians they are made of.
+LINUX_METRICS = (
+    "linux_boot_wall_ratio",
+    "linux_boot_icount_ratio",
+    "linux_boot_bothy_seconds",
+    "linux_boot_bare_seconds",
+    "linux_boot_bothy_instructions",
+    "linux_boot_bare_instructions",
+)
+# A run of a config with a primary Linux VM reports all of these (without one, GUEST_METRICS).
+EXPECTED_METRICS = GUEST_METRICS + LINUX_METRICS
 # One line per metric for the table: what was counted (docs/benchmarks.md has the method).
 DESCRIPTIONS: Mapping[str, str] = {
     "null_hypercall_native_instructions": "hypervisor_identify round trip, hvc #0x6000",
@@ -66,12 +105,22 @@ DESCRIPTIONS: Mapping[str, str] = {
     "pmu_calibration_instructions": "raw count of a 40960-instruction loop (counter check)",
     "vcpu_switch_instructions": "one vCPU switch between two VMs via scheduler_yield",
     "virq_injection_instructions": "a guest SGI to itself: trapped send, vIRQ taken and EOIed",
+    "linux_boot_wall_ratio": "Linux to /init's marker, bothy / bare QEMU: median wall times",
+    "linux_boot_icount_ratio": "Linux to power-off after the marker, bothy / bare: -icount insns",
+    "linux_boot_bothy_seconds": "median wall time from QEMU start to the marker, under bothy",
+    "linux_boot_bare_seconds": "median wall time from QEMU start to the marker, bare QEMU",
+    "linux_boot_bothy_instructions": "median instructions, QEMU start to power-off, under bothy",
+    "linux_boot_bare_instructions": "median instructions, QEMU start to power-off, bare QEMU",
 }
 # Targets are reported next to the numbers, never enforced by tests.
 TARGETS: Mapping[str, float] = {
     "null_hypercall_native_instructions": 150,
     "null_hypercall_smccc_instructions": 150,
+    "linux_boot_wall_ratio": 1.10,
+    "linux_boot_icount_ratio": 1.05,
 }
+# Decimals shown in the table per unit (anything else: one).
+_DECIMALS: Mapping[str, int] = {"ratio": 3, "s": 3}
 
 _BENCH_LINE = re.compile(r"^(?:\[[^\]\s]+\] )?BENCH(?=\s|$)(?P<rest>.*)$")
 _BENCH_FIELDS = re.compile(
@@ -176,10 +225,44 @@ def bench_config(config: SystemConfig) -> Path:
     return path
 
 
-def build_bench(config: SystemConfig, bench_path: Path) -> Path:
-    """Build the bench config with doit in a subprocess (its own dependency database) and
-    return its bothy.elf."""
-    db = REPO_ROOT / ".doit" / f"bench-{config.name}.db"
+def primary_linux_vm(config: SystemConfig) -> Vm | None:
+    """The config's primary VM if it runs Linux, else None (no Linux boot benchmarks)."""
+    return next((vm for vm in config.vms if vm.role == "primary" and vm.is_linux), None)
+
+
+def linux_bench_config(config: SystemConfig) -> Path:
+    """Write build/bench-configs/<config>-linux-bench.yaml: `config` unchanged but for its
+    primary Linux VM's command line, which gains BENCH_PARAMETER (so /init powers off right
+    after the marker), and every VM file path, made absolute (the file moves; doit's
+    kernel=/initrd= overrides are kept). Written only when it changes."""
+    primary = primary_linux_vm(config)
+    if primary is None:
+        raise BenchError(
+            f"{_display(config.path)}: the Linux boot benchmarks need a primary VM "
+            "with image 'linux', found none"
+        )
+    raw: Any = yaml.safe_load(config.path.read_text(encoding="utf-8"))
+    for raw_vm, vm in zip(raw["vms"], config.vms, strict=True):
+        for key, path in (("kernel", vm.kernel), ("initrd", vm.initrd)):
+            if path is not None:
+                raw_vm[key] = str(path)
+        if vm is primary:
+            assert vm.bootargs is not None, "every Linux VM has bootargs"
+            raw_vm["bootargs"] = f"{vm.bootargs} {BENCH_PARAMETER}"
+    text = (
+        f"# Generated by bothy.bench from {_display(config.path)}: the same system, with\n"
+        f"# {BENCH_PARAMETER} on the primary Linux VM's command line for the Linux boot\n"
+        "# benchmarks. Do not edit.\n" + yaml.safe_dump(raw, sort_keys=False)
+    )
+    path = BENCH_CONFIG_DIR / f"{config.name}-linux-bench.yaml"
+    write_if_changed(path, text)
+    return path
+
+
+def build_bench(config: SystemConfig, bench_path: Path, *, variant: str = "") -> Path:
+    """Build the bench config with doit in a subprocess (its own dependency database,
+    .doit/bench-<config>[-<variant>].db) and return its bothy.elf."""
+    db = REPO_ROOT / ".doit" / f"bench-{config.name}{f'-{variant}' if variant else ''}.db"
     db.parent.mkdir(exist_ok=True)
     argv = [
         sys.executable,
@@ -214,9 +297,41 @@ def build_bench(config: SystemConfig, bench_path: Path) -> Path:
     return build_dir_for(bench_path) / "bothy.elf"
 
 
-def run_bench(config: SystemConfig, *, timeout: float = RUN_TIMEOUT) -> dict[str, Metric]:
-    """Build and run `config`'s benchmark variant under QEMU -icount, write
-    build/<config>/bench/results.json and return the results."""
+def _quiet(message: str) -> None:
+    pass
+
+
+def run_bench(
+    config: SystemConfig,
+    *,
+    timeout: float = RUN_TIMEOUT,
+    linux_runs: int = LINUX_RUNS,
+    report: Callable[[str], None] = _quiet,
+) -> dict[str, Metric]:
+    """Run every benchmark of `config` (the bench guest; with a primary Linux VM and
+    linux_runs > 0, the Linux boot benchmarks too), write build/<config>/bench/results.json
+    and return the results. `report` gets a line per Linux boot as it finishes.
+
+    If the Linux boot benchmarks fail, results.json gets what was measured and
+    BenchIncomplete carries it too."""
+    results = run_guest_bench(config, timeout=timeout)
+    if linux_runs > 0:
+        if primary_linux_vm(config) is None:
+            report(f"bench: {config.name} has no primary Linux VM: no Linux boot benchmarks")
+        else:
+            try:
+                results.update(run_linux_bench(config, runs=linux_runs, report=report))
+            except BothyError as e:
+                if isinstance(e, BenchIncomplete):
+                    results.update(e.results)
+                write_results(results, results_path(config))
+                raise BenchIncomplete(str(e), results) from e
+    write_results(results, results_path(config))
+    return results
+
+
+def run_guest_bench(config: SystemConfig, *, timeout: float = RUN_TIMEOUT) -> dict[str, Metric]:
+    """Build and run `config`'s bench-guest variant under QEMU -icount; return its metrics."""
     bench_path = bench_config(config)
     image = build_bench(config, bench_path)
     bench = load_config(bench_path)
@@ -230,13 +345,153 @@ def run_bench(config: SystemConfig, *, timeout: float = RUN_TIMEOUT) -> dict[str
         panic_patterns=(*DEFAULT_PANIC_PATTERNS, f"[{root}] FATAL:"),
     )
     results = parse_bench_lines(result.output)
-    missing = [m for m in EXPECTED_METRICS if m not in results]
+    missing = [m for m in GUEST_METRICS if m not in results]
     if missing:
         raise BenchError(
             f"the benchmark run reported no {', '.join(missing)} (full log: {BENCH_LOG})"
         )
-    write_results(results, results_path(config))
     return results
+
+
+System = Literal["bothy", "bare"]
+
+
+class BenchIncomplete(BenchError):
+    """A benchmark failed after others had produced results; `results` holds those."""
+
+    def __init__(self, message: str, results: Mapping[str, Metric]) -> None:
+        super().__init__(message)
+        self.results = dict(results)
+
+
+def _median_ratio(name: str, bothy: Sequence[float], bare: Sequence[float]) -> tuple[float, ...]:
+    """(median of bothy, median of bare, their ratio): a ratio of medians, not a median of
+    ratios, since the runs are not paired."""
+    for system, values in (("bothy", bothy), ("bare", bare)):
+        if not values or any(v <= 0 for v in values):
+            raise BenchError(f"{name}: expected positive {system} values, found {list(values)}")
+    b, r = statistics.median(bothy), statistics.median(bare)
+    return b, r, b / r
+
+
+def wall_metrics(
+    bothy_seconds: Sequence[float], bare_seconds: Sequence[float]
+) -> dict[str, Metric]:
+    """linux_boot_wall_ratio and the two medians it is made of, from each run's seconds."""
+    bothy, bare, ratio = _median_ratio("linux_boot_wall_ratio", bothy_seconds, bare_seconds)
+    return {
+        "linux_boot_wall_ratio": Metric(round(ratio, 4), "ratio"),
+        "linux_boot_bothy_seconds": Metric(round(bothy, 3), "s"),
+        "linux_boot_bare_seconds": Metric(round(bare, 3), "s"),
+    }
+
+
+def icount_metrics(
+    bothy_instructions: Sequence[int], bare_instructions: Sequence[int]
+) -> dict[str, Metric]:
+    """linux_boot_icount_ratio and the two medians it is made of, from each run's count."""
+    bothy, bare, ratio = _median_ratio(
+        "linux_boot_icount_ratio", bothy_instructions, bare_instructions
+    )
+    return {
+        "linux_boot_icount_ratio": Metric(round(ratio, 4), "ratio"),
+        "linux_boot_bothy_instructions": Metric(round(bothy), "instructions"),
+        "linux_boot_bare_instructions": Metric(round(bare), "instructions"),
+    }
+
+
+def icount_argv(argv: Sequence[str], qmp_socket: Path) -> list[str]:
+    """`argv` (already with -icount) made to stay up, stopped, when the guest powers off
+    (-no-shutdown), with a QMP socket to read the instruction count from then."""
+    return [*argv, "-no-shutdown", "-qmp", f"unix:{qmp_socket},server=on,wait=off"]
+
+
+def run_linux_bench(
+    config: SystemConfig, *, runs: int = LINUX_RUNS, report: Callable[[str], None] = _quiet
+) -> dict[str, Metric]:
+    """Build `config`'s Linux bench variant and boot its primary Linux VM `runs` times under
+    bothy and `runs` times on bare QEMU for each measure: first wall time to the marker
+    (wall_metrics), then instructions to power-off under -icount (icount_metrics). If the
+    icount runs fail, BenchIncomplete carries the wall metrics."""
+    bench_path = linux_bench_config(config)
+    image = build_bench(config, bench_path, variant="linux")
+    bench = load_config(bench_path)
+    vm = primary_linux_vm(bench)
+    assert vm is not None, "linux_bench_config keeps the primary Linux VM"
+
+    def argv(system: System, icount: bool) -> list[str]:
+        if system == "bothy":
+            return qemu_command(bench, image, icount=icount, icount_sleep=False)
+        return bare_linux_command(bench, vm, icount=icount, icount_sleep=False)
+
+    seconds: dict[System, list[float]] = {"bothy": [], "bare": []}
+    for i in range(runs):
+        # Interleaved, and alternating which goes first, so drifting machine load hits both.
+        for system in _order(i):
+            log = LINUX_LOG_DIR / f"bench-linux-{system}-wall-{i + 1}.log"
+            seconds[system].append(_wall_run(argv(system, icount=False), log))
+            report(
+                f"bench: Linux boot {i + 1}/{runs} {system:>5}: "
+                f"{seconds[system][-1]:.3f} s to the marker"
+            )
+    results = wall_metrics(seconds["bothy"], seconds["bare"])
+    # Counts do not depend on machine load: no need to interleave. Bare first, so that a
+    # failure under bothy still leaves the bare count in the (incomplete) results.
+    instructions: dict[System, list[int]] = {"bothy": [], "bare": []}
+    systems: tuple[System, System] = ("bare", "bothy")
+    for system in systems:
+        for i in range(runs):
+            log = LINUX_LOG_DIR / f"bench-linux-{system}-icount-{i + 1}.log"
+            try:
+                instructions[system].append(_icount_run(argv(system, icount=True), log))
+            except BothyError as e:
+                raise BenchIncomplete(
+                    f"Linux boot under -icount, {system} run {i + 1}/{runs}: {e}", results
+                ) from e
+            report(
+                f"bench: Linux boot {i + 1}/{runs} {system:>5}: "
+                f"{instructions[system][-1]} instructions to power-off (-icount)"
+            )
+        if system == "bare":
+            bare = statistics.median(instructions["bare"])
+            results["linux_boot_bare_instructions"] = Metric(round(bare), "instructions")
+    results.update(icount_metrics(instructions["bothy"], instructions["bare"]))
+    return results
+
+
+def _order(run: int) -> tuple[System, System]:
+    return ("bothy", "bare") if run % 2 == 0 else ("bare", "bothy")
+
+
+def _wall_run(argv: Sequence[str], log: Path) -> float:
+    """Seconds from QEMU's start until the marker is on the console; QEMU is killed then."""
+    with QemuSession(argv, log_path=log) as session:
+        session.expect(LINUX_READY_MARKER, LINUX_BOOT_TIMEOUT)
+        return session.elapsed
+
+
+def _icount_run(argv: Sequence[str], log: Path) -> int:
+    """Instructions QEMU executed (all CPUs, -icount) from its start until the guest powered
+    the machine off after the marker, read over QMP from the stopped machine."""
+    with tempfile.TemporaryDirectory(prefix="bothy-qmp-") as tmp:
+        socket_path = Path(tmp) / "qmp.sock"
+        with QemuSession(icount_argv(argv, socket_path), log_path=log) as session:
+            session.expect(LINUX_READY_MARKER, LINUX_BOOT_TIMEOUT)
+            try:
+                with QmpClient(socket_path, timeout=LINUX_POWEROFF_TIMEOUT) as qmp:
+                    qmp.wait_for_status("shutdown", LINUX_POWEROFF_TIMEOUT)
+                    replay: Any = qmp.execute("query-replay")
+            except QmpError as e:
+                session.close()
+                tail = "\n".join(f"  | {line}" for line in session.output.splitlines()[-10:])
+                raise BenchError(
+                    f"after the marker, waiting for /init's power-off to stop the machine: "
+                    f"{e}\nlast console lines (log: {log}):\n{tail}"
+                ) from e
+    count = replay.get("icount") if isinstance(replay, dict) else None
+    if not isinstance(count, int) or isinstance(count, bool) or count <= 0:
+        raise BenchError(f"QMP query-replay: expected a positive icount, found {replay!r}")
+    return count
 
 
 def format_table(results: Mapping[str, Metric]) -> str:
@@ -246,7 +501,8 @@ def format_table(results: Mapping[str, Metric]) -> str:
     for name in sorted(results):
         m = results[name]
         target = _target(name, m.value)
-        rows.append((name, _format_value(m.value), m.unit, target, DESCRIPTIONS.get(name, "")))
+        value = _format_value(m.value, m.unit)
+        rows.append((name, value, m.unit, target, DESCRIPTIONS.get(name, "")))
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     lines = []
     for row in rows:
@@ -267,11 +523,11 @@ def _target(name: str, value: float) -> str:
     if target is None:
         return ""
     verdict = "met" if value <= target else "MISSED"
-    return f"<= {_format_value(target)} ({verdict})"
+    return f"<= {target:g} ({verdict})"
 
 
-def _format_value(value: float) -> str:
-    return str(value) if isinstance(value, int) else f"{value:.1f}"
+def _format_value(value: float, unit: str = "") -> str:
+    return str(value) if isinstance(value, int) else f"{value:.{_DECIMALS.get(unit, 1)}f}"
 
 
 def _display(path: Path) -> str:

@@ -24,9 +24,18 @@ def _mib(size: int) -> str:
     return f"{size // (1024 * 1024)}M"
 
 
-def qemu_command(config: SystemConfig, image: Path, *, icount: bool = False) -> list[str]:
+def _icount(sleep: bool) -> list[str]:
+    """-icount shift=0: every instruction advances the virtual clock by 1 ns. With sleep=off,
+    when every CPU idles the clock jumps straight to the next timer deadline instead of
+    following real time, so runs that idle are as repeatable as runs that do not."""
+    return ["-icount", "shift=0" if sleep else "shift=0,sleep=off"]
+
+
+def qemu_command(
+    config: SystemConfig, image: Path, *, icount: bool = False, icount_sleep: bool = True
+) -> list[str]:
     """Boot `image` (bothy.elf) with every guest VM's files staged (DTBs from
-    build/<config>/gen/)."""
+    build/<config>/gen/); icount/icount_sleep as for _icount."""
     m = config.machine
     argv = [
         find_tool("qemu").path,
@@ -49,11 +58,13 @@ def qemu_command(config: SystemConfig, image: Path, *, icount: bool = False) -> 
         for path, addr in staged.loads():
             argv += ["-device", f"loader,file={path},addr={addr:#x},force-raw=on"]
     if icount:
-        argv += ["-icount", "shift=0"]
+        argv += _icount(icount_sleep)
     return argv
 
 
-def bare_linux_command(config: SystemConfig, vm: Vm, *, icount: bool = False) -> list[str]:
+def bare_linux_command(
+    config: SystemConfig, vm: Vm, *, icount: bool = False, icount_sleep: bool = True
+) -> list[str]:
     """Boot Linux VM `vm`'s kernel, initrd and command line straight on QEMU (virtualization
     off, so Linux runs at EL1 as it does under bothy), with the VM's vCPUs and memory size."""
     staged = stage_vm(config, vm, gen_dir_for(config))  # checks the files; QEMU makes the DTB
@@ -78,5 +89,5 @@ def bare_linux_command(config: SystemConfig, vm: Vm, *, icount: bool = False) ->
         "-no-reboot",
     ]
     if icount:
-        argv += ["-icount", "shift=0"]
+        argv += _icount(icount_sleep)
     return argv

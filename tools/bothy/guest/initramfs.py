@@ -1,5 +1,6 @@
 """The Linux guest's initramfs: a gzip'd newc cpio with a static busybox and an /init that
-mounts the pseudo file systems, prints LINUX_READY_MARKER and starts a shell on the console.
+mounts the pseudo file systems, prints LINUX_READY_MARKER and starts a shell on the console
+(or, with BENCH_PARAMETER on the kernel command line, powers off at once).
 
 Built in Python, byte for byte reproducible: entries sorted by path, mtime 0, owner root, inode
 numbers counted from 1, gzip without a name or timestamp. Device nodes need no privileges.
@@ -16,16 +17,21 @@ from dataclasses import dataclass
 # /init prints this, then ", <n> CPUs" (n from nproc): a booted Linux VM with a working
 # console. Tests and benchmarks wait for it.
 LINUX_READY_MARKER = "bothy-linux: init started"
+# With this on the kernel command line /init powers off right after the marker: the end point
+# of `doit bench`'s Linux boot benchmarks (bothy.bench), the same event under bothy and bare.
+BENCH_PARAMETER = "bothy.bench=1"
 
 INIT_SCRIPT = f"""#!/bin/busybox sh
 # /init of bothy's Linux guest (tools/bothy/guest/initramfs.py). Ends in an interactive shell;
-# `poweroff -f` or `reboot -f` stops the VM.
+# `poweroff -f` or `reboot -f` stops the VM. With {BENCH_PARAMETER} on the kernel command line
+# (doit bench) it powers off right after the marker instead.
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 /bin/busybox --install -s
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 echo "{LINUX_READY_MARKER}, $(nproc) CPUs"
+grep -qwF {BENCH_PARAMETER} /proc/cmdline && poweroff -f
 exec setsid cttyhack sh
 """
 
