@@ -18,7 +18,6 @@
 #define MAP_RWX_NORMAL ((7U << 4) | 7U | (0xfU << 16))
 #define MAP_RW_NORMAL ((6U << 4) | 6U | (0xfU << 16))
 #define ARM64_IMAGE_MAGIC 0x644d5241U /* "ARM\x64" at offset 0x38 of an arm64 Image */
-#define FDT_MAGIC 0xd00dfeedU
 #define VCPU_RUN_STATE_POWERED_OFF 2U
 #define VM_EXIT_RESET 2U
 #define VM_EXIT_FAULT 3U
@@ -140,9 +139,8 @@ check_staged_images(const vm_desc_t *d)
 /* Copies the loader's pristine images into the VM's memory (mapped in the RM), so every
  * (re)start begins from unmodified kernel, initramfs and DTB. */
 static bool
-load_images(const vm_desc_t *d, const vm_caps_t *c)
+load_images(const vm_desc_t *d)
 {
-	(void)c;
 	if (d->staging_size == 0U) {
 		return true; /* images were loaded in place; a restart reuses memory as it is */
 	}
@@ -164,17 +162,12 @@ load_images(const vm_desc_t *d, const vm_caps_t *c)
 	return true;
 }
 
-static cap_id_t
-create(hypercall_partition_create_addrspace_result_t r, const vm_desc_t *d, const char *what)
-{
-	return ok(r.error, d, what) ? r.new_cap : CSPACE_CAP_INVALID;
-}
-
 static bool
 build_memory(const vm_desc_t *d, vm_caps_t *c)
 {
 	cap_id_t part = boot->partition_cap, cs = boot->cspace_cap;
-	c->addrspace = create(bothy_partition_create_addrspace(part, cs), d, "addrspace creation");
+	hypercall_partition_create_addrspace_result_t as = bothy_partition_create_addrspace(part, cs);
+	c->addrspace = ok(as.error, d, "addrspace creation") ? as.new_cap : CSPACE_CAP_INVALID;
 	if (c->addrspace == CSPACE_CAP_INVALID ||
 	    !ok(bothy_addrspace_configure(c->addrspace, (uint16_t)d->vmid).error, d,
 		"addrspace_configure") ||
@@ -197,7 +190,7 @@ build_memory(const vm_desc_t *d, vm_caps_t *c)
 		d, "mapping into the RM")) {
 		return false;
 	}
-	bool images_ok = load_images(d, c) && check_staged_images(d);
+	bool images_ok = load_images(d) && check_staged_images(d);
 	if (!ok(bothy_addrspace_unmap(boot->addrspace_cap, c->memextent, d->mem_base, 0, 0,
 				      d->mem_size).error,
 		d, "unmapping from the RM") ||
@@ -313,7 +306,7 @@ restart_vm(vm_record_t *r)
 		d, "mapping into the RM")) {
 		return;
 	}
-	bool loaded = load_images(d, c);
+	bool loaded = load_images(d);
 	if (!ok(bothy_addrspace_unmap(boot->addrspace_cap, c->memextent, d->mem_base, 0, 0,
 				      d->mem_size).error,
 		d, "unmapping from the RM") ||

@@ -125,8 +125,6 @@ vcpu_context_load(vcpu_t *vcpu)
 	fp_context_load(&vcpu->fp);
 	vgic_load(vcpu);
 	isb();
-	/* This CPU may have run another VMID's guest with the same VMID tags stale only if a
-	 * VMID was reused; stage-2 unmaps invalidate by VMID on every CPU, so nothing here. */
 }
 
 void
