@@ -12,16 +12,26 @@
 #include "vm.h"
 #include "vuart.h"
 
+#define CNTV_CTL_ENABLE 1UL
 #define CNTV_CTL_IMASK 2UL
+#define CNTV_CTL_ISTATUS 4UL
 
 /* The loaded vCPU's virtual timer fired. Mask it in hardware (the guest's own handler
  * re-arms it and clears IMASK, as Linux always does) and hand the guest a virtual PPI;
- * so the physical interrupt can be deactivated now instead of tracking it per vCPU. */
+ * so the physical interrupt can be deactivated now instead of tracking it per vCPU.
+ * The PPI may have been raised by the vCPU that ran before a context switch: then the
+ * loaded timer has not fired, and masking it would stop it for good. The earlier vCPU's
+ * saved timer fires again when it is loaded. */
 static void
 vtimer_irq(void)
 {
 	vcpu_t *vcpu = vcpu_current();
-	sysreg_write(cntv_ctl_el0, sysreg_read(cntv_ctl_el0) | CNTV_CTL_IMASK);
+	uint64_t ctl = sysreg_read(cntv_ctl_el0);
+	if ((ctl & (CNTV_CTL_ENABLE | CNTV_CTL_IMASK | CNTV_CTL_ISTATUS)) !=
+	    (CNTV_CTL_ENABLE | CNTV_CTL_ISTATUS)) {
+		return;
+	}
+	sysreg_write(cntv_ctl_el0, ctl | CNTV_CTL_IMASK);
 	isb();
 	if (vcpu != NULL && vcpu->vic != NULL) {
 		(void)vgic_inject(vcpu->vic, vcpu, PLATFORM_TIMER_VIRTUAL_PPI);

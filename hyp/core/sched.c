@@ -170,12 +170,18 @@ vcpu_kick(vcpu_t *vcpu)
 	sched_wake(vcpu);
 }
 
+/* The current vCPU leaves RUNNING (or READY: woken on its way to block) for `state`. A stop
+ * from another CPU (vm_stop) wins: a STOPPED vCPU must never become runnable again by
+ * finishing a trap that began before the stop. */
 static void
 set_current_state(vcpu_state_t state)
 {
 	cpu_sched_t *cs = this_cpu();
 	spinlock_acquire(&cs->lock);
-	cs->current->state = state;
+	vcpu_t *cur = cs->current;
+	if (cur->state == VCPU_STATE_RUNNING || cur->state == VCPU_STATE_READY) {
+		cur->state = state;
+	}
 	cs->resched = true;
 	spinlock_release(&cs->lock);
 }
@@ -214,6 +220,16 @@ vcpu_state_t
 sched_vcpu_state(const vcpu_t *vcpu)
 {
 	return __atomic_load_n(&vcpu->state, __ATOMIC_ACQUIRE);
+}
+
+bool
+sched_vcpu_loaded(const vcpu_t *vcpu)
+{
+	cpu_sched_t *cs = &cpu_scheds[vcpu->affinity];
+	spinlock_acquire(&cs->lock);
+	bool loaded = cs->current == vcpu;
+	spinlock_release(&cs->lock);
+	return loaded;
 }
 
 void
@@ -260,10 +276,16 @@ sched_current_wait(void)
 		return; /* the timer has fired already: its interrupt is on its way */
 	}
 	spinlock_acquire(&cs->lock);
-	vcpu->state = VCPU_STATE_BLOCKED;
-	vcpu->wake_deadline = deadline;
+	bool stopped = vcpu->state == VCPU_STATE_STOPPED;
+	if (!stopped) {
+		vcpu->state = VCPU_STATE_BLOCKED;
+		vcpu->wake_deadline = deadline;
+	}
 	cs->resched = true;
 	spinlock_release(&cs->lock);
+	if (stopped) {
+		return; /* stopped from another CPU meanwhile: it must not wake again */
+	}
 	/* Blocked first, then look: an interrupt raised meanwhile either sees BLOCKED and
 	 * wakes us, or is seen here. */
 	if (vcpu->vic != NULL && vgic_has_pending(vcpu)) {

@@ -34,6 +34,7 @@ wait_until_online(unsigned index)
 		if (sysreg_read(cntpct_el0) > deadline) {
 			panic("CPU %u did not come online within %u ms", index, CPU_ON_TIMEOUT_MS);
 		}
+		cpu_relax();
 	}
 }
 

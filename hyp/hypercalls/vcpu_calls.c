@@ -135,7 +135,11 @@ hypercall_vcpu_run_check(cap_id_t cap_id)
 	if (result.error != OK) {
 		return result;
 	}
-	switch (sched_vcpu_state(th)) {
+	vcpu_state_t state = sched_vcpu_state(th);
+	if (state == VCPU_STATE_STOPPED && sched_vcpu_loaded(th)) {
+		state = VCPU_STATE_RUNNING; /* stopped, but still on its way off its CPU */
+	}
+	switch (state) {
 	case VCPU_STATE_OFF:
 	case VCPU_STATE_STOPPED:
 		result.vcpu_state = VCPU_RUN_STATE_POWERED_OFF;

@@ -12,6 +12,14 @@ cpu_index(void)
 	return (unsigned)sysreg_read(tpidr_el2);
 }
 
+/* Inside a polling loop: a hint that this CPU only waits. Under QEMU's round-robin TCG
+ * (-icount) it hands the host thread to the other CPUs, whose progress is being awaited. */
+static inline void
+cpu_relax(void)
+{
+	__asm__ volatile("yield" ::: "memory");
+}
+
 /* Starts every secondary CPU through PSCI and waits until each reports in; panics if one
  * does not come up. Called once on CPU 0 after the MMU is on. */
 void smp_start_secondaries(void);

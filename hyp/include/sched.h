@@ -37,6 +37,9 @@ void sched_stop_vcpu(vcpu_t *vcpu);
 error_t sched_make_off(vcpu_t *vcpu);
 /* A vCPU's state, for PSCI AFFINITY_INFO and status queries. */
 vcpu_state_t sched_vcpu_state(const vcpu_t *vcpu);
+/* Whether `vcpu` is still loaded on its CPU: a stopped one keeps running until that CPU
+ * passes through its scheduler, so its memory may not be taken away before this is false. */
+bool sched_vcpu_loaded(const vcpu_t *vcpu);
 /* Moves a vCPU to another physical CPU; only while it is OFF. */
 error_t sched_set_affinity(vcpu_t *vcpu, unsigned cpu);
 

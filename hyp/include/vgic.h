@@ -30,6 +30,8 @@ typedef struct vgic_irq {
 	bool group1;
 	bool edge;        /* GICD_ICFGR: true = edge-triggered */
 	bool in_lr;       /* currently held in a list register of its target vCPU */
+	bool relatched;   /* level only: latched again while listed, so the guest's
+			   * acknowledge of the listed entry does not consume it */
 	uint8_t target;   /* SPIs: vCPU index from GICD_IROUTER (Aff0) */
 	uint32_t hw_intid; /* physical INTID this virtual one is bound to, or VGIC_NO_HWIRQ */
 } vgic_irq_t;
@@ -44,6 +46,10 @@ typedef struct vgic_vcpu {
 	uint64_t vmcr;
 	uint64_t ap0r0;
 	uint64_t ap1r0;
+	/* vgic_flush rescans the VM's interrupts only when something may have changed: the
+	 * vic's generation moved on, or a list register changed (sync) or some did not fit. */
+	uint32_t flushed_generation;
+	bool rescan;
 } vgic_vcpu_t;
 
 /* The vic object: one VM's distributor. Locks: vic->lock guards all vgic_irq_t state of the
@@ -55,6 +61,7 @@ typedef struct vic {
 	unsigned max_virqs;
 	bool enabled_grp1; /* GICD_CTLR.EnableGrp1NS */
 	bool enabled_grp0;
+	uint32_t generation; /* bumped by every change to interrupt state (vgic_changed) */
 	struct thread *vcpus[VGIC_MAX_VCPUS];
 	vgic_irq_t spis[VGIC_NR_SPIS];
 } vic_t;

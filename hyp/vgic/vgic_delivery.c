@@ -87,6 +87,7 @@ void
 vgic_irq_changed(vic_t *vic, thread_t *vcpu, uint32_t intid, const vgic_irq_t *irq)
 {
 	thread_t *target = vcpu;
+	vgic_changed(vic);
 	if (intid >= VGIC_NR_PRIVATE) {
 		target = irq->target < vic->max_vcpus ? vic->vcpus[irq->target] : NULL;
 	}
@@ -117,7 +118,7 @@ vgic_inject(vic_t *vic, thread_t *vcpu, uint32_t intid)
 	spinlock_acquire(&vic->lock);
 	vgic_irq_t *irq = vgic_get_irq(vic, vcpu, intid);
 	if (irq != NULL) {
-		irq->pending = true;
+		vgic_irq_latch(irq);
 		vgic_irq_changed(vic, vcpu, intid, irq);
 	}
 	spinlock_release(&vic->lock);
@@ -134,7 +135,7 @@ vgic_set_level(vic_t *vic, thread_t *vcpu, uint32_t intid, bool level)
 	vgic_irq_t *irq = vgic_get_irq(vic, vcpu, intid);
 	if (irq != NULL && irq->level != level) {
 		if (level && irq->edge) {
-			irq->pending = true; /* configured edge-triggered: a rising edge latches */
+			vgic_irq_latch(irq); /* configured edge-triggered: a rising edge latches */
 		}
 		irq->level = level;
 		vgic_irq_changed(vic, vcpu, intid, irq);
@@ -156,6 +157,7 @@ vgic_bind_hw(vic_t *vic, uint32_t intid, uint32_t hw_intid)
 	error_t err = irq->hw_intid == VGIC_NO_HWIRQ ? OK : ERROR_VIRQ_BOUND;
 	if (err == OK) {
 		irq->hw_intid = hw_intid;
+		vgic_changed(vic);
 	}
 	spinlock_release(&vic->lock);
 	return err;
@@ -219,6 +221,7 @@ list_irq(thread_t *vcpu, unsigned n, uint32_t intid, vgic_irq_t *irq)
 				       * the guest acknowledges (see sync_lr) */
 	}
 	irq->in_lr = true;
+	irq->relatched = false;
 	vcpu->vgic.lr_intid[n] = (uint16_t)intid;
 	vcpu->vgic.lr[n] = lr;
 	lr_write(n, lr);
@@ -253,6 +256,13 @@ vgic_flush(thread_t *vcpu)
 	unsigned n = 0;
 
 	spinlock_acquire(&vic->lock);
+	if (!vcpu->vgic.rescan && vcpu->vgic.flushed_generation == vic->generation) {
+		/* Nothing changed since the last flush: the list registers are still right. Most
+		 * exits (MMIO, hypercalls, traps) take this way. A change made meanwhile on
+		 * another CPU kicks this vCPU, whose exit then comes back here. */
+		spinlock_release(&vic->lock);
+		return;
+	}
 	for (unsigned i = 0; i < count; i++) {
 		if (vcpu->vgic.lr_intid[i] != VGIC_LR_EMPTY) {
 			repend_lr(vic, vcpu, i);
@@ -281,6 +291,8 @@ vgic_flush(thread_t *vcpu)
 	 * worked; with a single LR it would fire at once, so leftovers wait for an exit. */
 	vcpu->vgic.hcr = ICH_HCR_EN | (irq != NULL && count > 1U ? ICH_HCR_UIE : 0U);
 	sysreg_write(ich_hcr_el2, vcpu->vgic.hcr);
+	vcpu->vgic.flushed_generation = vic->generation;
+	vcpu->vgic.rescan = irq != NULL; /* leftovers: look again at every entry */
 	spinlock_release(&vic->lock);
 }
 
@@ -294,13 +306,17 @@ sync_lr(vic_t *vic, thread_t *vcpu, unsigned n)
 
 	irq->active = (lr & LR_ACTIVE) != 0U;
 	if ((lr & LR_PENDING) == 0U) {
-		/* Acknowledged: that consumes a level interrupt's latch (its line may not). */
+		/* Acknowledged: that consumes the level latch that was listed (the line may stay
+		 * high), not one raised since; which came first is unknown, so that one is
+		 * delivered again rather than risk losing it. */
 		if ((old & LR_PENDING) != 0U && !irq->edge) {
-			irq->pending = false;
+			irq->pending = irq->relatched;
 		}
 	} else if (irq->edge) {
 		irq->pending = false; /* an edge raised while still listed merges with it */
 	}
+	/* Still pending in the LR, a new latch merged with it; otherwise it is in `pending`. */
+	irq->relatched = false;
 	/* Withdraw a not yet acknowledged entry that was disabled, or whose line dropped.
 	 * HW entries stay: the physical interrupt is active until the guest deactivates it. */
 	if ((lr & LR_STATE) == LR_PENDING && (lr & LR_HW) == 0U &&
@@ -315,6 +331,9 @@ sync_lr(vic_t *vic, thread_t *vcpu, unsigned n)
 		lr_write(n, lr);
 		irq->in_lr = false;
 		vcpu->vgic.lr_intid[n] = VGIC_LR_EMPTY;
+	}
+	if (lr != old) {
+		vcpu->vgic.rescan = true; /* acknowledged, deactivated or withdrawn */
 	}
 	vcpu->vgic.lr[n] = lr;
 }

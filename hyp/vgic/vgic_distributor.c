@@ -109,6 +109,7 @@ vgic_attach_vcpu(vic_t *vic, thread_t *vcpu, unsigned index)
 				v->lr_intid[n] = VGIC_LR_EMPTY;
 			}
 			v->sleeping = true; /* GICR_WAKER resets with ProcessorSleep set */
+			v->rescan = true;
 			object_get(&vic->header);
 			vcpu->vic = vic;
 			vcpu->index = index;
@@ -152,8 +153,11 @@ bit_write(vgic_irq_t *irq, unsigned bank, bool bit)
 			irq->enabled = bank == BANK_ISENABLER;
 			break;
 		case BANK_ISPENDR:
+			vgic_irq_latch(irq);
+			break;
 		case BANK_ICPENDR:
-			irq->pending = bank == BANK_ISPENDR; /* a level line stays as it is */
+			irq->pending = false; /* a level line stays as it is */
+			irq->relatched = false;
 			break;
 		default:
 			irq->active = bank == BANK_ISACTIVER;
@@ -161,7 +165,8 @@ bit_write(vgic_irq_t *irq, unsigned bank, bool bit)
 		}
 	}
 	return old.group1 != irq->group1 || old.enabled != irq->enabled ||
-	       old.pending != irq->pending || old.active != irq->active;
+	       old.pending != irq->pending || old.relatched != irq->relatched ||
+	       old.active != irq->active;
 }
 
 mmio_result_t
@@ -333,6 +338,9 @@ vgic_mmio(thread_t *vcpu, mmio_access_t *access)
 	}
 
 	spinlock_acquire(&vic->lock);
+	if (access->write) {
+		vgic_changed(vic); /* priorities, routing, enables, trigger modes... */
+	}
 	mmio_result_t result =
 		is_dist ? gicd_access(vic, (uint32_t)dist, access)
 			: vgic_gicr_mmio(vic, (unsigned)(redist / VGIC_GICR_STRIDE),
@@ -367,6 +375,7 @@ vgic_reset(vic_t *vic)
 		}
 		v->hcr = 0;
 		v->vmcr = 0;
+		v->rescan = true;
 		v->ap0r0 = 0;
 		v->ap1r0 = 0;
 		v->sleeping = true;

@@ -25,6 +25,23 @@ vgic_irq_pending(const vgic_irq_t *irq)
 	return irq->pending || (!irq->edge && irq->level);
 }
 
+/* Latches `irq` pending: an edge, ISPENDR, an SGI or an injection. A listed level entry's
+ * latch is consumed when the guest acknowledges it (sync_lr), which must not swallow a
+ * latch raised after it was listed: the guest may have acknowledged before this one. */
+static inline void
+vgic_irq_latch(vgic_irq_t *irq)
+{
+	irq->pending = true;
+	irq->relatched = irq->relatched || irq->in_lr;
+}
+
+/* Some interrupt state of the VM changed: every vCPU's next flush rescans. Under lock. */
+static inline void
+vgic_changed(vic_t *vic)
+{
+	vic->generation++;
+}
+
 /* Resets one interrupt to its architectural defaults: disabled, Group 0, priority 0. */
 static inline void
 vgic_irq_reset(vgic_irq_t *irq, bool edge)

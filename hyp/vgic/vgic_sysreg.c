@@ -54,7 +54,7 @@ send_sgis(thread_t *sender, uint64_t value, bool group1)
 		if (irq->group1 && !group1) {
 			continue;
 		}
-		irq->pending = true;
+		vgic_irq_latch(irq);
 		vgic_irq_changed(vic, target, intid, irq);
 	}
 	spinlock_release(&vic->lock);
