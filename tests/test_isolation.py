@@ -17,9 +17,7 @@ from bothy.staging import staged_vms
 from conftest import log_path, qemu_argv
 from test_linux import settle
 
-# slow: not in the default run until the lost-input bug (docs/vms.md) is fixed; run with
-# ./bothy test -m slow tests/test_linux.py tests/test_isolation.py
-pytestmark = [pytest.mark.qemu, pytest.mark.slow]
+pytestmark = pytest.mark.qemu
 
 UNMAPPED = 0x1_0000_0000  # above all RAM, inside the 39-bit IPA space
 TARGETS = ("hypervisor memory", "RM memory", "RM staging area", "unmapped address")

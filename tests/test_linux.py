@@ -18,9 +18,7 @@ from bothy.paths import DEFAULT_CONFIG
 from bothy.runner import QemuSession
 from conftest import log_path, qemu_argv
 
-# slow: not in the default run until the lost-input bug (docs/vms.md) is fixed; run with
-# ./bothy test -m slow tests/test_linux.py tests/test_isolation.py
-pytestmark = [pytest.mark.qemu, pytest.mark.slow]
+pytestmark = pytest.mark.qemu
 
 BOOT_TIMEOUT = 90.0
 COMMAND_TIMEOUT = 20.0
