@@ -1,21 +1,23 @@
 """Isolation: the primary Linux VM reads and writes memory that is not its own through
-/dev/mem (busybox devmem). Every access must fault at stage 2, be reported with the decoded
-syndrome and the faulting address, and stop only that VM: the RM keeps running and says so.
+/dev/mem (busybox devmem): the hypervisor's, the RM's, another VM's and unmapped addresses.
+Every access must fault at stage 2, be reported with the decoded syndrome and the faulting
+address, and stop only that VM: the RM keeps running and says so, and the other VM goes on.
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 from bothy.config import load_config
-from bothy.guest.initramfs import LINUX_READY_MARKER
+from bothy.guest.initramfs import HEARTBEAT_MARKER, HEARTBEAT_PARAMETER, LINUX_READY_MARKER
 from bothy.paths import DEFAULT_CONFIG
 from bothy.runner import QemuSession
 from bothy.staging import staged_vms
-from conftest import log_path, qemu_argv
-from test_linux import settle
+from conftest import build, derived_config, log_path, qemu_argv
+from test_linux import PROMPT, settle
 
 pytestmark = pytest.mark.qemu
 
@@ -63,3 +65,69 @@ def test_foreign_access_faults_and_only_the_vm_stops(
         assert "data abort from a lower EL" in out
         assert ("write" if write else "read") in out.split("[hyp] VM fault", 1)[1]
         assert f"IPA {address:#018x}" in out, f"fault report does not name {address:#x}"
+
+
+# A second Linux VM beside the primary: quiet, and with a heartbeat on its console.
+SECOND = "second"
+SECOND_SIZE = 0x0800_0000
+HEARTBEAT = re.compile(rf"\[{SECOND}\] {HEARTBEAT_MARKER} (\d+)[\r\n]")
+
+
+def _add_second_vm(raw: dict[str, object]) -> None:
+    vms = raw["vms"]
+    assert isinstance(vms, list)
+    primary = next(vm for vm in vms if vm["role"] == "primary")
+    base = primary["memory"]["base"] + primary["memory"]["size"]
+    vms.append(
+        {
+            "name": SECOND,
+            "role": "secondary",
+            "image": "linux",
+            "vcpus": 1,
+            "memory": {"base": base, "size": SECOND_SIZE},
+            "bootargs": f"console=ttyAMA0 rdinit=/init quiet {HEARTBEAT_PARAMETER}",
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def two_vms() -> tuple[Path, Path]:
+    config = derived_config("isolation-two-vms", _add_second_vm)
+    return config, build(config)
+
+
+@pytest.mark.parametrize("write", [False, True], ids=["read", "write"])
+def test_another_vms_memory_faults_and_that_vm_keeps_running(
+    two_vms: tuple[Path, Path], write: bool
+) -> None:
+    config, image = two_vms
+    second = next(vm for vm in load_config(config).vms if vm.name == SECOND)
+    address = second.memory.base + 0x1000
+    with QemuSession(
+        qemu_argv(config, image),
+        log_path=log_path(f"isolation-{'write' if write else 'read'}-another-VM"),
+        panic_patterns=["BOTHY PANIC", "Kernel panic - not syncing"],
+    ) as linux:
+        # The primary's marker starts a line; the other VM's carries its name in front.
+        linux.expect(re.compile(r"\n" + re.escape(LINUX_READY_MARKER)), 90)
+        linux.expect(PROMPT, 20)
+        match = linux.expect(HEARTBEAT, 30)
+        assert isinstance(match, re.Match)
+        beat = int(match.group(1))
+        settle()
+        value = " 0x5a5a5a5a" if write else ""
+        linux.sendline(f"devmem {address:#x} 32{value}; echo ACCESS-SUCCEEDED")
+        linux.expect("[hyp] VM fault: VM 'linux'", 20)
+        linux.expect("[rm] VM 'linux' stopped (fault)", 20)
+        fault = linux.output.split("[hyp] VM fault", 1)[1]
+        # The other VM still runs: its heartbeat goes on well past the primary's stop.
+        while beat < int(match.group(1)) + 3:
+            later = linux.expect(HEARTBEAT, 10)
+            assert isinstance(later, re.Match)
+            beat = int(later.group(1))
+        out = linux.output
+        assert out.count("ACCESS-SUCCEEDED") == 1, "the access completed (only the echo may show)"
+        assert "data abort from a lower EL" in fault
+        assert ("write" if write else "read") in fault
+        assert f"IPA {address:#018x}" in fault, f"fault report does not name {address:#x}"
+        assert f"VM '{SECOND}' stopped" not in out

@@ -40,8 +40,8 @@ def linux(default_image, request) -> Iterator[QemuSession]:  # type: ignore[no-u
 
 
 def settle() -> None:
-    # Known issue (docs/vms.md): input typed within moments of the first prompt sometimes
-    # loses its final byte under bothy (never on bare QEMU); a pause avoids it until fixed.
+    # busybox ash prints its prompt, then queries the terminal (ESC [6n) before its line
+    # editor reads: input typed in that moment can be taken for the answer. A pause avoids it.
     time.sleep(SETTLE_SECONDS)
 
 

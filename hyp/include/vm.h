@@ -16,7 +16,7 @@
 
 #define VM_CONSOLE_LINE_MAX 160U
 #define VM_MAX_VCPUS 8U
-#define VM_NAME_MAX 16U
+#define VM_NAME_MAX 24U /* the config allows 16 characters */
 /* Gunyah's VMID of the primary VM (HLOS): its console is the interactive serial port. */
 #define VMID_PRIMARY 3U
 

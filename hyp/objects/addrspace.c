@@ -57,6 +57,23 @@ addrspace_configure(vm_t *vm, uint16_t vmid)
 	return err;
 }
 
+/* The config's name for this VMID if it has one, else "vm<VMID>". */
+static void
+name_vm(vm_t *vm)
+{
+	static const struct {
+		uint32_t vmid;
+		const char *name;
+	} names[] = PLATFORM_VM_NAMES;
+	for (size_t i = 0; names[i].vmid != 0U; i++) {
+		if (names[i].vmid == vm->vmid) {
+			(void)format_buf(vm->name, sizeof(vm->name), "%s", names[i].name);
+			return;
+		}
+	}
+	(void)format_buf(vm->name, sizeof(vm->name), "vm%u", (unsigned)vm->vmid);
+}
+
 error_t
 addrspace_activate(object_header_t *object)
 {
@@ -72,7 +89,7 @@ addrspace_activate(object_header_t *object)
 		return ERROR_NOMEM;
 	}
 	if (vm->name[0] == '\0') {
-		(void)format_buf(vm->name, sizeof(vm->name), "vm%u", (unsigned)vm->vmid);
+		name_vm(vm);
 	}
 	vuart_init(&vm->vuart);
 	vm->cntvoff = sysreg_read(cntpct_el0);

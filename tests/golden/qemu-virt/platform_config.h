@@ -30,6 +30,11 @@
 #define HYP_MEM_SIZE BOTHY_UL(0xe00000)
 
 #define ROOT_VM_NAME "rm"
+
+/* The config's name of every VM the RM builds, by VMID: the hypervisor names VMs in its log
+ * lines and console prefixes with them (Gunyah's ABI has no call that names a VM). A VMID
+ * of 0 ends the list. */
+#define PLATFORM_VM_NAMES { { BOTHY_U(0x3), "linux" }, { BOTHY_U(0), "" } }
 #define ROOT_VM_MEM_BASE BOTHY_UL(0x41000000)
 #define ROOT_VM_MEM_SIZE BOTHY_UL(0x1000000)
 #define ROOT_VM_BOOT_INFO_IPA BOTHY_UL(0x41fff000)

@@ -20,11 +20,16 @@ LINUX_READY_MARKER = "bothy-linux: init started"
 # With this on the kernel command line /init powers off right after the marker: the end point
 # of `doit bench`'s Linux boot benchmarks (bothy.bench), the same event under bothy and bare.
 BENCH_PARAMETER = "bothy.bench=1"
+# With this on the kernel command line /init also prints HEARTBEAT_MARKER and a count every
+# second: proof, from the console alone, that a VM nobody types into is still running.
+HEARTBEAT_PARAMETER = "bothy.heartbeat=1"
+HEARTBEAT_MARKER = "bothy-linux: heartbeat"
 
 INIT_SCRIPT = f"""#!/bin/busybox sh
 # /init of bothy's Linux guest (tools/bothy/guest/initramfs.py). Ends in an interactive shell;
 # `poweroff -f` or `reboot -f` stops the VM. With {BENCH_PARAMETER} on the kernel command line
-# (doit bench) it powers off right after the marker instead.
+# (doit bench) it powers off right after the marker instead; with {HEARTBEAT_PARAMETER} it
+# prints a numbered heartbeat line every second.
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 /bin/busybox --install -s
 mount -t proc proc /proc
@@ -32,6 +37,9 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 echo "{LINUX_READY_MARKER}, $(nproc) CPUs"
 grep -qwF {BENCH_PARAMETER} /proc/cmdline && poweroff -f
+if grep -qwF {HEARTBEAT_PARAMETER} /proc/cmdline; then
+    (n=0; while sleep 1; do n=$((n + 1)); echo "{HEARTBEAT_MARKER} $n"; done) &
+fi
 exec setsid cttyhack sh
 """
 
