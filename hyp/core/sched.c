@@ -8,6 +8,7 @@
 #include "hyp_config.h"
 #include "panic.h"
 #include "sched.h"
+#include "sched_cpu.h"
 #include "spinlock.h"
 #include "sysreg.h"
 #include "vcpu_context.h"
@@ -17,16 +18,7 @@
 #define CNTV_CTL_ENABLE 1UL
 #define CNTV_CTL_IMASK 2UL
 
-typedef struct cpu_sched {
-	spinlock_t lock;
-	vcpu_t *current;   /* loaded on this CPU, RUNNING (or just stopped running) */
-	vcpu_t *vcpus;     /* every vCPU with affinity to this CPU, any state */
-	uint64_t sequence; /* hands out last_run values */
-	uint64_t slice_end;
-	bool resched;
-} cpu_sched_t;
-
-static cpu_sched_t cpu_scheds[PLATFORM_CPU_COUNT];
+cpu_sched_t sched_cpus[PLATFORM_CPU_COUNT];
 
 void idle_enter(void) __attribute__((noreturn));
 void sched_idle_loop(void) __attribute__((noreturn));
@@ -34,19 +26,13 @@ void sched_idle_loop(void) __attribute__((noreturn));
 static cpu_sched_t *
 this_cpu(void)
 {
-	return &cpu_scheds[cpu_index()];
+	return sched_this_cpu();
 }
 
 uint64_t
 sched_us_to_ticks(uint64_t us)
 {
 	return sysreg_read(cntfrq_el0) * us / 1000000U;
-}
-
-vcpu_t *
-vcpu_current(void)
-{
-	return this_cpu()->current;
 }
 
 void
@@ -62,7 +48,7 @@ sched_cpu_init(void)
 void
 sched_add_vcpu(vcpu_t *vcpu)
 {
-	cpu_sched_t *cs = &cpu_scheds[vcpu->affinity];
+	cpu_sched_t *cs = &sched_cpus[vcpu->affinity];
 	spinlock_acquire(&cs->lock);
 	vcpu->sched_next = cs->vcpus;
 	cs->vcpus = vcpu;
@@ -84,7 +70,7 @@ unlink_vcpu(cpu_sched_t *cs, vcpu_t *vcpu)
 void
 sched_remove_vcpu(vcpu_t *vcpu)
 {
-	cpu_sched_t *cs = &cpu_scheds[vcpu->affinity];
+	cpu_sched_t *cs = &sched_cpus[vcpu->affinity];
 	spinlock_acquire(&cs->lock);
 	if (cs->current == vcpu) {
 		panic("removing vCPU %u of VM '%s' while it runs", vcpu->index, vcpu->vm->name);
@@ -99,7 +85,7 @@ sched_set_affinity(vcpu_t *vcpu, unsigned cpu)
 	if (cpu >= PLATFORM_CPU_COUNT) {
 		return ERROR_ARGUMENT_INVALID;
 	}
-	cpu_sched_t *old = &cpu_scheds[vcpu->affinity];
+	cpu_sched_t *old = &sched_cpus[vcpu->affinity];
 	spinlock_acquire(&old->lock);
 	bool off = vcpu->state == VCPU_STATE_OFF || vcpu->state == VCPU_STATE_STOPPED;
 	bool listed = false;
@@ -125,7 +111,7 @@ static void
 poke(cpu_sched_t *cs)
 {
 	cs->resched = true;
-	unsigned cpu = (unsigned)(cs - cpu_scheds);
+	unsigned cpu = (unsigned)(cs - sched_cpus);
 	if (cpu != cpu_index()) {
 		gic_send_sgi(GIC_SGI_RESCHEDULE, cpu);
 	}
@@ -134,7 +120,7 @@ poke(cpu_sched_t *cs)
 error_t
 sched_power_on(vcpu_t *vcpu, uint64_t entry, uint64_t context)
 {
-	cpu_sched_t *cs = &cpu_scheds[vcpu->affinity];
+	cpu_sched_t *cs = &sched_cpus[vcpu->affinity];
 	error_t err = OK;
 	spinlock_acquire(&cs->lock);
 	if (vcpu->state != VCPU_STATE_OFF) {
@@ -151,7 +137,7 @@ sched_power_on(vcpu_t *vcpu, uint64_t entry, uint64_t context)
 void
 sched_wake(vcpu_t *vcpu)
 {
-	cpu_sched_t *cs = &cpu_scheds[vcpu->affinity];
+	cpu_sched_t *cs = &sched_cpus[vcpu->affinity];
 	spinlock_acquire(&cs->lock);
 	if (vcpu->state == VCPU_STATE_BLOCKED) {
 		vcpu->state = VCPU_STATE_READY;
@@ -189,7 +175,7 @@ set_current_state(vcpu_state_t state)
 void
 sched_stop_vcpu(vcpu_t *vcpu)
 {
-	cpu_sched_t *cs = &cpu_scheds[vcpu->affinity];
+	cpu_sched_t *cs = &sched_cpus[vcpu->affinity];
 	spinlock_acquire(&cs->lock);
 	vcpu_state_t old = vcpu->state;
 	vcpu->state = VCPU_STATE_STOPPED;
@@ -204,7 +190,7 @@ sched_stop_vcpu(vcpu_t *vcpu)
 error_t
 sched_make_off(vcpu_t *vcpu)
 {
-	cpu_sched_t *cs = &cpu_scheds[vcpu->affinity];
+	cpu_sched_t *cs = &sched_cpus[vcpu->affinity];
 	error_t err = OK;
 	spinlock_acquire(&cs->lock);
 	if (cs->current == vcpu) {
@@ -225,7 +211,7 @@ sched_vcpu_state(const vcpu_t *vcpu)
 bool
 sched_vcpu_loaded(const vcpu_t *vcpu)
 {
-	cpu_sched_t *cs = &cpu_scheds[vcpu->affinity];
+	cpu_sched_t *cs = &sched_cpus[vcpu->affinity];
 	spinlock_acquire(&cs->lock);
 	bool loaded = cs->current == vcpu;
 	spinlock_release(&cs->lock);
@@ -397,7 +383,7 @@ schedule(trap_frame_t *frame)
 }
 
 void
-sched_return_to_guest(trap_frame_t *frame)
+sched_exit_slow(trap_frame_t *frame)
 {
 	cpu_sched_t *cs = this_cpu();
 	vcpu_t *cur = cs->current;
@@ -476,7 +462,7 @@ sched_timer_irq(void)
 void
 sched_set_ptimer(vcpu_t *vcpu, uint64_t deadline)
 {
-	cpu_sched_t *cs = &cpu_scheds[vcpu->affinity];
+	cpu_sched_t *cs = &sched_cpus[vcpu->affinity];
 	spinlock_acquire(&cs->lock);
 	vcpu->ptimer_deadline = deadline;
 	cs->resched = true; /* re-arms CNTHP on the way back to the guest */

@@ -43,10 +43,24 @@ bool sched_vcpu_loaded(const vcpu_t *vcpu);
 /* Moves a vCPU to another physical CPU; only while it is OFF. */
 error_t sched_set_affinity(vcpu_t *vcpu, unsigned cpu);
 
+/* The general exit: vGIC sync, the scheduler if needed, vGIC flush (see below). */
+void sched_exit_slow(trap_frame_t *frame);
+
 /* Every exception from a guest ends here: run the scheduler if needed, refresh the vCPU's
  * list registers, and return to whichever vCPU should run (or idle). `frame` is the
  * interrupted vCPU's registers on this CPU's stack. */
-void sched_return_to_guest(trap_frame_t *frame);
+static inline void
+sched_return_to_guest(trap_frame_t *frame)
+{
+	/* Inline because every exception passes here: a vCPU without a vGIC that keeps its CPU
+	 * (a hypercall of the RM, say) needs nothing more. */
+	cpu_sched_t *cs = sched_this_cpu();
+	vcpu_t *cur = cs->current;
+	if (cur == NULL || cur->vic != NULL || cur->state != VCPU_STATE_RUNNING ||
+	    __atomic_load_n(&cs->resched, __ATOMIC_RELAXED)) {
+		sched_exit_slow(frame);
+	}
+}
 
 /* The scheduler side of vcpu_kick (vm.h). */
 void sched_wake(vcpu_t *vcpu);

@@ -8,8 +8,10 @@
 
 #include "bothy_abi.h"
 #include "cspace.h"
+#include "hypercall.h"
 #include "objects/thread.h"
 #include "pgtable.h"
+#include "sched_cpu.h"
 #include "spinlock.h"
 #include "trap_frame.h"
 #include "vuart.h"
@@ -54,7 +56,15 @@ typedef vm_t addrspace_t;
 typedef thread_t vcpu_t;
 
 /* The vCPU running on this physical CPU, or NULL if none. */
-vcpu_t *vcpu_current(void);
+#if defined(__aarch64__)
+static inline vcpu_t *
+vcpu_current(void)
+{
+	return sched_this_cpu()->current;
+}
+#else
+vcpu_t *vcpu_current(void); /* host builds of the unit tests: tests/unit/shim */
+#endif
 
 /* The cspace the calling vCPU's caps live in (NULL if none attached). */
 cspace_t *caller_cspace(void);
@@ -87,8 +97,18 @@ vcpu_t *root_vm_vcpu(void);
 /* PSCI SYSTEM_RESET of a non-root VM: stop it and have it restarted. */
 void vm_request_reset(vm_t *vm);
 
-/* Handles an SMCCC call (HVC #0, or a trapped SMC) from a guest; results in frame->x[0..]. */
-void smccc_handle(vcpu_t *vcpu, trap_frame_t *frame);
+/* An SMCCC call that is not a hypercall: PSCI, SMCCC queries, the vendor UID and revision. */
+void smccc_service(vcpu_t *vcpu, trap_frame_t *frame);
+
+/* Handles an SMCCC call (HVC #0, or a trapped SMC) from a guest; results in frame->x[0..].
+ * Inline so that hypercalls, the hot path, go straight to the dispatcher. */
+static inline void
+smccc_handle(vcpu_t *vcpu, trap_frame_t *frame)
+{
+	if (!hypercall_smccc(frame, (uint32_t)frame->x[0])) {
+		smccc_service(vcpu, frame);
+	}
+}
 
 /* Copies `size` bytes from guest virtual address `src` of the current vCPU (stage 1 then
  * stage 2). ERROR_ADDR_INVALID if any byte is unmapped, unreadable, or not guest RAM. */

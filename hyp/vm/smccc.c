@@ -36,11 +36,10 @@ is_supported(uint32_t function_id)
 }
 
 void
-smccc_handle(vcpu_t *vcpu, trap_frame_t *frame)
+smccc_service(vcpu_t *vcpu, trap_frame_t *frame)
 {
 	uint32_t function_id = (uint32_t)frame->x[0];
-	/* Hypercalls first: they are the hot path, PSCI and SMCCC queries are rare. */
-	if (hypercall_smccc(frame, function_id) || psci_handle(vcpu, frame)) {
+	if (psci_handle(vcpu, frame)) {
 		return;
 	}
 	switch (function_id) {
