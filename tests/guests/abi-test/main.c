@@ -64,7 +64,8 @@ test_identify(void)
 	hypercall_hypervisor_identify_result_t id = bothy_hypervisor_identify();
 	check_value("identify: API version 1", id.hyp_api_info & 0x3fffU, 1);
 	check_value("identify: 64-bit, little-endian", (id.hyp_api_info >> 14) & 3U, 2);
-	check_value("identify: partition/cspace flag (only)", id.api_flags_0, 1);
+	check_value("identify: partition/cspace, doorbell, msgqueue flags (only)", id.api_flags_0,
+		    0x7);
 	bothy_regs_t r = { { HYPERCALL_HYPERVISOR_IDENTIFY_SMCCC } };
 	bothy_smccc_call(&r);
 	check_value("identify via SMCCC matches native", r.x[0], id.hyp_api_info);
@@ -364,8 +365,9 @@ static void
 test_numbers(void)
 {
 	bothy_regs_t r = { { 0 } };
-	BOTHY_HVC_RAW(0x6012, &r);
-	check_error("doorbell_send (not implemented yet)", r.x[0], ERROR_UNIMPLEMENTED);
+	BOTHY_HVC_RAW(0x6009, &r);
+	check_error("partition_create_watchdog (no watchdog interface)", r.x[0],
+		    ERROR_UNIMPLEMENTED);
 	r = (bothy_regs_t){ { 0 } };
 	BOTHY_HVC_RAW(0x6008, &r);
 	check_error("unassigned native 0x6008", r.x[0], ERROR_UNIMPLEMENTED);
