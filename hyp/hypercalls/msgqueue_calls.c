@@ -48,9 +48,9 @@ hypercall_msgqueue_send(cap_id_t msgqueue, size_t size, uintptr_t data, uint32_t
 	if ((send_flags & ~MSGQUEUE_SEND_FLAG_PUSH) != 0U) {
 		result.error = ERROR_ARGUMENT_INVALID;
 	} else {
+		bool push = (send_flags & MSGQUEUE_SEND_FLAG_PUSH) != 0U;
 		bool not_full;
-		result.error = msgqueue_send(mq, size, data,
-					     (send_flags & MSGQUEUE_SEND_FLAG_PUSH) != 0U, &not_full);
+		result.error = msgqueue_send(mq, size, data, push, &not_full);
 		result.not_full = not_full;
 	}
 	object_put(&mq->header);
@@ -148,7 +148,8 @@ hypercall_msgqueue_bind_send_virq_result_t
 hypercall_msgqueue_bind_send_virq(cap_id_t msgqueue, cap_id_t vic, uint32_t virq)
 {
 	return (hypercall_msgqueue_bind_send_virq_result_t){
-		.error = bind(msgqueue, MSGQUEUE_SIDE_SEND, CAP_RIGHTS_MSGQUEUE_BIND_SEND, vic, virq)
+		.error = bind(msgqueue, MSGQUEUE_SIDE_SEND, CAP_RIGHTS_MSGQUEUE_BIND_SEND, vic,
+			      virq)
 	};
 }
 
@@ -156,8 +157,8 @@ hypercall_msgqueue_bind_receive_virq_result_t
 hypercall_msgqueue_bind_receive_virq(cap_id_t msgqueue, cap_id_t vic, uint32_t virq)
 {
 	return (hypercall_msgqueue_bind_receive_virq_result_t){
-		.error = bind(msgqueue, MSGQUEUE_SIDE_RECEIVE, CAP_RIGHTS_MSGQUEUE_BIND_RECEIVE, vic,
-			      virq)
+		.error = bind(msgqueue, MSGQUEUE_SIDE_RECEIVE, CAP_RIGHTS_MSGQUEUE_BIND_RECEIVE,
+			      vic, virq)
 	};
 }
 

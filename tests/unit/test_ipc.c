@@ -1,5 +1,5 @@
 /* test_ipc.c - host tests of message queues and doorbells (hyp/objects/msgqueue.c, doorbell.c,
- * virq_source.c) and their hypercall handlers: FIFO semantics, sizes, thresholds, interrupt lines. */
+ * virq_source.c) and their hypercall handlers: FIFO, sizes, thresholds, interrupt lines. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* msgqueue.h - the message queue object: a bounded FIFO of messages copied from the sender's
- * memory to the receiver's, with a not-empty interrupt to the receiver and not-full to the sender. */
+ * memory to the receiver's; a not-empty interrupt for the receiver, not-full for the sender. */
 #pragma once
 
 #include <stdbool.h>
