@@ -1,7 +1,8 @@
 """Host-side unit tests of the hypervisor's pure C logic: the programs in tests/unit/ link the
-real hyp/ sources (allocator, objects, partitions, cspaces, the object and cspace hypercall
-handlers) with host shims, built with ASan and UBSan. One pytest test per program; a libFuzzer
-target drives the cspace model with a fixed seed when clang can build one.
+real hyp/ sources (allocator, objects, partitions, cspaces, message queues, doorbells, and the
+object, cspace, msgqueue and doorbell hypercall handlers) with host shims, built with ASan and
+UBSan. One pytest test per program; a libFuzzer target drives the cspace model with a fixed
+seed when clang can build one.
 
 The generated headers come from the same Python generators as the build, written to a temporary
 directory. Skipped when there is no host C compiler whose sanitizer runtime works.
@@ -59,8 +60,13 @@ OBJECT_MODEL_BUT_CSPACE = (
     "hyp/objects/partition.c",
     "hyp/objects/thread.c",
     "hyp/objects/unconfigured.c",
+    "hyp/objects/virq_source.c",
+    "hyp/objects/msgqueue.c",
+    "hyp/objects/doorbell.c",
     "hyp/hypercalls/object_calls.c",
     "hyp/hypercalls/cspace_calls.c",
+    "hyp/hypercalls/msgqueue_calls.c",
+    "hyp/hypercalls/doorbell_calls.c",
     "gen:hyp/object_table.c",
     "tests/unit/shim/host.c",
     "tests/unit/fixture.c",
@@ -90,6 +96,7 @@ PROGRAMS = {
         Program("test_cspace", (*OBJECT_MODEL, "tests/unit/cap_model.c")),
         Program("test_cspace_internals", OBJECT_MODEL_BUT_CSPACE),
         Program("test_hypercalls", OBJECT_MODEL),
+        Program("test_ipc", OBJECT_MODEL),
     )
 }
 FUZZ_TARGET = Program("fuzz_cspace", (*OBJECT_MODEL, "tests/unit/cap_model.c"))

@@ -113,6 +113,10 @@ smccc_handle(vcpu_t *vcpu, trap_frame_t *frame)
 /* Copies `size` bytes from guest virtual address `src` of the current vCPU (stage 1 then
  * stage 2). ERROR_ADDR_INVALID if any byte is unmapped, unreadable, or not guest RAM. */
 error_t guest_copy_from(void *dst, uint64_t src, size_t size);
+/* Copies `size` bytes to guest virtual address `dst` of the current vCPU, which must be
+ * writable at EL1 in stage 1 and in stage 2. ERROR_ADDR_INVALID as above; pages before the
+ * first bad one may already have been written. */
+error_t guest_copy_to(uint64_t dst, const void *src, size_t size);
 
 /* Something changed for `vcpu` (an interrupt became pending): wake it if blocked, and make
  * its CPU re-evaluate if it is running elsewhere. Safe from any CPU, with vic->lock held. */

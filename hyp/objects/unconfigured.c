@@ -4,13 +4,6 @@
 #include "object_ops.h"
 
 error_t
-msgqueue_activate(object_header_t *object)
-{
-	(void)object; /* needs msgqueue_configure (depth, message size) */
-	return ERROR_OBJECT_CONFIG;
-}
-
-error_t
 virtio_mmio_activate(object_header_t *object)
 {
 	(void)object; /* needs virtio_mmio_configure */

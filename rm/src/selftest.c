@@ -69,9 +69,10 @@ check_console_write(cap_id_t cap)
 static void
 check_unimplemented(void)
 {
-	hypercall_doorbell_send_result_t d = bothy_doorbell_send(CSPACE_CAP_INVALID, 1);
-	check_error("doorbell_send (not yet implemented)", (uint64_t)(int64_t)d.error,
-		     ERROR_UNIMPLEMENTED);
+	hypercall_partition_create_watchdog_result_t wd =
+		bothy_partition_create_watchdog(CSPACE_CAP_INVALID, CSPACE_CAP_INVALID);
+	check_error("partition_create_watchdog (no watchdog interface)",
+		     (uint64_t)(int64_t)wd.error, ERROR_UNIMPLEMENTED);
 	bothy_regs_t r = { { 0 } };
 	BOTHY_HVC_RAW(0x61ff, &r);
 	check_error("unassigned native number 0x61ff", r.x[0], ERROR_UNIMPLEMENTED);

@@ -5,13 +5,13 @@
 #include "cspace.h"
 #include "memextent.h"
 #include "object.h"
+#include "objects/doorbell.h"
+#include "objects/msgqueue.h"
 #include "objects/thread.h"
 #include "partition.h"
 #include "vgic.h"
 #include "vm.h"
 
-typedef struct { object_header_t header; } doorbell_t;
-typedef struct { object_header_t header; } msgqueue_t;
 typedef struct { object_header_t header; } vpm_group_t;
 typedef struct { object_header_t header; } hwirq_t;
 typedef struct { object_header_t header; } virtio_mmio_t;

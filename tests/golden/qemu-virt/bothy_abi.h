@@ -253,21 +253,21 @@ typedef struct {
 	error_t error;
 } hypercall_object_reset_from_result_t;
 
-/* doorbell_bind_virq: Attach a doorbell to a virtual interrupt on a virtual interrupt controller. (returns ERROR_UNIMPLEMENTED) */
+/* doorbell_bind_virq: Attach a doorbell to a virtual interrupt on a virtual interrupt controller. */
 #define HYPERCALL_DOORBELL_BIND_VIRQ_NATIVE 0x6010U
 #define HYPERCALL_DOORBELL_BIND_VIRQ_SMCCC 0xc6008010U
 typedef struct {
 	error_t error;
 } hypercall_doorbell_bind_virq_result_t;
 
-/* doorbell_unbind_virq: Detach a doorbell from the virtual interrupt it raises. (returns ERROR_UNIMPLEMENTED) */
+/* doorbell_unbind_virq: Detach a doorbell from the virtual interrupt it raises. */
 #define HYPERCALL_DOORBELL_UNBIND_VIRQ_NATIVE 0x6011U
 #define HYPERCALL_DOORBELL_UNBIND_VIRQ_SMCCC 0xc6008011U
 typedef struct {
 	error_t error;
 } hypercall_doorbell_unbind_virq_result_t;
 
-/* doorbell_send: Set flags on a doorbell, possibly raising its interrupt; returns the previous flags. (returns ERROR_UNIMPLEMENTED) */
+/* doorbell_send: Set flags on a doorbell, possibly raising its interrupt; returns the previous flags. */
 #define HYPERCALL_DOORBELL_SEND_NATIVE 0x6012U
 #define HYPERCALL_DOORBELL_SEND_SMCCC 0xc6008012U
 typedef struct {
@@ -275,7 +275,7 @@ typedef struct {
 	uint64_t old_flags;
 } hypercall_doorbell_send_result_t;
 
-/* doorbell_receive: Clear flags on a doorbell and return the flags that were set before. (returns ERROR_UNIMPLEMENTED) */
+/* doorbell_receive: Clear flags on a doorbell and return the flags that were set before. */
 #define HYPERCALL_DOORBELL_RECEIVE_NATIVE 0x6013U
 #define HYPERCALL_DOORBELL_RECEIVE_SMCCC 0xc6008013U
 typedef struct {
@@ -283,49 +283,49 @@ typedef struct {
 	uint64_t old_flags;
 } hypercall_doorbell_receive_result_t;
 
-/* doorbell_reset: Clear a doorbell's flags and masks back to their defaults. (returns ERROR_UNIMPLEMENTED) */
+/* doorbell_reset: Clear a doorbell's flags and masks back to their defaults. */
 #define HYPERCALL_DOORBELL_RESET_NATIVE 0x6014U
 #define HYPERCALL_DOORBELL_RESET_SMCCC 0xc6008014U
 typedef struct {
 	error_t error;
 } hypercall_doorbell_reset_result_t;
 
-/* doorbell_mask: Choose which doorbell flags raise the interrupt and which clear automatically on delivery. (returns ERROR_UNIMPLEMENTED) */
+/* doorbell_mask: Choose which doorbell flags raise the interrupt and which clear automatically on delivery. */
 #define HYPERCALL_DOORBELL_MASK_NATIVE 0x6015U
 #define HYPERCALL_DOORBELL_MASK_SMCCC 0xc6008015U
 typedef struct {
 	error_t error;
 } hypercall_doorbell_mask_result_t;
 
-/* msgqueue_bind_send_virq: Attach the sender-side (space available) interrupt of a message queue to a virtual interrupt. (returns ERROR_UNIMPLEMENTED) */
+/* msgqueue_bind_send_virq: Attach the sender-side (space available) interrupt of a message queue to a virtual interrupt. */
 #define HYPERCALL_MSGQUEUE_BIND_SEND_VIRQ_NATIVE 0x6017U
 #define HYPERCALL_MSGQUEUE_BIND_SEND_VIRQ_SMCCC 0xc6008017U
 typedef struct {
 	error_t error;
 } hypercall_msgqueue_bind_send_virq_result_t;
 
-/* msgqueue_bind_receive_virq: Attach the receiver-side (message available) interrupt of a message queue to a virtual interrupt. (returns ERROR_UNIMPLEMENTED) */
+/* msgqueue_bind_receive_virq: Attach the receiver-side (message available) interrupt of a message queue to a virtual interrupt. */
 #define HYPERCALL_MSGQUEUE_BIND_RECEIVE_VIRQ_NATIVE 0x6018U
 #define HYPERCALL_MSGQUEUE_BIND_RECEIVE_VIRQ_SMCCC 0xc6008018U
 typedef struct {
 	error_t error;
 } hypercall_msgqueue_bind_receive_virq_result_t;
 
-/* msgqueue_unbind_send_virq: Detach a message queue's sender-side interrupt. (returns ERROR_UNIMPLEMENTED) */
+/* msgqueue_unbind_send_virq: Detach a message queue's sender-side interrupt. */
 #define HYPERCALL_MSGQUEUE_UNBIND_SEND_VIRQ_NATIVE 0x6019U
 #define HYPERCALL_MSGQUEUE_UNBIND_SEND_VIRQ_SMCCC 0xc6008019U
 typedef struct {
 	error_t error;
 } hypercall_msgqueue_unbind_send_virq_result_t;
 
-/* msgqueue_unbind_receive_virq: Detach a message queue's receiver-side interrupt. (returns ERROR_UNIMPLEMENTED) */
+/* msgqueue_unbind_receive_virq: Detach a message queue's receiver-side interrupt. */
 #define HYPERCALL_MSGQUEUE_UNBIND_RECEIVE_VIRQ_NATIVE 0x601aU
 #define HYPERCALL_MSGQUEUE_UNBIND_RECEIVE_VIRQ_SMCCC 0xc600801aU
 typedef struct {
 	error_t error;
 } hypercall_msgqueue_unbind_receive_virq_result_t;
 
-/* msgqueue_send: Copy one message from the caller's memory into a message queue. (returns ERROR_UNIMPLEMENTED) */
+/* msgqueue_send: Copy one message from the caller's memory into a message queue. */
 #define HYPERCALL_MSGQUEUE_SEND_NATIVE 0x601bU
 #define HYPERCALL_MSGQUEUE_SEND_SMCCC 0xc600801bU
 typedef struct {
@@ -333,7 +333,7 @@ typedef struct {
 	bool not_full;
 } hypercall_msgqueue_send_result_t;
 
-/* msgqueue_receive: Copy the oldest message of a message queue into the caller's buffer. (returns ERROR_UNIMPLEMENTED) */
+/* msgqueue_receive: Copy the oldest message of a message queue into the caller's buffer. */
 #define HYPERCALL_MSGQUEUE_RECEIVE_NATIVE 0x601cU
 #define HYPERCALL_MSGQUEUE_RECEIVE_SMCCC 0xc600801cU
 typedef struct {
@@ -342,28 +342,28 @@ typedef struct {
 	bool not_empty;
 } hypercall_msgqueue_receive_result_t;
 
-/* msgqueue_flush: Discard every message waiting in a message queue. (returns ERROR_UNIMPLEMENTED) */
+/* msgqueue_flush: Discard every message waiting in a message queue. */
 #define HYPERCALL_MSGQUEUE_FLUSH_NATIVE 0x601dU
 #define HYPERCALL_MSGQUEUE_FLUSH_SMCCC 0xc600801dU
 typedef struct {
 	error_t error;
 } hypercall_msgqueue_flush_result_t;
 
-/* msgqueue_configure_send: Set the sender-side interrupt threshold and holdoff of a message queue. (returns ERROR_UNIMPLEMENTED) */
+/* msgqueue_configure_send: Set the sender-side interrupt threshold of a message queue (bothy has no holdoff: a non-zero one returns ERROR_UNIMPLEMENTED). */
 #define HYPERCALL_MSGQUEUE_CONFIGURE_SEND_NATIVE 0x601fU
 #define HYPERCALL_MSGQUEUE_CONFIGURE_SEND_SMCCC 0xc600801fU
 typedef struct {
 	error_t error;
 } hypercall_msgqueue_configure_send_result_t;
 
-/* msgqueue_configure_receive: Set the receiver-side interrupt threshold and holdoff of a message queue. (returns ERROR_UNIMPLEMENTED) */
+/* msgqueue_configure_receive: Set the receiver-side interrupt threshold of a message queue (bothy has no holdoff: a non-zero one returns ERROR_UNIMPLEMENTED). */
 #define HYPERCALL_MSGQUEUE_CONFIGURE_RECEIVE_NATIVE 0x6020U
 #define HYPERCALL_MSGQUEUE_CONFIGURE_RECEIVE_SMCCC 0xc6008020U
 typedef struct {
 	error_t error;
 } hypercall_msgqueue_configure_receive_result_t;
 
-/* msgqueue_configure: Set a message queue's depth and maximum message size before activation. (returns ERROR_UNIMPLEMENTED) */
+/* msgqueue_configure: Set a message queue's depth and maximum message size before activation. */
 #define HYPERCALL_MSGQUEUE_CONFIGURE_NATIVE 0x6021U
 #define HYPERCALL_MSGQUEUE_CONFIGURE_SMCCC 0xc6008021U
 typedef struct {

@@ -218,7 +218,7 @@ bothy_object_reset_from(cap_id_t cspace, cap_id_t cap)
 	};
 }
 
-/* doorbell_bind_virq: Attach a doorbell to a virtual interrupt on a virtual interrupt controller. (returns ERROR_UNIMPLEMENTED) */
+/* doorbell_bind_virq: Attach a doorbell to a virtual interrupt on a virtual interrupt controller. */
 static inline hypercall_doorbell_bind_virq_result_t
 bothy_doorbell_bind_virq(cap_id_t doorbell, cap_id_t vic, uint32_t virq)
 {
@@ -229,7 +229,7 @@ bothy_doorbell_bind_virq(cap_id_t doorbell, cap_id_t vic, uint32_t virq)
 	};
 }
 
-/* doorbell_unbind_virq: Detach a doorbell from the virtual interrupt it raises. (returns ERROR_UNIMPLEMENTED) */
+/* doorbell_unbind_virq: Detach a doorbell from the virtual interrupt it raises. */
 static inline hypercall_doorbell_unbind_virq_result_t
 bothy_doorbell_unbind_virq(cap_id_t doorbell)
 {
@@ -240,7 +240,7 @@ bothy_doorbell_unbind_virq(cap_id_t doorbell)
 	};
 }
 
-/* doorbell_send: Set flags on a doorbell, possibly raising its interrupt; returns the previous flags. (returns ERROR_UNIMPLEMENTED) */
+/* doorbell_send: Set flags on a doorbell, possibly raising its interrupt; returns the previous flags. */
 static inline hypercall_doorbell_send_result_t
 bothy_doorbell_send(cap_id_t doorbell, uint64_t new_flags)
 {
@@ -252,7 +252,7 @@ bothy_doorbell_send(cap_id_t doorbell, uint64_t new_flags)
 	};
 }
 
-/* doorbell_receive: Clear flags on a doorbell and return the flags that were set before. (returns ERROR_UNIMPLEMENTED) */
+/* doorbell_receive: Clear flags on a doorbell and return the flags that were set before. */
 static inline hypercall_doorbell_receive_result_t
 bothy_doorbell_receive(cap_id_t doorbell, uint64_t clear_flags)
 {
@@ -264,7 +264,7 @@ bothy_doorbell_receive(cap_id_t doorbell, uint64_t clear_flags)
 	};
 }
 
-/* doorbell_reset: Clear a doorbell's flags and masks back to their defaults. (returns ERROR_UNIMPLEMENTED) */
+/* doorbell_reset: Clear a doorbell's flags and masks back to their defaults. */
 static inline hypercall_doorbell_reset_result_t
 bothy_doorbell_reset(cap_id_t doorbell)
 {
@@ -275,7 +275,7 @@ bothy_doorbell_reset(cap_id_t doorbell)
 	};
 }
 
-/* doorbell_mask: Choose which doorbell flags raise the interrupt and which clear automatically on delivery. (returns ERROR_UNIMPLEMENTED) */
+/* doorbell_mask: Choose which doorbell flags raise the interrupt and which clear automatically on delivery. */
 static inline hypercall_doorbell_mask_result_t
 bothy_doorbell_mask(cap_id_t doorbell, uint64_t enable_mask, uint64_t ack_mask)
 {
@@ -286,7 +286,7 @@ bothy_doorbell_mask(cap_id_t doorbell, uint64_t enable_mask, uint64_t ack_mask)
 	};
 }
 
-/* msgqueue_bind_send_virq: Attach the sender-side (space available) interrupt of a message queue to a virtual interrupt. (returns ERROR_UNIMPLEMENTED) */
+/* msgqueue_bind_send_virq: Attach the sender-side (space available) interrupt of a message queue to a virtual interrupt. */
 static inline hypercall_msgqueue_bind_send_virq_result_t
 bothy_msgqueue_bind_send_virq(cap_id_t msgqueue, cap_id_t vic, uint32_t virq)
 {
@@ -297,7 +297,7 @@ bothy_msgqueue_bind_send_virq(cap_id_t msgqueue, cap_id_t vic, uint32_t virq)
 	};
 }
 
-/* msgqueue_bind_receive_virq: Attach the receiver-side (message available) interrupt of a message queue to a virtual interrupt. (returns ERROR_UNIMPLEMENTED) */
+/* msgqueue_bind_receive_virq: Attach the receiver-side (message available) interrupt of a message queue to a virtual interrupt. */
 static inline hypercall_msgqueue_bind_receive_virq_result_t
 bothy_msgqueue_bind_receive_virq(cap_id_t msgqueue, cap_id_t vic, uint32_t virq)
 {
@@ -308,7 +308,7 @@ bothy_msgqueue_bind_receive_virq(cap_id_t msgqueue, cap_id_t vic, uint32_t virq)
 	};
 }
 
-/* msgqueue_unbind_send_virq: Detach a message queue's sender-side interrupt. (returns ERROR_UNIMPLEMENTED) */
+/* msgqueue_unbind_send_virq: Detach a message queue's sender-side interrupt. */
 static inline hypercall_msgqueue_unbind_send_virq_result_t
 bothy_msgqueue_unbind_send_virq(cap_id_t msgqueue)
 {
@@ -319,7 +319,7 @@ bothy_msgqueue_unbind_send_virq(cap_id_t msgqueue)
 	};
 }
 
-/* msgqueue_unbind_receive_virq: Detach a message queue's receiver-side interrupt. (returns ERROR_UNIMPLEMENTED) */
+/* msgqueue_unbind_receive_virq: Detach a message queue's receiver-side interrupt. */
 static inline hypercall_msgqueue_unbind_receive_virq_result_t
 bothy_msgqueue_unbind_receive_virq(cap_id_t msgqueue)
 {
@@ -330,7 +330,7 @@ bothy_msgqueue_unbind_receive_virq(cap_id_t msgqueue)
 	};
 }
 
-/* msgqueue_send: Copy one message from the caller's memory into a message queue. (returns ERROR_UNIMPLEMENTED) */
+/* msgqueue_send: Copy one message from the caller's memory into a message queue. */
 static inline hypercall_msgqueue_send_result_t
 bothy_msgqueue_send(cap_id_t msgqueue, size_t size, uintptr_t data, uint32_t send_flags)
 {
@@ -342,7 +342,7 @@ bothy_msgqueue_send(cap_id_t msgqueue, size_t size, uintptr_t data, uint32_t sen
 	};
 }
 
-/* msgqueue_receive: Copy the oldest message of a message queue into the caller's buffer. (returns ERROR_UNIMPLEMENTED) */
+/* msgqueue_receive: Copy the oldest message of a message queue into the caller's buffer. */
 static inline hypercall_msgqueue_receive_result_t
 bothy_msgqueue_receive(cap_id_t msgqueue, uintptr_t buffer, size_t buf_size)
 {
@@ -355,7 +355,7 @@ bothy_msgqueue_receive(cap_id_t msgqueue, uintptr_t buffer, size_t buf_size)
 	};
 }
 
-/* msgqueue_flush: Discard every message waiting in a message queue. (returns ERROR_UNIMPLEMENTED) */
+/* msgqueue_flush: Discard every message waiting in a message queue. */
 static inline hypercall_msgqueue_flush_result_t
 bothy_msgqueue_flush(cap_id_t msgqueue)
 {
@@ -366,7 +366,7 @@ bothy_msgqueue_flush(cap_id_t msgqueue)
 	};
 }
 
-/* msgqueue_configure_send: Set the sender-side interrupt threshold and holdoff of a message queue. (returns ERROR_UNIMPLEMENTED) */
+/* msgqueue_configure_send: Set the sender-side interrupt threshold of a message queue (bothy has no holdoff: a non-zero one returns ERROR_UNIMPLEMENTED). */
 static inline hypercall_msgqueue_configure_send_result_t
 bothy_msgqueue_configure_send(cap_id_t msgqueue, uint32_t not_full_thres, uint32_t not_full_holdoff)
 {
@@ -377,7 +377,7 @@ bothy_msgqueue_configure_send(cap_id_t msgqueue, uint32_t not_full_thres, uint32
 	};
 }
 
-/* msgqueue_configure_receive: Set the receiver-side interrupt threshold and holdoff of a message queue. (returns ERROR_UNIMPLEMENTED) */
+/* msgqueue_configure_receive: Set the receiver-side interrupt threshold of a message queue (bothy has no holdoff: a non-zero one returns ERROR_UNIMPLEMENTED). */
 static inline hypercall_msgqueue_configure_receive_result_t
 bothy_msgqueue_configure_receive(cap_id_t msgqueue, uint32_t not_empty_thres, uint32_t not_empty_holdoff)
 {
@@ -388,7 +388,7 @@ bothy_msgqueue_configure_receive(cap_id_t msgqueue, uint32_t not_empty_thres, ui
 	};
 }
 
-/* msgqueue_configure: Set a message queue's depth and maximum message size before activation. (returns ERROR_UNIMPLEMENTED) */
+/* msgqueue_configure: Set a message queue's depth and maximum message size before activation. */
 static inline hypercall_msgqueue_configure_result_t
 bothy_msgqueue_configure(cap_id_t msgqueue, uint64_t create_info)
 {

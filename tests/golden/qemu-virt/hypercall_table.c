@@ -146,6 +146,187 @@ stub_object_activate_from(const register_t *in, register_t *out, bool native)
 }
 
 static void
+stub_doorbell_bind_virq(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[3] != 0x0UL)) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_doorbell_bind_virq_result_t r = hypercall_doorbell_bind_virq((cap_id_t)in[0], (cap_id_t)in[1], (uint32_t)in[2]);
+	out[0] = (register_t)(int64_t)r.error;
+}
+
+static void
+stub_doorbell_unbind_virq(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[1] != 0x0UL)) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_doorbell_unbind_virq_result_t r = hypercall_doorbell_unbind_virq((cap_id_t)in[0]);
+	out[0] = (register_t)(int64_t)r.error;
+}
+
+static void
+stub_doorbell_send(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[2] != 0x0UL)) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_doorbell_send_result_t r = hypercall_doorbell_send((cap_id_t)in[0], (uint64_t)in[1]);
+	out[0] = (register_t)(int64_t)r.error;
+	out[1] = (register_t)r.old_flags;
+}
+
+static void
+stub_doorbell_receive(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[2] != 0x0UL)) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_doorbell_receive_result_t r = hypercall_doorbell_receive((cap_id_t)in[0], (uint64_t)in[1]);
+	out[0] = (register_t)(int64_t)r.error;
+	out[1] = (register_t)r.old_flags;
+}
+
+static void
+stub_doorbell_reset(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[1] != 0x0UL)) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_doorbell_reset_result_t r = hypercall_doorbell_reset((cap_id_t)in[0]);
+	out[0] = (register_t)(int64_t)r.error;
+}
+
+static void
+stub_doorbell_mask(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[3] != 0x0UL)) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_doorbell_mask_result_t r = hypercall_doorbell_mask((cap_id_t)in[0], (uint64_t)in[1], (uint64_t)in[2]);
+	out[0] = (register_t)(int64_t)r.error;
+}
+
+static void
+stub_msgqueue_bind_send_virq(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[3] != 0x0UL)) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_msgqueue_bind_send_virq_result_t r = hypercall_msgqueue_bind_send_virq((cap_id_t)in[0], (cap_id_t)in[1], (uint32_t)in[2]);
+	out[0] = (register_t)(int64_t)r.error;
+}
+
+static void
+stub_msgqueue_bind_receive_virq(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[3] != 0x0UL)) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_msgqueue_bind_receive_virq_result_t r = hypercall_msgqueue_bind_receive_virq((cap_id_t)in[0], (cap_id_t)in[1], (uint32_t)in[2]);
+	out[0] = (register_t)(int64_t)r.error;
+}
+
+static void
+stub_msgqueue_unbind_send_virq(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[1] != 0x0UL)) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_msgqueue_unbind_send_virq_result_t r = hypercall_msgqueue_unbind_send_virq((cap_id_t)in[0]);
+	out[0] = (register_t)(int64_t)r.error;
+}
+
+static void
+stub_msgqueue_unbind_receive_virq(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[1] != 0x0UL)) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_msgqueue_unbind_receive_virq_result_t r = hypercall_msgqueue_unbind_receive_virq((cap_id_t)in[0]);
+	out[0] = (register_t)(int64_t)r.error;
+}
+
+static void
+stub_msgqueue_send(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[4] != 0x0UL)) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_msgqueue_send_result_t r = hypercall_msgqueue_send((cap_id_t)in[0], (size_t)in[1], (uintptr_t)in[2], (uint32_t)in[3]);
+	out[0] = (register_t)(int64_t)r.error;
+	out[1] = (register_t)r.not_full;
+}
+
+static void
+stub_msgqueue_receive(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[3] != 0x0UL)) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_msgqueue_receive_result_t r = hypercall_msgqueue_receive((cap_id_t)in[0], (uintptr_t)in[1], (size_t)in[2]);
+	out[0] = (register_t)(int64_t)r.error;
+	out[1] = (register_t)r.size;
+	out[2] = (register_t)r.not_empty;
+}
+
+static void
+stub_msgqueue_flush(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[1] != 0x0UL)) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_msgqueue_flush_result_t r = hypercall_msgqueue_flush((cap_id_t)in[0]);
+	out[0] = (register_t)(int64_t)r.error;
+}
+
+static void
+stub_msgqueue_configure_send(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[3] != 0xffffffffffffffffUL)) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_msgqueue_configure_send_result_t r = hypercall_msgqueue_configure_send((cap_id_t)in[0], (uint32_t)in[1], (uint32_t)in[2]);
+	out[0] = (register_t)(int64_t)r.error;
+}
+
+static void
+stub_msgqueue_configure_receive(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[3] != 0xffffffffffffffffUL)) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_msgqueue_configure_receive_result_t r = hypercall_msgqueue_configure_receive((cap_id_t)in[0], (uint32_t)in[1], (uint32_t)in[2]);
+	out[0] = (register_t)(int64_t)r.error;
+}
+
+static void
+stub_msgqueue_configure(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[2] != 0x0UL)) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_msgqueue_configure_result_t r = hypercall_msgqueue_configure((cap_id_t)in[0], (uint64_t)in[1]);
+	out[0] = (register_t)(int64_t)r.error;
+}
+
+static void
 stub_cspace_delete_cap_from(const register_t *in, register_t *out, bool native)
 {
 	if (native && (in[2] != 0x0UL)) {
@@ -389,6 +570,22 @@ static const hypercall_stub_t table_gunyah[HYPERCALL_GUNYAH_COUNT] = {
 	[0xb] = stub_partition_create_vpm_group,
 	[0xc] = stub_object_activate,
 	[0xd] = stub_object_activate_from,
+	[0x10] = stub_doorbell_bind_virq,
+	[0x11] = stub_doorbell_unbind_virq,
+	[0x12] = stub_doorbell_send,
+	[0x13] = stub_doorbell_receive,
+	[0x14] = stub_doorbell_reset,
+	[0x15] = stub_doorbell_mask,
+	[0x17] = stub_msgqueue_bind_send_virq,
+	[0x18] = stub_msgqueue_bind_receive_virq,
+	[0x19] = stub_msgqueue_unbind_send_virq,
+	[0x1a] = stub_msgqueue_unbind_receive_virq,
+	[0x1b] = stub_msgqueue_send,
+	[0x1c] = stub_msgqueue_receive,
+	[0x1d] = stub_msgqueue_flush,
+	[0x1f] = stub_msgqueue_configure_send,
+	[0x20] = stub_msgqueue_configure_receive,
+	[0x21] = stub_msgqueue_configure,
 	[0x22] = stub_cspace_delete_cap_from,
 	[0x23] = stub_cspace_copy_cap_from,
 	[0x24] = stub_cspace_revoke_cap_from,

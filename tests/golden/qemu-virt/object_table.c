@@ -50,9 +50,9 @@ const object_type_info_t object_type_info[OBJECT_TYPE_COUNT] = {
 		.name = "doorbell",
 		.size = sizeof(doorbell_t),
 		.all_rights = CAP_RIGHTS_DOORBELL_ALL,
-		.activate = NULL,
+		.activate = doorbell_activate,
 		.deactivate = NULL,
-		.cleanup = NULL,
+		.cleanup = doorbell_cleanup,
 	},
 	[OBJECT_TYPE_MSGQUEUE] = {
 		.name = "msgqueue",
@@ -60,7 +60,7 @@ const object_type_info_t object_type_info[OBJECT_TYPE_COUNT] = {
 		.all_rights = CAP_RIGHTS_MSGQUEUE_ALL,
 		.activate = msgqueue_activate,
 		.deactivate = NULL,
-		.cleanup = NULL,
+		.cleanup = msgqueue_cleanup,
 	},
 	[OBJECT_TYPE_VIC] = {
 		.name = "vic",

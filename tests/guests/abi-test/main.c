@@ -5,6 +5,7 @@
 #include "bothy_hypercalls.h"
 #include "check.h"
 #include "guest.h"
+#include "platform_config.h"
 
 #define SMCCC_NOT_SUPPORTED 0xffffffffffffffffUL
 #define ALL_BUT_ACTIVATE (~CAP_RIGHTS_GENERIC_OBJECT_ACTIVATE)
@@ -64,7 +65,8 @@ test_identify(void)
 	hypercall_hypervisor_identify_result_t id = bothy_hypervisor_identify();
 	check_value("identify: API version 1", id.hyp_api_info & 0x3fffU, 1);
 	check_value("identify: 64-bit, little-endian", (id.hyp_api_info >> 14) & 3U, 2);
-	check_value("identify: partition/cspace flag (only)", id.api_flags_0, 1);
+	check_value("identify: partition/cspace, doorbell, msgqueue flags (only)", id.api_flags_0,
+		    0x7);
 	bothy_regs_t r = { { HYPERCALL_HYPERVISOR_IDENTIFY_SMCCC } };
 	bothy_smccc_call(&r);
 	check_value("identify via SMCCC matches native", r.x[0], id.hyp_api_info);
@@ -360,12 +362,336 @@ test_destroy_chain(void)
 		    E(bothy_cspace_delete_cap_from(cspace, head).error), OK);
 }
 
+#define MSGQ_INFO(depth, size) ((uint64_t)(depth) | ((uint64_t)(size) << 16))
+#define PUSH 1U
+#define RX_SPI 40U
+#define TX_SPI 41U
+#define BELL_SPI 42U
+
+/* Two pages, so a message can start near the end of one and run into the next. */
+static uint8_t pages[2 * 4096] __attribute__((aligned(4096)));
+static uint8_t rx_buf[256];
+
+static void
+fill(uint8_t *p, size_t n, uint8_t seed)
+{
+	for (size_t i = 0; i < n; i++) {
+		p[i] = (uint8_t)(seed + i * 7U);
+	}
+}
+
+static unsigned
+mismatches(const uint8_t *p, size_t n, uint8_t seed)
+{
+	unsigned bad = 0;
+	for (size_t i = 0; i < n; i++) {
+		bad += p[i] != (uint8_t)(seed + i * 7U);
+	}
+	return bad;
+}
+
+/* A configured, active message queue, or the test stops. */
+static cap_id_t
+new_queue(uint32_t depth, uint32_t size)
+{
+	cap_id_t mq = bothy_partition_create_msgqueue(partition, cspace).new_cap;
+	if (bothy_msgqueue_configure(mq, MSGQ_INFO(depth, size)).error != OK ||
+	    bothy_object_activate(mq).error != OK) {
+		guest_fail("cannot set up a test message queue");
+	}
+	return mq;
+}
+
+/* An active vic with no vCPUs: enough to bind sources to (their lines go nowhere). */
+static cap_id_t
+new_vic(void)
+{
+	cap_id_t vic = bothy_partition_create_vic(partition, cspace).new_cap;
+	if (bothy_vic_configure(vic, 1, 0, 0, 0).error != OK ||
+	    bothy_object_activate(vic).error != OK) {
+		guest_fail("cannot set up a test vic");
+	}
+	return vic;
+}
+
+static void
+test_msgqueue_configure(void)
+{
+	cap_id_t mq = bothy_partition_create_msgqueue(partition, cspace).new_cap;
+	check_error("msgqueue: send before activation",
+		    E(bothy_msgqueue_send(mq, 1, (uintptr_t)pages, 0).error), ERROR_OBJECT_STATE);
+	check_error("msgqueue: activate unconfigured", E(bothy_object_activate(mq).error),
+		    ERROR_OBJECT_CONFIG);
+	del(mq);
+	mq = bothy_partition_create_msgqueue(partition, cspace).new_cap;
+	check_error("msgqueue_configure depth 0",
+		    E(bothy_msgqueue_configure(mq, MSGQ_INFO(0, 240)).error), ERROR_ARGUMENT_INVALID);
+	check_error("msgqueue_configure depth 257",
+		    E(bothy_msgqueue_configure(mq, MSGQ_INFO(257, 240)).error),
+		    ERROR_ARGUMENT_INVALID);
+	check_error("msgqueue_configure size 1025",
+		    E(bothy_msgqueue_configure(mq, MSGQ_INFO(8, 1025)).error),
+		    ERROR_ARGUMENT_INVALID);
+	check_error("msgqueue_configure reserved bits",
+		    E(bothy_msgqueue_configure(mq, MSGQ_INFO(8, 240) | (1UL << 40)).error),
+		    ERROR_ARGUMENT_INVALID);
+	cap_id_t db = create(0x06);
+	check_error("msgqueue_configure on a doorbell",
+		    E(bothy_msgqueue_configure(db, MSGQ_INFO(8, 240)).error),
+		    ERROR_CSPACE_WRONG_OBJECT_TYPE);
+	del(db);
+	cap_id_t no_activate = copy(mq, cspace, ALL_BUT_ACTIVATE);
+	check_error("msgqueue_configure without object_activate",
+		    E(bothy_msgqueue_configure(no_activate, MSGQ_INFO(8, 240)).error),
+		    ERROR_CSPACE_INSUFFICIENT_RIGHTS);
+	del(no_activate);
+	check_error("msgqueue_configure 256 x 1024",
+		    E(bothy_msgqueue_configure(mq, MSGQ_INFO(256, 1024)).error), OK);
+	check_error("msgqueue: activate 256 x 1024", E(bothy_object_activate(mq).error), OK);
+	check_error("msgqueue_configure when ACTIVE",
+		    E(bothy_msgqueue_configure(mq, MSGQ_INFO(8, 240)).error), ERROR_OBJECT_STATE);
+	fill(pages, 1024, 3);
+	check_error("msgqueue: send 1024 bytes",
+		    E(bothy_msgqueue_send(mq, 1024, (uintptr_t)pages, PUSH).error), OK);
+	hypercall_msgqueue_receive_result_t r =
+		bothy_msgqueue_receive(mq, (uintptr_t)(pages + 4096), 1024);
+	check_value("msgqueue: receive 1024 bytes", r.size, 1024);
+	check_value("msgqueue: 1024 bytes intact", mismatches(pages + 4096, 1024, 3), 0);
+	del(mq);
+}
+
+static void
+test_msgqueue_traffic(void)
+{
+	/* The root VM is both ends of two queues, as the RM and a VM would be. */
+	cap_id_t a = new_queue(2, 240), b = new_queue(3, 240);
+	hypercall_msgqueue_receive_result_t r = bothy_msgqueue_receive(a, (uintptr_t)rx_buf, 240);
+	check_error("msgqueue: receive from an empty queue", E(r.error), ERROR_MSGQUEUE_EMPTY);
+	check_value("  not_empty = 0", r.not_empty, 0);
+	fill(pages, 240, 1);
+	hypercall_msgqueue_send_result_t s = bothy_msgqueue_send(a, 240, (uintptr_t)pages, 0);
+	check_error("msgqueue: send 240 bytes", E(s.error), OK);
+	check_value("  not_full = 1", s.not_full, 1);
+	s = bothy_msgqueue_send(a, 0, 0, PUSH);
+	check_error("msgqueue: send 0 bytes (PUSH)", E(s.error), OK);
+	check_value("  not_full = 0 (depth 2)", s.not_full, 0);
+	check_error("msgqueue: send to a full queue",
+		    E(bothy_msgqueue_send(a, 1, (uintptr_t)pages, 0).error), ERROR_MSGQUEUE_FULL);
+	check_error("msgqueue: send 241 bytes",
+		    E(bothy_msgqueue_send(b, 241, (uintptr_t)pages, 0).error), ERROR_ARGUMENT_SIZE);
+	check_error("msgqueue: unknown send flag",
+		    E(bothy_msgqueue_send(b, 1, (uintptr_t)pages, 2).error), ERROR_ARGUMENT_INVALID);
+	/* Linux's path: SMCCC, buffer starting 100 bytes before a page boundary. */
+	fill(pages + 4096 - 100, 200, 9);
+	bothy_regs_t regs = { { HYPERCALL_MSGQUEUE_SEND_SMCCC, b, 200,
+				(uint64_t)(uintptr_t)(pages + 4096 - 100), PUSH } };
+	bothy_smccc_call(&regs);
+	check_error("msgqueue: send via SMCCC across a page boundary", regs.x[0], OK);
+	check_error("msgqueue: receive into too small a buffer",
+		    E(bothy_msgqueue_receive(a, (uintptr_t)rx_buf, 239).error), ERROR_ARGUMENT_SIZE);
+	r = bothy_msgqueue_receive(a, (uintptr_t)rx_buf, 240);
+	check_error("msgqueue: receive", E(r.error), OK);
+	check_value("  size 240", r.size, 240);
+	check_value("  not_empty = 1", r.not_empty, 1);
+	check_value("  contents intact", mismatches(rx_buf, 240, 1), 0);
+	r = bothy_msgqueue_receive(a, (uintptr_t)rx_buf, 240);
+	check_value("msgqueue: second message is the empty one", r.size, 0);
+	check_value("  not_empty = 0", r.not_empty, 0);
+	regs = (bothy_regs_t){ { HYPERCALL_MSGQUEUE_RECEIVE_SMCCC, b,
+				 (uint64_t)(uintptr_t)(pages + 2 * 4096 - 150), 240 } };
+	bothy_smccc_call(&regs);
+	check_error("msgqueue: receive via SMCCC across a page boundary", regs.x[0], OK);
+	check_value("  size 200", regs.x[1], 200);
+	check_value("  contents intact", mismatches(pages + 2 * 4096 - 150, 200, 9), 0);
+	(void)bothy_msgqueue_send(b, 1, (uintptr_t)pages, 0);
+	check_error("msgqueue_flush", E(bothy_msgqueue_flush(b).error), OK);
+	check_error("msgqueue: empty after flush",
+		    E(bothy_msgqueue_receive(b, (uintptr_t)rx_buf, 240).error), ERROR_MSGQUEUE_EMPTY);
+	regs = (bothy_regs_t){ { b, 1, (uint64_t)(uintptr_t)pages, 0, 5 } };
+	BOTHY_HVC_RAW(0x601b, &regs);
+	check_error("msgqueue: send with non-zero res0 (native)", regs.x[0], ERROR_ARGUMENT_INVALID);
+	del(a);
+	del(b);
+}
+
+static void
+test_msgqueue_bad_caps_and_addresses(void)
+{
+	cap_id_t mq = new_queue(2, 240);
+	check_error("msgqueue: send on an invalid cap",
+		    E(bothy_msgqueue_send(CSPACE_CAP_INVALID, 1, (uintptr_t)pages, 0).error),
+		    ERROR_CSPACE_CAP_NULL);
+	check_error("msgqueue: receive on the partition cap",
+		    E(bothy_msgqueue_receive(partition, (uintptr_t)rx_buf, 240).error),
+		    ERROR_CSPACE_WRONG_OBJECT_TYPE);
+	cap_id_t send_only = copy(mq, cspace, CAP_RIGHTS_MSGQUEUE_SEND);
+	cap_id_t recv_only = copy(mq, cspace, CAP_RIGHTS_MSGQUEUE_RECEIVE);
+	check_error("msgqueue: receive with a send-only cap",
+		    E(bothy_msgqueue_receive(send_only, (uintptr_t)rx_buf, 240).error),
+		    ERROR_CSPACE_INSUFFICIENT_RIGHTS);
+	check_error("msgqueue: send with a receive-only cap",
+		    E(bothy_msgqueue_send(recv_only, 1, (uintptr_t)pages, 0).error),
+		    ERROR_CSPACE_INSUFFICIENT_RIGHTS);
+	check_error("msgqueue: flush with a send-only cap", E(bothy_msgqueue_flush(send_only).error),
+		    ERROR_CSPACE_INSUFFICIENT_RIGHTS);
+	check_error("msgqueue: send from hypervisor memory",
+		    E(bothy_msgqueue_send(send_only, 16, (uintptr_t)HYP_MEM_BASE, 0).error),
+		    ERROR_ADDR_INVALID);
+	check_error("msgqueue: send from unmapped address 0",
+		    E(bothy_msgqueue_send(mq, 16, 0, 0).error), ERROR_ADDR_INVALID);
+	check_error("msgqueue: send crossing the end of RM memory",
+		    E(bothy_msgqueue_send(mq, 16,
+					  (uintptr_t)(ROOT_VM_MEM_BASE + ROOT_VM_MEM_SIZE - 8U), 0)
+			      .error),
+		    ERROR_ADDR_INVALID);
+	check_error("msgqueue: send from a wrapping address",
+		    E(bothy_msgqueue_send(mq, 32, (uintptr_t)0xfffffffffffffff0UL, 0).error),
+		    ERROR_ADDR_OVERFLOW);
+	fill(pages, 40, 5);
+	check_error("msgqueue: send after the failures",
+		    E(bothy_msgqueue_send(mq, 40, (uintptr_t)pages, 0).error), OK);
+	check_error("msgqueue: receive into hypervisor memory",
+		    E(bothy_msgqueue_receive(recv_only, (uintptr_t)HYP_MEM_BASE, 240).error),
+		    ERROR_ADDR_INVALID);
+	check_error("msgqueue: receive into memory past the RM's",
+		    E(bothy_msgqueue_receive(mq, (uintptr_t)(ROOT_VM_MEM_BASE + ROOT_VM_MEM_SIZE),
+					     240).error),
+		    ERROR_ADDR_INVALID);
+	hypercall_msgqueue_receive_result_t r =
+		bothy_msgqueue_receive(recv_only, (uintptr_t)rx_buf, 240);
+	check_value("msgqueue: the message survived failed receives", r.size, 40);
+	check_value("  contents intact", mismatches(rx_buf, 40, 5), 0);
+	del(send_only);
+	del(recv_only);
+	del(mq);
+}
+
+static void
+test_msgqueue_thresholds_and_virqs(void)
+{
+	cap_id_t mq = new_queue(4, 240), other = new_queue(4, 240), vic = new_vic();
+	check_error("msgqueue_configure_send threshold 3",
+		    E(bothy_msgqueue_configure_send(mq, 3, 0).error), OK);
+	check_error("msgqueue_configure_send threshold = depth",
+		    E(bothy_msgqueue_configure_send(mq, 4, 0).error), ERROR_ARGUMENT_INVALID);
+	check_error("msgqueue_configure_receive threshold 0",
+		    E(bothy_msgqueue_configure_receive(mq, 0, 0).error), ERROR_ARGUMENT_INVALID);
+	check_error("msgqueue_configure_receive threshold 4 (unchanged holdoff)",
+		    E(bothy_msgqueue_configure_receive(mq, 4, 0xffffffffU).error), OK);
+	check_error("msgqueue_configure_receive holdoff (not implemented)",
+		    E(bothy_msgqueue_configure_receive(mq, 1, 100).error), ERROR_UNIMPLEMENTED);
+	bothy_regs_t regs = { { mq, 1, 0, 0 } };
+	BOTHY_HVC_RAW(0x6020, &regs);
+	check_error("msgqueue_configure_receive res1 = 0 (native)", regs.x[0],
+		    ERROR_ARGUMENT_INVALID);
+	cap_id_t weak_vic = copy(vic, cspace, ~CAP_RIGHTS_VIC_BIND_SOURCE);
+	check_error("msgqueue: bind with a vic cap without bind_source",
+		    E(bothy_msgqueue_bind_receive_virq(mq, weak_vic, RX_SPI).error),
+		    ERROR_CSPACE_INSUFFICIENT_RIGHTS);
+	del(weak_vic);
+	cap_id_t idle_vic = bothy_partition_create_vic(partition, cspace).new_cap;
+	check_error("msgqueue: bind to a vic in INIT",
+		    E(bothy_msgqueue_bind_receive_virq(mq, idle_vic, RX_SPI).error),
+		    ERROR_OBJECT_STATE);
+	del(idle_vic);
+	check_error("msgqueue: bind to a PPI",
+		    E(bothy_msgqueue_bind_receive_virq(mq, vic, 27).error), ERROR_ARGUMENT_INVALID);
+	check_error("msgqueue: bind beyond the vic's SPIs",
+		    E(bothy_msgqueue_bind_receive_virq(mq, vic, 1024).error), ERROR_ARGUMENT_INVALID);
+	check_error("msgqueue_bind_receive_virq",
+		    E(bothy_msgqueue_bind_receive_virq(mq, vic, RX_SPI).error), OK);
+	check_error("msgqueue_bind_send_virq", E(bothy_msgqueue_bind_send_virq(mq, vic, TX_SPI).error),
+		    OK);
+	check_error("msgqueue: bind a bound side again",
+		    E(bothy_msgqueue_bind_receive_virq(mq, vic, RX_SPI + 10U).error),
+		    ERROR_VIRQ_BOUND);
+	check_error("msgqueue: bind another queue to a used SPI",
+		    E(bothy_msgqueue_bind_receive_virq(other, vic, RX_SPI).error), ERROR_BUSY);
+	/* Traffic with both lines bound (they reach no vCPU: this vic has none attached). */
+	for (unsigned i = 0; i < 4U; i++) {
+		(void)bothy_msgqueue_send(mq, 8, (uintptr_t)pages, i == 3U ? PUSH : 0);
+	}
+	hypercall_msgqueue_receive_result_t r = bothy_msgqueue_receive(mq, (uintptr_t)rx_buf, 240);
+	check_value("msgqueue: receive with lines bound", r.size, 8);
+	check_error("msgqueue_unbind_receive_virq", E(bothy_msgqueue_unbind_receive_virq(mq).error),
+		    OK);
+	check_error("msgqueue: unbind an unbound side",
+		    E(bothy_msgqueue_unbind_receive_virq(mq).error), ERROR_VIRQ_NOT_BOUND);
+	check_error("msgqueue: the freed SPI binds elsewhere",
+		    E(bothy_msgqueue_bind_receive_virq(other, vic, RX_SPI).error), OK);
+	cap_id_t recv_only = copy(mq, cspace, CAP_RIGHTS_MSGQUEUE_RECEIVE);
+	check_error("msgqueue: unbind the send side without bind_send",
+		    E(bothy_msgqueue_unbind_send_virq(recv_only).error),
+		    ERROR_CSPACE_INSUFFICIENT_RIGHTS);
+	del(recv_only);
+	/* Deleting a bound queue unbinds it; deleting the vic cap then frees the vic. */
+	del(mq);
+	del(other);
+	del(vic);
+}
+
+static void
+test_doorbell(void)
+{
+	cap_id_t db = create(0x06), vic = new_vic();
+	check_error("doorbell_send before activation", E(bothy_doorbell_send(db, 1).error),
+		    ERROR_OBJECT_STATE);
+	check_error("doorbell: activate", E(bothy_object_activate(db).error), OK);
+	hypercall_doorbell_send_result_t s = bothy_doorbell_send(db, 0x5);
+	check_error("doorbell_send", E(s.error), OK);
+	check_value("  old flags 0", s.old_flags, 0);
+	s = bothy_doorbell_send(db, 0x8000000000000002UL);
+	check_value("doorbell_send returns the old flags", s.old_flags, 0x5);
+	check_error("doorbell_send of no flags", E(bothy_doorbell_send(db, 0).error),
+		    ERROR_ARGUMENT_INVALID);
+	hypercall_doorbell_receive_result_t r = bothy_doorbell_receive(db, 0x1);
+	check_error("doorbell_receive", E(r.error), OK);
+	check_value("  old flags", r.old_flags, 0x8000000000000007UL);
+	check_value("doorbell_receive cleared only 0x1", bothy_doorbell_receive(db, ~0UL).old_flags,
+		    0x8000000000000006UL);
+	check_error("doorbell_receive of no flags", E(bothy_doorbell_receive(db, 0).error),
+		    ERROR_ARGUMENT_INVALID);
+	check_error("doorbell_mask", E(bothy_doorbell_mask(db, 0x3, 0x1).error), OK);
+	check_error("doorbell_bind_virq", E(bothy_doorbell_bind_virq(db, vic, BELL_SPI).error), OK);
+	check_error("doorbell: bind again", E(bothy_doorbell_bind_virq(db, vic, BELL_SPI).error),
+		    ERROR_VIRQ_BOUND);
+	/* Delivered (bound, enabled): ack_mask flag 0x1 is consumed, 0x2 and disabled 0x4 stay. */
+	(void)bothy_doorbell_send(db, 0x7);
+	check_value("doorbell: ack_mask flag consumed on delivery",
+		    bothy_doorbell_receive(db, ~0UL).old_flags, 0x6);
+	check_error("doorbell_reset", E(bothy_doorbell_reset(db).error), OK);
+	(void)bothy_doorbell_send(db, 0x1);
+	check_value("doorbell_reset restored the masks (0x1 no longer acked)",
+		    bothy_doorbell_receive(db, 0x1).old_flags, 0x1);
+	cap_id_t sender = copy(db, cspace, CAP_RIGHTS_DOORBELL_SEND);
+	check_error("doorbell: send-only cap sends", E(bothy_doorbell_send(sender, 0x10).error), OK);
+	check_error("doorbell: send-only cap cannot receive",
+		    E(bothy_doorbell_receive(sender, 0x10).error), ERROR_CSPACE_INSUFFICIENT_RIGHTS);
+	check_error("doorbell: send-only cap cannot mask",
+		    E(bothy_doorbell_mask(sender, 0, 0).error), ERROR_CSPACE_INSUFFICIENT_RIGHTS);
+	check_error("doorbell: send-only cap cannot unbind",
+		    E(bothy_doorbell_unbind_virq(sender).error), ERROR_CSPACE_INSUFFICIENT_RIGHTS);
+	del(sender);
+	check_error("doorbell_send on a vic cap", E(bothy_doorbell_send(vic, 1).error),
+		    ERROR_CSPACE_WRONG_OBJECT_TYPE);
+	check_error("doorbell_unbind_virq", E(bothy_doorbell_unbind_virq(db).error), OK);
+	check_error("doorbell: unbind again", E(bothy_doorbell_unbind_virq(db).error),
+		    ERROR_VIRQ_NOT_BOUND);
+	bothy_regs_t regs = { { HYPERCALL_DOORBELL_SEND_SMCCC, db, 0x20 } };
+	bothy_smccc_call(&regs);
+	check_error("doorbell_send via SMCCC", regs.x[0], OK);
+	check_value("  old flags", regs.x[1], 0x10);
+	del(db);
+	del(vic);
+}
+
 static void
 test_numbers(void)
 {
 	bothy_regs_t r = { { 0 } };
-	BOTHY_HVC_RAW(0x6012, &r);
-	check_error("doorbell_send (not implemented yet)", r.x[0], ERROR_UNIMPLEMENTED);
+	BOTHY_HVC_RAW(0x6009, &r);
+	check_error("partition_create_watchdog (no watchdog interface)", r.x[0],
+		    ERROR_UNIMPLEMENTED);
 	r = (bothy_regs_t){ { 0 } };
 	BOTHY_HVC_RAW(0x6008, &r);
 	check_error("unassigned native 0x6008", r.x[0], ERROR_UNIMPLEMENTED);
@@ -400,6 +726,11 @@ guest_main(const root_boot_info_t *info)
 	test_attach_thread();
 	test_destroy_chain();
 	test_memory();
+	test_msgqueue_configure();
+	test_msgqueue_traffic();
+	test_msgqueue_bad_caps_and_addresses();
+	test_msgqueue_thresholds_and_virqs();
+	test_doorbell();
 	test_numbers();
 	if (check_end() != 0U) {
 		guest_fail("ABI test failures");

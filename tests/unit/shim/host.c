@@ -1,9 +1,11 @@
 /* host.c - host stand-ins for what the object code needs from the arch and VM layers:
- * panic() aborts, cspace_random_key() is deterministic, vcpu_current() is test-chosen. */
+ * panic() aborts, cspace_random_key() is deterministic, vcpu_current() is test-chosen, guest
+ * memory is host memory, and the vGIC only records the lines it is asked to drive. */
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cspace.h"
 #include "host.h"
@@ -114,4 +116,96 @@ uint64_t
 sched_us_to_ticks(uint64_t us)
 {
 	return us;
+}
+
+error_t
+guest_copy_from(void *dst, uint64_t src, size_t size)
+{
+	if (src + size < src) {
+		return ERROR_ADDR_OVERFLOW;
+	}
+	if (size > 0U && src < HOST_BAD_GUEST_VA + 0x1000U && src + size > HOST_BAD_GUEST_VA) {
+		return ERROR_ADDR_INVALID;
+	}
+	if (size > 0U) {
+		memcpy(dst, (const void *)(uintptr_t)src, size);
+	}
+	return OK;
+}
+
+error_t
+guest_copy_to(uint64_t dst, const void *src, size_t size)
+{
+	if (dst + size < dst) {
+		return ERROR_ADDR_OVERFLOW;
+	}
+	if (size > 0U && dst < HOST_BAD_GUEST_VA + 0x1000U && dst + size > HOST_BAD_GUEST_VA) {
+		return ERROR_ADDR_INVALID;
+	}
+	if (size > 0U) {
+		memcpy((void *)(uintptr_t)dst, src, size);
+	}
+	return OK;
+}
+
+typedef struct {
+	const vic_t *vic;
+	uint32_t intid;
+	bool level;
+	unsigned edges;
+} host_line_t;
+
+static host_line_t lines[64];
+
+static host_line_t *
+line(const vic_t *vic, uint32_t intid)
+{
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		if (lines[i].vic == vic && lines[i].intid == intid) {
+			return &lines[i];
+		}
+		if (lines[i].vic == NULL) {
+			lines[i] = (host_line_t){ .vic = vic, .intid = intid };
+			return &lines[i];
+		}
+	}
+	panic("host vGIC: too many lines");
+}
+
+error_t
+vgic_set_level(vic_t *vic, thread_t *vcpu, uint32_t intid, bool level)
+{
+	(void)vcpu;
+	host_line_t *l = line(vic, intid);
+	if (level && !l->level) {
+		l->edges++;
+	}
+	l->level = level;
+	return OK;
+}
+
+error_t
+vgic_inject(vic_t *vic, thread_t *vcpu, uint32_t intid)
+{
+	(void)vcpu;
+	line(vic, intid)->edges++;
+	return OK;
+}
+
+bool
+host_virq_level(const vic_t *vic, uint32_t intid)
+{
+	return line(vic, intid)->level;
+}
+
+unsigned
+host_virq_edges(const vic_t *vic, uint32_t intid)
+{
+	return line(vic, intid)->edges;
+}
+
+void
+host_virq_reset(void)
+{
+	memset(lines, 0, sizeof(lines));
 }
