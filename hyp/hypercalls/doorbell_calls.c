@@ -10,17 +10,11 @@ static error_t
 lookup_active(cap_id_t cap, cap_rights_t rights, doorbell_t **out)
 {
 	object_header_t *object;
-	error_t err = cspace_lookup(caller_cspace(), cap, OBJECT_TYPE_DOORBELL, rights, &object);
-	if (err != OK) {
-		return err;
+	error_t err = object_lookup_active(cap, OBJECT_TYPE_DOORBELL, rights, &object);
+	if (err == OK) {
+		*out = (doorbell_t *)object;
 	}
-	err = object_expect_state(object, OBJECT_STATE_ACTIVE);
-	if (err != OK) {
-		object_put(object);
-		return err;
-	}
-	*out = (doorbell_t *)object;
-	return OK;
+	return err;
 }
 
 hypercall_doorbell_send_result_t

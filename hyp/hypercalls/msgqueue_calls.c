@@ -5,23 +5,16 @@
 #include "objects/msgqueue.h"
 #include "vm.h"
 
-/* An ACTIVE queue named by `cap` with `rights` (new reference): the cap errors first, then
- * ERROR_OBJECT_STATE for a queue not yet (or never) activated. */
+/* An ACTIVE msgqueue named by `cap` with `rights` (new reference). */
 static error_t
 lookup_active(cap_id_t cap, cap_rights_t rights, msgqueue_t **out)
 {
 	object_header_t *object;
-	error_t err = cspace_lookup(caller_cspace(), cap, OBJECT_TYPE_MSGQUEUE, rights, &object);
-	if (err != OK) {
-		return err;
+	error_t err = object_lookup_active(cap, OBJECT_TYPE_MSGQUEUE, rights, &object);
+	if (err == OK) {
+		*out = (msgqueue_t *)object;
 	}
-	err = object_expect_state(object, OBJECT_STATE_ACTIVE);
-	if (err != OK) {
-		object_put(object);
-		return err;
-	}
-	*out = (msgqueue_t *)object;
-	return OK;
+	return err;
 }
 
 hypercall_msgqueue_configure_result_t

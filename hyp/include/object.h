@@ -48,6 +48,12 @@ error_t object_expect_state(object_header_t *object, object_state_t state);
  * checked before the type, as Gunyah does. */
 error_t object_lookup_configurable(cap_id_t cap, object_type_t type, object_header_t **out);
 
+/* An ACTIVE object of `type` (new reference) named by a cap in the caller's cspace with
+ * `rights`: how operational calls name objects. The cap's errors come first, then
+ * ERROR_OBJECT_STATE for an object not yet (or never) activated. */
+error_t object_lookup_active(cap_id_t cap, object_type_t type, cap_rights_t rights,
+			     object_header_t **out);
+
 /* The partition_create_<type> hypercalls: look up both caps in the caller's cspace, create
  * the object, and put a master cap with all rights into `cspace`. */
 object_create_result_t partition_create_object(cap_id_t src_partition, cap_id_t cspace,
