@@ -21,9 +21,10 @@ from doit.tools import config_changed
 
 sys.path.insert(0, str(Path(__file__).parent / "tools"))
 
-from bothy.build.components import components, object_path
+from bothy.build.components import components, object_path, program_component
 from bothy.build.depfile import DepfileUpToDate
 from bothy.build.steps import (
+    check_program_vm,
     check_root_vm,
     compile_command,
     compile_source,
@@ -33,11 +34,12 @@ from bothy.build.steps import (
     link,
     package,
 )
+from bothy.codegen.platform import guest_layout_dir
 from bothy.config import SystemConfig, load_config
 from bothy.errors import BothyError
 from bothy.guest.cache import default_initrd, default_kernel, ensure_guest, guest_is_current
 from bothy.paths import DEFAULT_CONFIG, REPO_ROOT, build_dir_for
-from bothy.staging import guest_inputs
+from bothy.staging import guest_inputs, program_binary
 from bothy.toolchain import find_build_tools
 from bothy.version import VERSION, source_revision
 
@@ -92,6 +94,7 @@ GENERATED_C = [GEN / "hyp" / "hypercall_table.c", GEN / "hyp" / "object_table.c"
 DEVICETREE_INPUTS = [
     *CODEGEN_INPUTS,
     REPO_ROOT / "tools" / "bothy" / "staging.py",
+    REPO_ROOT / "tools" / "bothy" / "ipc.py",
     REPO_ROOT / "tools" / "bothy" / "guest" / "arm64_image.py",
     *guest_inputs(CONFIG),
 ]
@@ -157,6 +160,11 @@ def task_gen() -> dict[str, Any]:
             GEN / "include" / "platform_config.h",
             GEN / "include" / "build_info.h",
             GEN / "layout.ld",
+            *(
+                guest_layout_dir(GEN, name) / "guest_layout.ld"
+                for name in COMPONENTS
+                if name != "hyp"
+            ),
             GEN / "include" / "bothy_abi.h",
             GEN / "include" / "bothy_hypercalls.h",
             GEN / "include" / "hypercall_handlers.h",
@@ -226,17 +234,39 @@ ROOT_VM_DTB = GEN / f"{ROOT_VM}.dtb"
 def task_root_vm() -> dict[str, Any]:
     """Link the root VM's program (the RM, or a test guest) into the image the hypervisor embeds."""
     objects = [obj for _, obj in _objects("root_vm")]
+    layout_dir = guest_layout_dir(GEN, "root_vm")
     return {
         "actions": [
-            (link, [TOOLS["ld.lld"].path, COMPONENTS["root_vm"], objects, ROOT_VM_ELF, GEN]),
+            (link, [TOOLS["ld.lld"].path, COMPONENTS["root_vm"], objects, ROOT_VM_ELF, layout_dir]),
             (check_root_vm, [CONFIG, ROOT_VM_ELF]),
             (flatten, [TOOLS["llvm-objcopy"].path, ROOT_VM_ELF, ROOT_VM_BIN]),
         ],
-        "file_dep": [*objects, COMPONENTS["root_vm"].linker_script, GEN / "layout.ld"],
+        "file_dep": [*objects, COMPONENTS["root_vm"].linker_script, layout_dir / "guest_layout.ld"],
         "targets": [ROOT_VM_ELF, ROOT_VM_BIN],
         "uptodate": [config_changed(TOOL_VERSIONS["ld.lld"] + TOOL_VERSIONS["llvm-objcopy"])],
         "clean": True,
     }
+
+
+def task_program_vm() -> Iterator[dict[str, Any]]:
+    """Link each test guest that runs as a VM other than the root into the file QEMU stages."""
+    for vm in CONFIG.program_vms:
+        name = program_component(vm.name)
+        objects = [obj for _, obj in _objects(name)]
+        layout_dir = guest_layout_dir(GEN, name)
+        elf, binary = BUILD / f"{vm.name}.elf", program_binary(CONFIG, vm)
+        yield {
+            "name": vm.name,
+            "actions": [
+                (link, [TOOLS["ld.lld"].path, COMPONENTS[name], objects, elf, layout_dir]),
+                (check_program_vm, [CONFIG, vm.name, elf]),
+                (flatten, [TOOLS["llvm-objcopy"].path, elf, binary]),
+            ],
+            "file_dep": [*objects, COMPONENTS[name].linker_script, layout_dir / "guest_layout.ld"],
+            "targets": [elf, binary],
+            "uptodate": [config_changed(TOOL_VERSIONS["ld.lld"] + TOOL_VERSIONS["llvm-objcopy"])],
+            "clean": True,
+        }
 
 
 def task_image() -> dict[str, Any]:
@@ -281,7 +311,7 @@ def task_build() -> dict[str, Any]:
     """Build every image of the config into build/<config>/ (bothy.elf + manifest.json)."""
     return {
         "actions": None,
-        "task_dep": ["image", "devicetree"],
+        "task_dep": ["image", "devicetree", "program_vm"],
         "clean": [_remove_build_dir],
     }
 

@@ -28,7 +28,7 @@ from bothy.abi.errors import ErrorSpec, hyp_error, hyp_error_value, load_error_s
 from bothy.abi.hypercalls import HypercallSpec, load_hypercall_spec
 from bothy.abi.objects import load_object_spec
 from bothy.codegen import render as render_mod
-from bothy.codegen.devicetree import generate_devicetrees, linux_dts, root_dts
+from bothy.codegen.devicetree import generate_devicetrees, guest_dts, root_dts
 from bothy.codegen.hypercalls import generate_hypercalls
 from bothy.codegen.objects import generate_objects
 from bothy.codegen.platform import generate_platform
@@ -87,7 +87,7 @@ def generate_all(
     else:
         guests = staged_vms(config, out)
         texts = {config.root_vm.name: root_dts(config, guests)}
-        texts.update((g.vm.name, linux_dts(config, g)) for g in guests)
+        texts.update((g.vm.name, guest_dts(config, g)) for g in guests)
         for name, text in texts.items():
             write_if_changed(out / f"{name}.dts", text)
             paths.append(out / f"{name}.dts")

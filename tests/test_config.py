@@ -212,7 +212,7 @@ def test_unknown_top_level_key(tmp_path: Path) -> None:
         path,
         "(top level): ",
         "unknown key 'extra'",
-        "expected one of debug, hypervisor, machine, platform, vms",
+        "expected one of debug, hypervisor, ipc, machine, platform, vms",
     )
 
 
@@ -604,16 +604,30 @@ def test_root_vm_cannot_be_linux(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.parametrize("image", ["rm", "abi-test", "no-such-guest"])
-def test_guest_vm_must_be_linux(tmp_path: Path, image: str) -> None:
+@pytest.mark.parametrize("image", ["rm", "no-such-guest"])
+def test_guest_vm_must_be_linux_or_a_test_guest(tmp_path: Path, image: str) -> None:
     path = write_config(tmp_path, set_linux(image=image))
     assert_reports(
         config_error(path),
         path,
         "vms[1].image: ",
-        "expected 'linux' for a primary VM (rm and test guests run only as the root VM)",
+        "expected 'linux' or a test guest in tests/guests/ for a primary VM",
         f"found {image!r}",
     )
+
+
+def test_test_guest_vm_needs_its_slots(tmp_path: Path) -> None:
+    def change(raw: dict[str, Any]) -> None:
+        vm = raw["vms"][1]
+        vm.update({"image": "abi-test", "memory": {"base": vm["memory"]["base"], "size": 0x200000}})
+        for key in ("kernel", "initrd", "bootargs"):
+            vm.pop(key, None)
+
+    path = write_config(tmp_path, change)
+    assert config_error(path).problems == [
+        "vms[1].memory.size: expected at least 0x400000 for a test guest VM (image and DTB "
+        "slots), found 0x200000"
+    ]
 
 
 @pytest.mark.parametrize("key", ["kernel", "initrd", "bootargs"])

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bothy.codegen.devicetree import RM_RX_INTID, RM_TX_INTID, generate_devicetrees
+from bothy.codegen.devicetree import generate_devicetrees
 from bothy.config import ConfigError, Region, SystemConfig, load_config
 from bothy.config.layout import LayoutError, linux_layout
 from bothy.guest import cache as guest_cache
@@ -35,6 +35,7 @@ from bothy.guest.initramfs import (
     CpioEntry,
     build_initramfs,
 )
+from bothy.ipc import RM_RX_INTID, RM_TX_INTID
 from bothy.paths import DEFAULT_CONFIG, build_dir_for
 from bothy.qemu import bare_linux_command, qemu_command
 from bothy.staging import staged_vms
@@ -269,7 +270,10 @@ def test_linux_tree_has_the_gunyah_resource_manager_node(dtbs: Path) -> None:
     rm = "/hypervisor/gunyah-resource-mgr@0"
     assert fdtget(dtb, rm, "compatible", "s") == "gunyah-resource-manager"
     # Two 64-bit placeholders of exactly this shape: the RM overwrites them in place.
-    assert fdtget(dtb, rm, "reg") == "0 ffffffff 0 fffffffe"
+    assert fdtget(dtb, rm, "reg") == "ffffffff ffffffff ffffffff ffffffff"
+    assert fdtget(dtb, rm, "qcom,tx-queue-depth", "u") == "8"
+    assert fdtget(dtb, rm, "qcom,rx-message-size", "u") == "240"
+    assert fdtget(dtb, "/hypervisor/qcom,gunyah-vm", "qcom,vmid", "u") == "3"
     tx, rx = RM_TX_INTID - 32, RM_RX_INTID - 32
     assert (tx, rx) == (0x1C, 0x1D)
     assert fdtget(dtb, rm, "interrupts") == f"0 {tx:x} 1 0 {rx:x} 1"  # SPIs, rising edge

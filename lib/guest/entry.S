@@ -1,5 +1,6 @@
-/* entry.S - a root-VM program's first instructions at EL1: stack, .bss, vectors, then
- * guest_entry. x0 holds the IPA of the boot information the hypervisor wrote. */
+/* entry.S - a guest program's first instructions at EL1: stack, .bss, vectors, then
+ * guest_entry. x0 holds the IPA of the boot information the hypervisor wrote (root VM) or of
+ * the device tree the RM staged (any other VM). */
 	.section .text.entry, "ax"
 	.global _start
 _start:

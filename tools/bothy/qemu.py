@@ -68,7 +68,7 @@ def bare_linux_command(
     """Boot Linux VM `vm`'s kernel, initrd and command line straight on QEMU (virtualization
     off, so Linux runs at EL1 as it does under bothy), with the VM's vCPUs and memory size."""
     staged = stage_vm(config, vm, gen_dir_for(config))  # checks the files; QEMU makes the DTB
-    assert vm.bootargs is not None, "every Linux VM has bootargs"
+    assert vm.bootargs is not None and staged.initrd is not None, "every Linux VM has both"
     argv = [
         find_tool("qemu").path,
         "-machine",

@@ -76,6 +76,33 @@ def _sources(*patterns: str) -> tuple[Path, ...]:
     return tuple(sorted(found, key=lambda p: p.relative_to(REPO_ROOT).as_posix()))
 
 
+def _program(name: str, image: str) -> Component:
+    """A guest program (rm/ or tests/guests/<image>/) on the lib/guest runtime."""
+    program = program_dir(image)
+    assert program is not None, "validated configs name existing programs"
+    rel = program.relative_to(REPO_ROOT).as_posix()
+    lib = REPO_ROOT / "lib"
+    return Component(
+        name=name,
+        sources=_sources(
+            f"{rel}/**/*.c", f"{rel}/**/*.S", "lib/guest/*.c", "lib/guest/*.S", "lib/*.c"
+        ),
+        include_dirs=(
+            program / "include",
+            program,
+            lib / "guest",
+            lib,
+            REPO_ROOT / "abi" / "include",
+        ),
+        linker_script=lib / "guest" / "guest.ld",
+    )
+
+
+def program_component(vm_name: str) -> str:
+    """The component name of the test guest that VM `vm_name` runs."""
+    return f"vm_{vm_name}"
+
+
 def components(config: SystemConfig) -> dict[str, Component]:
     platform = f"platform/{config.platform}"
     lib = REPO_ROOT / "lib"
@@ -86,18 +113,11 @@ def components(config: SystemConfig) -> dict[str, Component]:
         include_dirs=(REPO_ROOT / "hyp" / "include", REPO_ROOT / platform, lib, abi),
         linker_script=REPO_ROOT / "hyp" / "arch" / "aarch64" / "hyp.ld",
     )
-    program = program_dir(config.root_vm.image)
-    assert program is not None, "validated configs name existing programs"
-    rel = program.relative_to(REPO_ROOT).as_posix()
-    root_vm = Component(
-        name="root_vm",
-        sources=_sources(
-            f"{rel}/**/*.c", f"{rel}/**/*.S", "lib/guest/*.c", "lib/guest/*.S", "lib/*.c"
-        ),
-        include_dirs=(program / "include", program, lib / "guest", lib, abi),
-        linker_script=lib / "guest" / "guest.ld",
-    )
-    return {"hyp": hyp, "root_vm": root_vm}
+    found = {"hyp": hyp, "root_vm": _program("root_vm", config.root_vm.image)}
+    for vm in config.program_vms:
+        name = program_component(vm.name)
+        found[name] = _program(name, vm.image)
+    return found
 
 
 def object_path(build_dir: Path, component: str, source: Path) -> Path:

@@ -16,7 +16,7 @@ from bothy.build.components import LINK_FLAGS, Component
 from bothy.codegen.devicetree import generate_devicetrees
 from bothy.codegen.hypercalls import generate_hypercalls
 from bothy.codegen.objects import generate_objects
-from bothy.codegen.platform import generate_platform
+from bothy.codegen.platform import generate_guest_layouts, generate_platform
 from bothy.config import SystemConfig
 from bothy.errors import BothyError
 from bothy.image import MemoryRegion, verify_image, write_manifest
@@ -44,6 +44,7 @@ def generate(config: SystemConfig, gen_dir: Path, *, revision: str, version: str
     """The generated C, headers and linker layout (not the device trees: see
     generate_vm_devicetrees, which needs the guest VMs' files)."""
     generate_platform(config, gen_dir, revision=revision, version=version)
+    generate_guest_layouts(config, gen_dir)
     hypercalls = load_hypercall_spec()
     generate_hypercalls(hypercalls, load_error_spec(), gen_dir)
     generate_objects(load_object_spec(hypercalls), hypercalls, gen_dir)
@@ -117,6 +118,17 @@ def check_root_vm(config: SystemConfig, elf: Path) -> None:
         raise BothyError(
             f"{elf}: entry point {report.entry:#x}, but the hypervisor enters "
             f"the root VM at {vm.memory.base:#x}"
+        )
+
+
+def check_program_vm(config: SystemConfig, vm_name: str, elf: Path) -> None:
+    """A test-guest VM is entered at the start of its memory, like the root VM."""
+    vm = config.vm_named(vm_name)
+    report = verify_image(elf, ram=MemoryRegion(vm.memory.base, vm.memory.size))
+    if report.entry != vm.memory.base:
+        raise BothyError(
+            f"{elf}: entry point {report.entry:#x}, but the RM starts VM "
+            f"{vm.name!r} at {vm.memory.base:#x}"
         )
 
 

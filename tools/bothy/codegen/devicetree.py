@@ -1,6 +1,7 @@
 """Generates the VMs' device trees: Jinja DTS templates rendered from the config and the staging
-plan, compiled by dtc. The root VM's tree (vm.dts.j2) lists the VMs the RM starts under /vms;
-each Linux VM gets the tree its kernel boots with (linux_vm.dts.j2).
+plan, compiled by dtc. The root VM's tree (vm.dts.j2) lists the VMs the RM starts under /vms
+and the links it creates under /ipc; each guest VM, Linux or test guest, gets the tree it boots
+with (guest_vm.dts.j2), with Gunyah's /hypervisor node for its ends of those links.
 
 dtc warnings are errors, so a template change that produces a dubious tree fails the build.
 """
@@ -15,6 +16,16 @@ from bothy.codegen.render import render, write_if_changed
 from bothy.config import SystemConfig
 from bothy.config.layout import DTB_MAX_SIZE
 from bothy.errors import BothyError
+from bothy.ipc import (
+    ACCESS_BITS,
+    CAP_PLACEHOLDER,
+    RM_RPC_MESSAGE_SIZE,
+    RM_RPC_NODE,
+    RM_RPC_QUEUE_DEPTH,
+    RM_RX_INTID,
+    RM_TX_INTID,
+    endpoints,
+)
 from bothy.staging import StagedVm, staged_vms, staging_area
 
 __all__ = [
@@ -23,16 +34,10 @@ __all__ = [
     "RM_TX_INTID",
     "compile_dts",
     "generate_devicetrees",
-    "linux_dts",
+    "guest_dts",
     "root_dts",
 ]
 
-# Gunyah's resource-manager node in a Linux VM: the message queues' vIRQs (GIC INTIDs, SPIs)
-# and placeholder cap IDs the RM overwrites in the staged DTB at run time.
-RM_TX_INTID = 0x3C  # Linux → RM queue has space
-RM_RX_INTID = 0x3D  # RM → Linux message ready
-RM_TX_CAP_PLACEHOLDER = 0xFFFF_FFFF
-RM_RX_CAP_PLACEHOLDER = 0xFFFF_FFFE
 SECURE_PHYSICAL_TIMER_PPI = 29  # architectural; the other timer PPIs come from the config
 
 # Device-tree interrupt specifiers (dt-bindings/interrupt-controller/{arm-gic,irq}.h).
@@ -54,8 +59,31 @@ def root_dts(config: SystemConfig, guests: Sequence[StagedVm]) -> str:
             "m": config.machine,
             "guests": guests,
             "staging": staging_area(list(guests)),
+            "links": _rm_links(config),
+            "rm_rpc_node": RM_RPC_NODE,
+            "rm_rpc_irqs": (RM_TX_INTID, RM_RX_INTID),
         },
     )
+
+
+def _rm_links(config: SystemConfig) -> list[dict[str, object]]:
+    """What the RM's /ipc node says of each link: the VMIDs, each end's INTIDs and the node
+    of each end's tree that it patches with the caps."""
+    ends = endpoints(config)
+    links = []
+    for index, link in enumerate(config.ipc):
+        mine = [next(e for e in ends[name] if e.index == index) for name in link.vms]
+        links.append(
+            {
+                "index": index,
+                "link": link,
+                "vmids": [e.vm.vmid for e in mine],
+                "irqs": [irq for e in mine for irq in e.irqs],
+                "nodes": [e.path for e in mine],
+                "access": [ACCESS_BITS[a] for a in link.rights],
+            }
+        )
+    return links
 
 
 def _timer_interrupts(config: SystemConfig, vcpus: int) -> str:
@@ -65,11 +93,12 @@ def _timer_interrupts(config: SystemConfig, vcpus: int) -> str:
     return ", ".join(f"<{GIC_PPI} {ppi - 16} {flags:#x}>" for ppi in ppis)
 
 
-def linux_dts(config: SystemConfig, staged: StagedVm) -> str:
-    """The device tree a Linux VM's kernel boots with."""
+def guest_dts(config: SystemConfig, staged: StagedVm) -> str:
+    """The device tree a guest VM boots with: a Linux kernel's, or a test guest's."""
     vm, m = staged.vm, config.machine
+    ends = endpoints(config)[vm.name]
     return render(
-        "linux_vm.dts.j2",
+        "guest_vm.dts.j2",
         f"{vm.name}.dts",
         [config.path],
         {
@@ -82,8 +111,11 @@ def linux_dts(config: SystemConfig, staged: StagedVm) -> str:
             "timer_interrupts": _timer_interrupts(config, vm.vcpus),
             "rm_tx_intid": RM_TX_INTID,
             "rm_rx_intid": RM_RX_INTID,
-            "rm_tx_cap": RM_TX_CAP_PLACEHOLDER,
-            "rm_rx_cap": RM_RX_CAP_PLACEHOLDER,
+            "rm_message_size": RM_RPC_MESSAGE_SIZE,
+            "rm_queue_depth": RM_RPC_QUEUE_DEPTH,
+            "placeholder": CAP_PLACEHOLDER,
+            "ends": ends,
+            "shared": [e for e in ends if e.link.kind == "shared_memory"],
             "GIC_SPI": GIC_SPI,
             "IRQ_EDGE_RISING": IRQ_EDGE_RISING,
             "IRQ_LEVEL_HIGH": IRQ_LEVEL_HIGH,
@@ -122,5 +154,5 @@ def generate_devicetrees(config: SystemConfig, out_dir: Path) -> list[Path]:
     guests = staged_vms(config, out_dir)
     paths = _write(out_dir, config.root_vm.name, root_dts(config, guests))
     for staged in guests:
-        paths += _write(out_dir, staged.vm.name, linux_dts(config, staged))
+        paths += _write(out_dir, staged.vm.name, guest_dts(config, staged))
     return paths

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bothy.config.model import Region
+from bothy.config.model import IpcLink, Region
 from bothy.errors import BothyError
 from bothy.guest.arm64_image import KernelImage
 
@@ -61,3 +61,42 @@ def linux_layout(memory: Region, kernel: KernelImage, initrd_size: int) -> Linux
         dtb=Region(dtb, DTB_MAX_SIZE),
         initrd=Region(initrd, initrd_size),
     )
+
+
+PROGRAM_IMAGE_SLOT = BLOCK  # a test guest's image, .bss and stack; its DTB slot follows
+
+
+@dataclass(frozen=True)
+class ProgramLayout:
+    """Placement of a test guest run as a VM: the program at the start of its memory (its
+    entry point), the DTB slot right after the 2 MiB image slot. No initrd."""
+
+    kernel: Region
+    dtb: Region
+    initrd: None = None
+
+    @property
+    def entry(self) -> int:
+        return self.kernel.base
+
+
+def program_layout(memory: Region) -> ProgramLayout:
+    """The layout of a test-guest program in `memory` (validated to hold both slots)."""
+    return ProgramLayout(
+        kernel=Region(memory.base, PROGRAM_IMAGE_SLOT),
+        dtb=Region(memory.base + PROGRAM_IMAGE_SLOT, DTB_MAX_SIZE),
+    )
+
+
+# A guest VM's links interrupt on SPIs from FIRST_LINK_INTID up, in config order (below them:
+# the UART's SPI and the RM link's, tools/bothy/ipc.py). The RM gives every VM a vic with
+# VM_MAX_VIRQS INTIDs (rm/src/vm_builder.c).
+FIRST_LINK_INTID = 0x40
+VM_MAX_VIRQS = 128
+
+
+def link_irq_count(link: IpcLink, *, receiver: bool) -> int:
+    """INTIDs one end of `link` needs: tx and rx of a queue pair, a doorbell's receiver one."""
+    if link.kind == "msgqueue_pair":
+        return 2
+    return 1 if link.kind == "doorbell" and receiver else 0

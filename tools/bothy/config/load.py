@@ -12,7 +12,17 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from bothy.config.model import LINUX_IMAGE, Gic, Machine, Region, SystemConfig, Timer, Uart, Vm
+from bothy.config.model import (
+    LINUX_IMAGE,
+    Gic,
+    IpcLink,
+    Machine,
+    Region,
+    SystemConfig,
+    Timer,
+    Uart,
+    Vm,
+)
 from bothy.config.validate import semantic_problems
 from bothy.validation import InputFileError, load_schema, load_yaml_mapping, schema_problems
 
@@ -75,6 +85,18 @@ def _vm(config_dir: Path, machine: Machine, raw: Mapping[str, Any], vmid: int | 
     )
 
 
+def _link(raw: Mapping[str, Any]) -> IpcLink:
+    return IpcLink(
+        kind=raw["kind"],
+        name=raw["name"],
+        vms=(raw["vms"][0], raw["vms"][1]),
+        queue_depth=raw.get("queue_depth"),
+        message_size=raw.get("message_size"),
+        memory=_region(raw["memory"]) if "memory" in raw else None,
+        access=(raw["access"][0], raw["access"][1]) if "access" in raw else None,
+    )
+
+
 def _build(path: Path, raw: Mapping[str, Any]) -> SystemConfig:
     m = raw["machine"]
     machine = Machine(
@@ -103,6 +125,7 @@ def _build(path: Path, raw: Mapping[str, Any]) -> SystemConfig:
         hypervisor_memory=_region(raw["hypervisor"]["memory"]),
         vms=vms,
         inject=raw.get("debug", {}).get("inject", "none"),
+        ipc=tuple(_link(link) for link in raw.get("ipc", ())),
         test_seed=raw.get("debug", {}).get("seed", 1),
         test_iterations=raw.get("debug", {}).get("iterations", 1000),
     )

@@ -81,6 +81,42 @@ class Vm:
     def is_linux(self) -> bool:
         return self.image == LINUX_IMAGE
 
+    @property
+    def is_program(self) -> bool:
+        """A bare-metal test guest (tests/guests/<image>) that the RM builds as a VM."""
+        return self.role != "root" and not self.is_linux
+
+
+IPC_KINDS = ("msgqueue_pair", "doorbell", "shared_memory")
+
+
+@dataclass(frozen=True)
+class IpcLink:
+    """One link between two guest VMs (config `ipc`). `vms` are VM names; for a doorbell
+    vms[0] rings and vms[1] receives. queue_depth and message_size are for message queues,
+    memory and access for shared memory; None where the config gives none (see the
+    properties for the values in effect)."""
+
+    kind: str
+    name: str
+    vms: tuple[str, str]
+    queue_depth: int | None = None
+    message_size: int | None = None
+    memory: Region | None = None
+    access: tuple[str, str] | None = None
+
+    @property
+    def depth(self) -> int:
+        return self.queue_depth or 8
+
+    @property
+    def msg_size(self) -> int:
+        return self.message_size or 240
+
+    @property
+    def rights(self) -> tuple[str, str]:
+        return self.access or ("rw", "rw")
+
 
 @dataclass(frozen=True)
 class SystemConfig:
@@ -93,6 +129,7 @@ class SystemConfig:
     hypervisor_memory: Region
     vms: tuple[Vm, ...]
     inject: str
+    ipc: tuple[IpcLink, ...] = ()
     test_seed: int = 1
     test_iterations: int = 1000
 
@@ -104,3 +141,11 @@ class SystemConfig:
     def guest_vms(self) -> tuple[Vm, ...]:
         """Every VM but the root, in config order: the VMs the RM starts."""
         return tuple(vm for vm in self.vms if vm.role != "root")
+
+    def vm_named(self, name: str) -> Vm:
+        return next(vm for vm in self.vms if vm.name == name)
+
+    @property
+    def program_vms(self) -> tuple[Vm, ...]:
+        """The guest VMs that run a test-guest program rather than Linux."""
+        return tuple(vm for vm in self.guest_vms if vm.is_program)

@@ -7,7 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from bothy.config.layout import BLOCK, LayoutError, linux_layout
+from bothy.config.layout import (
+    BLOCK,
+    FIRST_LINK_INTID,
+    VM_MAX_VIRQS,
+    LayoutError,
+    link_irq_count,
+    linux_layout,
+)
 from bothy.config.model import Region, SystemConfig, Vm
 from bothy.guest.arm64_image import KernelImageError, read_kernel_image
 from bothy.paths import program_dir
@@ -16,6 +23,7 @@ PAGE = 0x1000
 HYP_ALIGN = 0x200000  # the hypervisor image is mapped with 2 MiB blocks where it can be
 ROOT_VM_MIN_SIZE = 0x100000  # RM image, stack, DTB slot and boot-info page
 LINUX_VM_MIN_SIZE = 64 << 20
+PROGRAM_VM_MIN_SIZE = 4 << 20  # image slot and DTB slot (config/layout.py program_layout)
 LINUX_ONLY_KEYS = ("kernel", "initrd", "bootargs")
 
 
@@ -38,12 +46,10 @@ def _image_problems(key: str, vm: Vm) -> Iterator[str]:
                 f"{key}.image: expected 'rm' or a test guest in tests/guests/ for the root VM, "
                 f"found {vm.image!r}"
             )
-    elif not vm.is_linux:
-        # Test guests link at the root VM's address and read the boot information the
-        # hypervisor gives the root VM, so they cannot run as other VMs (yet).
+    elif not vm.is_linux and (vm.image == "rm" or program_dir(vm.image) is None):
         yield (
-            f"{key}.image: expected 'linux' for a {vm.role} VM (rm and test guests run only as "
-            f"the root VM), found {vm.image!r}"
+            f"{key}.image: expected 'linux' or a test guest in tests/guests/ for a {vm.role} "
+            f"VM, found {vm.image!r}"
         )
 
 
@@ -75,6 +81,75 @@ def linux_vm_problems(key: str, vm: Vm) -> Iterator[str]:
             yield f"{key}.memory.size: {e}"
 
 
+def _ipc_problems(config: SystemConfig) -> Iterator[str]:
+    guests = {vm.name for vm in config.guest_vms}
+    names: list[str] = []
+    shared: list[tuple[str, Region]] = []
+    for i, link in enumerate(config.ipc):
+        key = f"ipc[{i}]"
+        if link.name in names:
+            yield f"{key}.name: expected a unique link name, found duplicate {link.name!r}"
+        names.append(link.name)
+        for j, name in enumerate(link.vms):
+            if name not in guests:
+                yield (
+                    f"{key}.vms[{j}]: expected the name of a VM other than the root VM, "
+                    f"found {name!r}"
+                )
+        if link.vms[0] == link.vms[1]:
+            yield f"{key}.vms: expected two different VMs, found {link.vms[0]!r} twice"
+        queue_keys = {"queue_depth": link.queue_depth, "message_size": link.message_size}
+        memory_keys = {"memory": link.memory, "access": link.access}
+        if link.kind != "msgqueue_pair":
+            yield from (
+                f"{key}.{k}: only for kind msgqueue_pair, found it on kind {link.kind!r}"
+                for k, v in queue_keys.items()
+                if v is not None
+            )
+        if link.kind != "shared_memory":
+            yield from (
+                f"{key}.{k}: only for kind shared_memory, found it on kind {link.kind!r}"
+                for k, v in memory_keys.items()
+                if v is not None
+            )
+        elif link.memory is None:
+            yield f"{key}.memory: expected the shared region of a shared_memory link, found none"
+        else:
+            yield from _aligned(f"{key}.memory", link.memory, PAGE)
+            shared.append((f"{key}.memory", link.memory))
+    yield from _placement_problems(config, shared)
+    for vm in config.guest_vms:
+        count = sum(
+            link_irq_count(link, receiver=link.vms[1] == vm.name)
+            for link in config.ipc
+            if vm.name in link.vms
+        )
+        if FIRST_LINK_INTID + count > VM_MAX_VIRQS:
+            yield (
+                f"ipc: expected at most {VM_MAX_VIRQS - FIRST_LINK_INTID} link interrupts for "
+                f"VM {vm.name!r}, found {count}"
+            )
+
+
+def _placement_problems(config: SystemConfig, shared: list[tuple[str, Region]]) -> Iterator[str]:
+    """Shared regions lie in RAM and overlap nothing else the config places."""
+    m = config.machine
+    owned = [("hypervisor.memory", config.hypervisor_memory)]
+    owned += [(f"vms[{i}].memory", vm.memory) for i, vm in enumerate(config.vms)]
+    for key, region in shared:
+        if not m.ram.contains(region):
+            yield (
+                f"{key}: expected a region inside machine.ram {_hex(m.ram)}, found {_hex(region)}"
+            )
+        for other_key, other in owned:
+            if region.overlaps(other):
+                yield (
+                    f"{key}: expected no overlap with {other_key} {_hex(other)}, "
+                    f"found {_hex(region)}"
+                )
+        owned.append((key, region))
+
+
 def semantic_problems(config: SystemConfig) -> Iterator[str]:
     m = config.machine
     yield from _aligned("hypervisor.memory", config.hypervisor_memory, HYP_ALIGN)
@@ -87,6 +162,11 @@ def semantic_problems(config: SystemConfig) -> Iterator[str]:
         yield from _image_problems(key, vm)
         if vm.is_linux and vm.role != "root":
             yield from linux_vm_problems(key, vm)
+        if vm.is_program and vm.memory.size < PROGRAM_VM_MIN_SIZE:
+            yield (
+                f"{key}.memory.size: expected at least {PROGRAM_VM_MIN_SIZE:#x} for a test "
+                f"guest VM (image and DTB slots), found {vm.memory.size:#x}"
+            )
         elif not vm.is_linux:
             for name in LINUX_ONLY_KEYS:
                 if getattr(vm, name) is not None:
@@ -109,6 +189,7 @@ def semantic_problems(config: SystemConfig) -> Iterator[str]:
     roots = [i for i, vm in enumerate(config.vms) if vm.role == "root"]
     if len(roots) != 1:
         yield f"vms: expected exactly one VM with role 'root', found {len(roots)}"
+    yield from _ipc_problems(config)
     primaries = sum(vm.role == "primary" for vm in config.vms)
     if primaries > 1:
         yield f"vms: expected at most one VM with role 'primary', found {primaries}"

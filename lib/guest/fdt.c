@@ -1,5 +1,5 @@
 /* fdt.c - a small, bounds-checked walker over a flattened device tree's structure block.
- * The RM only reads trees that the build generated, but it still trusts no length field. */
+ * Guests only read trees that the build generated, but they still trust no length field. */
 #include <stdbool.h>
 
 #include "fdt.h"
@@ -134,4 +134,44 @@ fdt_get_prop(const void *fdt, size_t size, const char *path, const char *prop,
 		}
 	}
 	return ERROR_ARGUMENT_INVALID;
+}
+
+error_t
+fdt_set_prop_inplace(void *fdt, size_t size, const char *path, const char *prop, const void *value,
+		     size_t len)
+{
+	const void *old;
+	size_t old_len;
+	error_t err = fdt_get_prop(fdt, size, path, prop, &old, &old_len);
+	if (err != OK) {
+		return err;
+	}
+	if (old_len != len) {
+		return ERROR_ARGUMENT_SIZE;
+	}
+	/* The value lies inside the caller's writable tree: fdt_get_prop bounds-checked it. */
+	memcpy((void *)(uintptr_t)old, value, len);
+	return OK;
+}
+
+size_t
+fdt_total_size(const void *fdt, size_t max)
+{
+	fdt_view_t v;
+	return view(fdt, max, &v) == OK ? fdt_cell((const uint8_t *)fdt + 4) : 0U;
+}
+
+uint64_t
+fdt_cell64(const void *p)
+{
+	return ((uint64_t)fdt_cell(p) << 32) | fdt_cell((const uint8_t *)p + 4);
+}
+
+void
+fdt_put_cell64(void *p, uint64_t value)
+{
+	uint8_t *b = p;
+	for (unsigned i = 0; i < 8U; i++) {
+		b[i] = (uint8_t)(value >> (56U - 8U * i));
+	}
 }
