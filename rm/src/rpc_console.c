@@ -1,5 +1,5 @@
-/* rpc_console.c - the VM_CONSOLE_* requests: a VM opens its own RM console and writes bytes to
- * it, which the RM prints as that VM's (rm_console_write). Nothing is buffered, so flush is a check. */
+/* rpc_console.c - the VM_CONSOLE_* requests: a VM opens its own RM console and writes bytes
+ * to it, which the RM prints as that VM's (rm_console_write). Flush only checks: no buffering. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -61,7 +61,8 @@ rpc_handle_vm_console_write(const rpc_request_t *req)
 		rpc_reply_error(req, RM_ERROR_MSG_INVALID);
 		return;
 	}
-	rm_vm_t *vm = console_target(req, le16_load(&req->payload[RM_RPC_CONSOLE_WRITE_REQUEST_VMID_OFF]));
+	uint16_t vmid = le16_load(&req->payload[RM_RPC_CONSOLE_WRITE_REQUEST_VMID_OFF]);
+	rm_vm_t *vm = console_target(req, vmid);
 	if (vm == NULL) {
 		return;
 	}

@@ -94,7 +94,11 @@ queue_message(rpc_client_t *c, uint8_t type, uint16_t seq, uint32_t msg_id,
 	if (total > RM_RPC_MAX_PAYLOAD) {
 		return ERROR_ARGUMENT_SIZE;
 	}
-	size_t frags = total == 0U ? 1U : (total + RM_RPC_FRAGMENT_PAYLOAD - 1U) / RM_RPC_FRAGMENT_PAYLOAD;
+	/* Gunyah's count: an empty message is still one fragment. */
+	size_t frags = (total + RM_RPC_FRAGMENT_PAYLOAD - 1U) / RM_RPC_FRAGMENT_PAYLOAD;
+	if (frags == 0U) {
+		frags = 1U;
+	}
 	if (frags > RPC_OUTBOX_FRAGMENTS - c->out_count) {
 		dropped(c, "outbox full", seq, msg_id);
 		return ERROR_MSGQUEUE_FULL;
@@ -103,7 +107,10 @@ queue_message(rpc_client_t *c, uint8_t type, uint16_t seq, uint32_t msg_id,
 	for (size_t i = 0; i < frags; i++) {
 		rpc_fragment_t *f = &c->outbox[(c->out_head + c->out_count) % RPC_OUTBOX_FRAGMENTS];
 		size_t off = i * RM_RPC_FRAGMENT_PAYLOAD;
-		size_t n = total - off < RM_RPC_FRAGMENT_PAYLOAD ? total - off : RM_RPC_FRAGMENT_PAYLOAD;
+		size_t n = total - off;
+		if (n > RM_RPC_FRAGMENT_PAYLOAD) {
+			n = RM_RPC_FRAGMENT_PAYLOAD;
+		}
 		uint8_t kind = i == 0U ? type : (uint8_t)RM_RPC_TYPE_CONTINUED;
 
 		f->bytes[RM_RPC_HEADER_API_OFF] = (uint8_t)RM_RPC_API_BYTE;
@@ -175,7 +182,7 @@ rpc_reply(const rpc_request_t *req, uint32_t rm_error, const void *data, size_t 
 	}
 }
 
-/* --- dispatch ---------------------------------------------------------------------------------- */
+/* --- dispatch -------------------------------------------------------------------------- */
 
 typedef struct {
 	uint32_t msg_id;
@@ -270,8 +277,8 @@ receive_request(rpc_client_t *c, uint8_t continuations, uint16_t seq, uint32_t m
 {
 	abort_reassembly(c, "request broken off by a new request");
 	if (len > RM_RPC_FRAGMENT_PAYLOAD || continuations > RM_RPC_MAX_CONTINUATIONS) {
-		reject(c, len > RM_RPC_FRAGMENT_PAYLOAD ? "oversized fragment" : "too many fragments",
-		       seq, msg_id);
+		bool oversized = len > RM_RPC_FRAGMENT_PAYLOAD;
+		reject(c, oversized ? "oversized fragment" : "too many fragments", seq, msg_id);
 		rpc_request_t req = { .client = c, .seq = seq, .msg_id = msg_id };
 		rpc_reply_error(&req, RM_ERROR_MSG_INVALID);
 		return;
