@@ -1,5 +1,5 @@
-/* gic.h - a root-VM program's GICv3 driver: its vic's distributor and its vCPU's redistributor
- * (addresses from platform_config.h) and the ICC system registers, polled or through a handler. */
+/* gic.h - a guest program's GICv3 driver: its VM's vic (distributor and this vCPU's
+ * redistributor, at platform_config.h's addresses) and the ICC registers, polled or by handler. */
 #pragma once
 
 #include <stdbool.h>
