@@ -1,7 +1,8 @@
 """Debian's arm64 Linux as bothy's primary VM, driven over the serial console.
 
 One QEMU boot per test: the shell works, sees every configured vCPU and its memory, the
-timer ticks, poweroff ends QEMU with status 0, and reboot brings the VM back to the shell.
+timer ticks, its /hypervisor node carries the RM's queue caps and interrupts, poweroff ends
+QEMU with status 0, and reboot brings the VM back to the shell.
 """
 
 from __future__ import annotations
@@ -85,6 +86,36 @@ def test_timer_ticks(linux: QemuSession) -> None:
 
 def test_input_reaches_linux(linux: QemuSession) -> None:
     assert run(linux, "echo $((6 * 7))") == "42"
+
+
+def device_tree_words(session: QemuSession, node: str, prop: str) -> list[int]:
+    """A property of the VM's live device tree as big-endian 32-bit words."""
+    out = run(session, f"od -An -v -tx1 {node}/{prop}")
+    data = bytes(int(b, 16) for b in out.split())
+    return [int.from_bytes(data[i : i + 4], "big") for i in range(0, len(data), 4)]
+
+
+def test_hypervisor_node_has_the_rm_queue_caps_and_irqs(linux: QemuSession) -> None:
+    # Short command lines (and prompt): a line the terminal wraps comes back in the output.
+    run(linux, "PS1='# '; cd /proc/device-tree/hypervisor")
+    node = "gunyah-resource-mgr@0"
+    compatible = run(linux, f"tr '\\000' '\\n' < {node}/compatible")
+    assert compatible == "gunyah-resource-manager"
+    reg = device_tree_words(linux, node, "reg")
+    tx, rx = reg[0] << 32 | reg[1], reg[2] << 32 | reg[3]
+    # The caps the RM created and gave this VM, not the build's placeholders.
+    logged = re.search(
+        r"VM 'linux': RM RPC queues: TX cap (0x[0-9a-f]+) \(INTID (\d+)\), "
+        r"RX cap (0x[0-9a-f]+) \(INTID (\d+)\)",
+        linux.output,
+    )
+    assert logged is not None
+    assert (tx, rx) == (int(logged.group(1), 16), int(logged.group(3), 16))
+    assert tx != rx and 0xFFFF_FFFF_FFFF_FFFF not in (tx, rx)
+    # GIC specifiers: SPI, INTID - 32, rising edge; the INTIDs the RM bound.
+    tx_irq, rx_irq = int(logged.group(2)), int(logged.group(4))
+    assert device_tree_words(linux, node, "interrupts") == [0, tx_irq - 32, 1, 0, rx_irq - 32, 1]
+    assert device_tree_words(linux, "qcom,gunyah-vm", "qcom,vmid") == [3]
 
 
 def test_poweroff_ends_qemu_with_status_zero(linux: QemuSession) -> None:

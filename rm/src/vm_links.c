@@ -141,6 +141,8 @@ rm_link_rpc(vm_record_t *r)
 		return failures == 0U ? 1U : failures;
 	}
 	vm->rpc = rpc;
+	guest_printf("VM '%s': RM RPC queues: TX cap 0x%lx (INTID %u), RX cap 0x%lx (INTID %u)\n",
+		     who, caps[0], r->desc.rm_rpc_irqs[0], caps[1], r->desc.rm_rpc_irqs[1]);
 	add_resource(r, RM_HYP_RESOURCE_TYPE_MSG_QUEUE_SEND, RM_VMID_RM, 0, caps[0],
 		     r->desc.rm_rpc_irqs[0]);
 	add_resource(r, RM_HYP_RESOURCE_TYPE_MSG_QUEUE_RECV, RM_VMID_RM, 0, caps[1],
