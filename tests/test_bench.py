@@ -22,6 +22,7 @@ from bothy.bench import (
     DESCRIPTIONS,
     EXPECTED_METRICS,
     GUEST_METRICS,
+    IPC_METRICS,
     LINUX_METRICS,
     TARGETS,
     BenchError,
@@ -171,7 +172,7 @@ def test_table_lists_every_metric_with_its_target_and_description() -> None:
 
 def test_every_expected_metric_has_a_description() -> None:
     assert set(DESCRIPTIONS) >= set(EXPECTED_METRICS)
-    assert set(EXPECTED_METRICS) == set(GUEST_METRICS) | set(LINUX_METRICS)
+    assert set(EXPECTED_METRICS) == set(GUEST_METRICS) | set(IPC_METRICS) | set(LINUX_METRICS)
 
 
 # --- Linux boot benchmarks: medians, ratios, table --------------------------------------------
@@ -478,3 +479,26 @@ def test_linux_boot_bench_boots_under_bothy_and_bare() -> None:
     assert results["linux_boot_bare_instructions"].value > 100_000_000
     assert 0.5 < results["linux_boot_icount_ratio"].value < 5
     assert 0.2 < results["linux_boot_wall_ratio"].value < 20
+
+
+# --- IPC benchmarks -----------------------------------------------------------------------
+
+
+def test_ipc_bench_config_puts_two_vms_and_their_links_above_the_rm() -> None:
+    config = load_config(bench_module.ipc_bench_config(load_config(DEFAULT_CONFIG)))
+    ping, pong = config.guest_vms
+    assert (ping.name, ping.role, pong.name, pong.role) == ("ping", "primary", "pong", "secondary")
+    assert ping.image == pong.image == "ipc-bench"
+    assert ping.memory.base >= config.root_vm.memory.end
+    assert [link.name for link in config.ipc] == ["chan", "bell", "bellback", "stamps"]
+    assert config.ipc[2].vms == ("pong", "ping")
+    assert config.pmu_vms == ("ping", "pong")
+
+
+@pytest.mark.qemu
+def test_ipc_bench_reports_its_three_metrics() -> None:
+    results = bench_module.run_ipc_bench(load_config(DEFAULT_CONFIG))
+    for metric in bench_module.IPC_METRICS:
+        assert results[metric].unit == "instructions"
+        # Counted, not assumed: a round trip costs at least its four hypercalls' worth.
+        assert results[metric].value > 500, (metric, results[metric])

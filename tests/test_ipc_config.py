@@ -174,6 +174,7 @@ def test_each_end_has_its_gunyah_node(system: SystemConfig, tmp_path: Path) -> N
     assert fdtget(ping, "/hypervisor/buf", "bothy,access", "s") == "rw"
     assert fdtget(pong, "/hypervisor/buf", "bothy,access", "s") == "r"
     assert fdtget(pong, "/reserved-memory/buf@48800000", "reg") == "0 48800000 0 10000"
+    assert fdtget(pong, "/hypervisor/buf", "bothy,memory") == "0 48800000 0 10000"
     # A test guest's tree: its name for the program, no kernel command line.
     assert fdtget(pong, "/chosen", "bothy,vm-name", "s") == "pong"
     assert fdtget(pong, "/hypervisor/qcom,gunyah-vm", "qcom,vmid", "u") == "128"

@@ -94,7 +94,10 @@ addrspace_activate(object_header_t *object)
 	vuart_init(&vm->vuart);
 	vm->cntvoff = sysreg_read(cntpct_el0);
 	vm->is_primary = vm->vmid == VMID_PRIMARY;
-	vm->pmu_owner = PLATFORM_PMU_VMID != 0U && vm->vmid == PLATFORM_PMU_VMID;
+	static const uint32_t pmu_vmids[] = PLATFORM_PMU_VMIDS;
+	for (size_t i = 0; pmu_vmids[i] != 0U; i++) {
+		vm->pmu_owner = vm->pmu_owner || pmu_vmids[i] == vm->vmid;
+	}
 	if (vm->is_primary) {
 		__atomic_store_n(&primary_vm, vm, __ATOMIC_RELEASE);
 	}

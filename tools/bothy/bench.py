@@ -3,6 +3,10 @@
 The bench guest (tests/guests/bench) counts instructions with the PMU, EL2 included, and prints
 `BENCH <metric> <value> <unit>` lines; with `-icount shift=0` the counts are the same every run.
 
+The IPC benchmarks run tests/guests/ipc-bench as two VMs ("ping" and "pong") that the config's
+RM builds on its own CPU, joined by a queue pair, two doorbells and a shared page; both count
+with the PMU, which counts the whole cross-VM round trip on that CPU.
+
 The Linux boot benchmarks boot the config's primary Linux VM (same kernel, initramfs and command
 line) under bothy and directly on QEMU (same -smp, -m and CPU) in one run, to /init's
 LINUX_READY_MARKER, and report bothy / bare: wall time to the marker (median of several runs
@@ -39,6 +43,7 @@ __all__ = [
     "DESCRIPTIONS",
     "EXPECTED_METRICS",
     "GUEST_METRICS",
+    "IPC_METRICS",
     "LINUX_METRICS",
     "LINUX_RUNS",
     "TARGETS",
@@ -50,6 +55,7 @@ __all__ = [
     "format_table",
     "icount_argv",
     "icount_metrics",
+    "ipc_bench_config",
     "linux_bench_config",
     "parse_bench_lines",
     "primary_linux_vm",
@@ -58,12 +64,17 @@ __all__ = [
     "results_path",
     "run_bench",
     "run_guest_bench",
+    "run_ipc_bench",
     "run_linux_bench",
     "wall_metrics",
     "write_results",
 ]
 
 BENCH_GUEST = "bench"
+IPC_BENCH_GUEST = "ipc-bench"
+IPC_DONE_MARKER = "ipc benchmarks done"  # the primary VM's output is not prefixed
+IPC_BENCH_LOG = BUILD_ROOT / "logs" / "ipc-bench.log"
+IPC_VM_SIZE = 4 << 20  # a test guest's minimum: image and DTB slots
 BENCH_CONFIG_DIR = BUILD_ROOT / "bench-configs"
 BENCH_LOG = BUILD_ROOT / "logs" / "bench.log"
 # Booting, calibrating and 3 x 4096 loops take well under a second under -icount; generous
@@ -87,6 +98,12 @@ GUEST_METRICS = (
     "vcpu_switch_instructions",
     "virq_injection_instructions",
 )
+# The IPC benchmarks (tests/guests/ipc-bench, two VMs under the config's RM).
+IPC_METRICS = (
+    "msgq_roundtrip_instructions",
+    "doorbell_virq_instructions",
+    "rm_rpc_roundtrip_instructions",
+)
 # The Linux boot benchmarks: the two ratios and the medians they are made of.
 LINUX_METRICS = (
     "linux_boot_wall_ratio",
@@ -97,7 +114,7 @@ LINUX_METRICS = (
     "linux_boot_bare_instructions",
 )
 # A run of a config with a primary Linux VM reports all of these (without one, GUEST_METRICS).
-EXPECTED_METRICS = GUEST_METRICS + LINUX_METRICS
+EXPECTED_METRICS = GUEST_METRICS + IPC_METRICS + LINUX_METRICS
 # One line per metric for the table: what was counted (docs/benchmarks.md has the method).
 DESCRIPTIONS: Mapping[str, str] = {
     "null_hypercall_native_instructions": "hypervisor_identify round trip, hvc #0x6000",
@@ -105,6 +122,9 @@ DESCRIPTIONS: Mapping[str, str] = {
     "pmu_calibration_instructions": "raw count of a 40960-instruction loop (counter check)",
     "vcpu_switch_instructions": "one vCPU switch between two VMs via scheduler_yield",
     "virq_injection_instructions": "a guest SGI to itself: trapped send, vIRQ taken and EOIed",
+    "msgq_roundtrip_instructions": "240 bytes VM to VM over a queue and back, woken by vIRQs",
+    "doorbell_virq_instructions": "doorbell send to the receiving VM's IRQ handler entry",
+    "rm_rpc_roundtrip_instructions": "VM_GET_VMID request to the RM until its reply is read",
     "linux_boot_wall_ratio": "Linux to /init's marker, bothy / bare QEMU: median wall times",
     "linux_boot_icount_ratio": "Linux to power-off after the marker, bothy / bare: -icount insns",
     "linux_boot_bothy_seconds": "median wall time from QEMU start to the marker, under bothy",
@@ -116,6 +136,8 @@ DESCRIPTIONS: Mapping[str, str] = {
 TARGETS: Mapping[str, float] = {
     "null_hypercall_native_instructions": 150,
     "null_hypercall_smccc_instructions": 150,
+    "msgq_roundtrip_instructions": 3000,
+    "doorbell_virq_instructions": 2000,
     "linux_boot_wall_ratio": 1.10,
     "linux_boot_icount_ratio": 1.05,
 }
@@ -225,6 +247,69 @@ def bench_config(config: SystemConfig) -> Path:
     return path
 
 
+def ipc_bench_config(config: SystemConfig) -> Path:
+    """Write build/bench-configs/<config>-ipc-bench.yaml: `config`'s machine and root VM (the
+    RM), with two ipc-bench VMs in place of its guest VMs, right above the root VM's memory,
+    and the links the benchmark uses. Written only when it changes."""
+    raw: Any = yaml.safe_load(config.path.read_text(encoding="utf-8"))
+    raw["vms"] = [vm for vm in raw["vms"] if vm.get("role") == "root"]
+    top = max(config.root_vm.memory.end, config.hypervisor_memory.end)
+    base = (top + IPC_VM_SIZE - 1) // IPC_VM_SIZE * IPC_VM_SIZE
+    for i, (name, role) in enumerate((("ping", "primary"), ("pong", "secondary"))):
+        raw["vms"].append(
+            {
+                "name": name,
+                "role": role,
+                "image": IPC_BENCH_GUEST,
+                "vcpus": 1,
+                "memory": {"base": base + i * IPC_VM_SIZE, "size": IPC_VM_SIZE},
+            }
+        )
+    pair = ["ping", "pong"]
+    raw["ipc"] = [
+        {"kind": "msgqueue_pair", "name": "chan", "vms": pair},
+        {"kind": "doorbell", "name": "bell", "vms": pair},
+        {"kind": "doorbell", "name": "bellback", "vms": pair[::-1]},
+        {
+            "kind": "shared_memory",
+            "name": "stamps",
+            "vms": pair,
+            "memory": {"base": base + 2 * IPC_VM_SIZE, "size": 0x1000},
+        },
+    ]
+    raw["debug"] = {"pmu_vms": pair}
+    text = (
+        f"# Generated by bothy.bench from {_display(config.path)}: the same machine and RM,\n"
+        f"# with two VMs running tests/guests/{IPC_BENCH_GUEST} joined by the links it\n"
+        "# measures. Do not edit.\n" + yaml.safe_dump(raw, sort_keys=False)
+    )
+    path = BENCH_CONFIG_DIR / f"{config.name}-ipc-bench.yaml"
+    write_if_changed(path, text)
+    return path
+
+
+def run_ipc_bench(config: SystemConfig, *, timeout: float = RUN_TIMEOUT) -> dict[str, Metric]:
+    """Build and run `config`'s IPC benchmark variant under QEMU -icount; return its metrics."""
+    bench_path = ipc_bench_config(config)
+    image = build_bench(config, bench_path, variant="ipc")
+    bench = load_config(bench_path)
+    result = run_batch(
+        qemu_command(bench, image, icount=True),
+        markers=[IPC_DONE_MARKER],
+        timeout=timeout,
+        log_path=IPC_BENCH_LOG,
+        expect_exit=0,
+        panic_patterns=(*DEFAULT_PANIC_PATTERNS, "FATAL:"),
+    )
+    results = parse_bench_lines(result.output)
+    missing = [m for m in IPC_METRICS if m not in results]
+    if missing:
+        raise BenchError(
+            f"the IPC benchmark run reported no {', '.join(missing)} (full log: {IPC_BENCH_LOG})"
+        )
+    return results
+
+
 def primary_linux_vm(config: SystemConfig) -> Vm | None:
     """The config's primary VM if it runs Linux, else None (no Linux boot benchmarks)."""
     return next((vm for vm in config.vms if vm.role == "primary" and vm.is_linux), None)
@@ -315,6 +400,7 @@ def run_bench(
     If the Linux boot benchmarks fail, results.json gets what was measured and
     BenchIncomplete carries it too."""
     results = run_guest_bench(config, timeout=timeout)
+    results.update(run_ipc_bench(config, timeout=timeout))
     if linux_runs > 0:
         if primary_linux_vm(config) is None:
             report(f"bench: {config.name} has no primary Linux VM: no Linux boot benchmarks")

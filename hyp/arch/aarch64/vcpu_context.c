@@ -71,7 +71,7 @@ mdcr_value(const vm_t *vm)
 {
 	uint64_t counters = (sysreg_read(pmcr_el0) >> 11) & 0x1fUL;
 	if (vm->pmu_owner) {
-		/* The root VM, and the config's debug.pmu_vm, may count instructions themselves
+		/* The root VM, and the config's debug.pmu_vms, may count instructions themselves
 		 * (benchmark guests); the PMU is not context-switched, so no other VM gets it. */
 		return counters;
 	}

@@ -81,7 +81,7 @@ guest_id_register(const vcpu_t *vcpu, unsigned crm, unsigned op2)
 		return 0;
 	case (5 << 3 | 0): /* ID_AA64DFR0_EL1 */
 		if (vcpu->vm->pmu_owner) {
-			return v; /* the root VM (and debug.pmu_vm) own the PMU (benchmarks) */
+			return v; /* the root VM (and debug.pmu_vms) own the PMU (benchmarks) */
 		}
 		/* Debug v8 with the minimum 2 breakpoints and 2 watchpoints, whose registers read
 		 * as zero and ignore writes; no PMU, no trace, no statistical profiling. */

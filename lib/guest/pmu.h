@@ -1,5 +1,5 @@
-/* pmu.h - the bench guest's use of the Arm PMU: event counter 0 counts INST_RETIRED at EL1
- * and EL2 (NSH), which QEMU makes exact and deterministic under -icount. */
+/* pmu.h - how benchmark guests count instructions with the Arm PMU: event counter 0 counts
+ * INST_RETIRED at EL1 and EL2 (NSH), which QEMU makes exact and deterministic under -icount. */
 #pragma once
 
 #include <stdint.h>
