@@ -20,6 +20,18 @@ memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
 	unsigned char *d = dst;
 	const unsigned char *s = src;
+	/* Eight bytes at a time when both ends are aligned: every message-queue send and receive
+	 * copies up to 240 bytes. Only aligned words: -mstrict-align builds (and guests running
+	 * with their MMU off) must never make an unaligned access. */
+	if ((((uintptr_t)d | (uintptr_t)s) & 7U) == 0U) {
+		uint64_t *d8 = (uint64_t *)(void *)d;
+		const uint64_t *s8 = (const uint64_t *)(const void *)s;
+		for (; n >= 8U; n -= 8U) {
+			*d8++ = *s8++;
+		}
+		d = (unsigned char *)d8;
+		s = (const unsigned char *)s8;
+	}
 	while (n-- > 0U) {
 		*d++ = *s++;
 	}
