@@ -252,8 +252,6 @@ vgic_flush(thread_t *vcpu)
 		return;
 	}
 	unsigned count = lr_count();
-	vgic_irq_t *irq = NULL;
-	uint32_t best_intid = 0;
 	unsigned n = 0;
 
 	spinlock_acquire(&vic->lock);
@@ -269,31 +267,58 @@ vgic_flush(thread_t *vcpu)
 			repend_lr(vic, vcpu, i);
 		}
 	}
-	for (;;) {
-		/* Highest priority (lowest value) first; ties go to the lowest INTID. */
-		irq = NULL;
-		for (uint32_t intid = 0; intid < VGIC_NR_IRQS; intid++) {
-			vgic_irq_t *c = candidate(vic, vcpu, intid);
-			if (c != NULL && (irq == NULL || c->priority < irq->priority)) {
-				irq = c;
-				best_intid = intid;
-			}
+	/* One pass over every INTID keeps the best candidates for the free list registers,
+	 * highest priority (lowest value) first, ties to the lowest INTID (the scan's order, kept
+	 * by inserting after equals). A scan costs thousands of instructions; it used to run
+	 * once per interrupt listed. */
+	unsigned free = 0;
+	for (unsigned i = 0; i < count; i++) {
+		free += vcpu->vgic.lr_intid[i] == VGIC_LR_EMPTY ? 1U : 0U;
+	}
+	vgic_irq_t *best[VGIC_NR_LRS_MAX];
+	uint32_t best_intid[VGIC_NR_LRS_MAX];
+	unsigned found = 0;
+	bool leftover = false;
+	for (uint32_t intid = 0; intid < VGIC_NR_IRQS && !(free == 0U && leftover); intid++) {
+		vgic_irq_t *c = candidate(vic, vcpu, intid);
+		if (c == NULL) {
+			continue;
 		}
-		while (n < count && vcpu->vgic.lr_intid[n] != VGIC_LR_EMPTY) {
+		if (free == 0U) {
+			leftover = true; /* every LR is busy: only whether one waits matters */
+			continue;
+		}
+		unsigned at = found;
+		while (at > 0U && c->priority < best[at - 1U]->priority) {
+			at--;
+		}
+		if (at == free) {
+			leftover = true; /* worse than every one kept */
+			continue;
+		}
+		leftover = leftover || found == free;
+		found -= found == free ? 1U : 0U; /* the worst kept one drops out */
+		for (unsigned j = found; j > at; j--) {
+			best[j] = best[j - 1U];
+			best_intid[j] = best_intid[j - 1U];
+		}
+		best[at] = c;
+		best_intid[at] = intid;
+		found++;
+	}
+	for (unsigned i = 0; i < found; i++) {
+		while (vcpu->vgic.lr_intid[n] != VGIC_LR_EMPTY) {
 			n++;
 		}
-		if (irq == NULL || n == count) {
-			break;
-		}
-		list_irq(vcpu, n, best_intid, irq);
+		list_irq(vcpu, n, best_intid[i], best[i]);
 	}
 	/* Some did not fit: underflow (at most one LR still valid) brings us back to refill.
 	 * Every LR is valid now, so with two or more it cannot fire before the guest has
 	 * worked; with a single LR it would fire at once, so leftovers wait for an exit. */
-	vcpu->vgic.hcr = ICH_HCR_EN | (irq != NULL && count > 1U ? ICH_HCR_UIE : 0U);
+	vcpu->vgic.hcr = ICH_HCR_EN | (leftover && count > 1U ? ICH_HCR_UIE : 0U);
 	sysreg_write(ich_hcr_el2, vcpu->vgic.hcr);
 	vcpu->vgic.flushed_generation = vic->generation;
-	vcpu->vgic.rescan = irq != NULL; /* leftovers: look again at every entry */
+	vcpu->vgic.rescan = leftover; /* leftovers: look again at every entry */
 	/* Only sync and flush change the list registers' occupancy: a sync that changes one
 	 * sets rescan, so the next flush gets here again and recomputes this. */
 	vcpu->vgic.quiet_generation = vcpu->vgic.lr_live == 0U && !vcpu->vgic.rescan
