@@ -170,6 +170,7 @@ def task_gen() -> dict[str, Any]:
             GEN / "include" / "hypercall_handlers.h",
             GEN / "include" / "bothy_objects.h",
             GEN / "include" / "object_ops.h",
+            GEN / "include" / "rm_rpc_abi.h",
             *GENERATED_C,
         ],
         "uptodate": [config_changed({"revision": source_revision(), "version": VERSION})],

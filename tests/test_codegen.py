@@ -27,12 +27,14 @@ from bothy.abi import errors as abi_errors
 from bothy.abi.errors import ErrorSpec, hyp_error, hyp_error_value, load_error_spec, rm_error_value
 from bothy.abi.hypercalls import HypercallSpec, load_hypercall_spec
 from bothy.abi.objects import load_object_spec
+from bothy.abi.rm_rpc import load_rm_rpc_spec
 from bothy.codegen import render as render_mod
 from bothy.codegen.devicetree import generate_devicetrees, guest_dts, root_dts
 from bothy.codegen.hypercalls import generate_hypercalls
 from bothy.codegen.objects import generate_objects
 from bothy.codegen.platform import generate_platform
 from bothy.codegen.render import TemplateError, banner, render, write_if_changed
+from bothy.codegen.rm_rpc import generate_rm_rpc
 from bothy.config import SystemConfig, load_config
 from bothy.guest.cache import CACHE_ENV
 from bothy.paths import DEFAULT_CONFIG, REPO_ROOT
@@ -60,12 +62,14 @@ OUTPUTS = {
     "bothy_objects.h": "include/bothy_objects.h",
     "object_ops.h": "include/object_ops.h",
     "object_table.c": "hyp/object_table.c",
+    "rm_rpc_abi.h": "include/rm_rpc_abi.h",
     "rm.dts": "rm.dts",
     "linux.dts": "linux.dts",
 }
 CONFIG_OUTPUTS = {"platform_config.h", "build_info.h", "layout.ld", "rm.dts", "linux.dts"}
 DTBS = {"rm.dtb", "linux.dtb"} if DTC else set()
 OBJECT_OUTPUTS = {"bothy_objects.h", "object_ops.h", "object_table.c"}
+RM_RPC_OUTPUTS = {"rm_rpc_abi.h"}
 SPEC_OUTPUTS = set(OUTPUTS) - CONFIG_OUTPUTS
 HYPERCALL_SPEC: dict[str, Any] = yaml.safe_load((REPO_ROOT / "abi" / "hypercalls.yaml").read_text())
 ERROR_SPEC: dict[str, Any] = yaml.safe_load((REPO_ROOT / "abi" / "errors.yaml").read_text())
@@ -82,6 +86,7 @@ def generate_all(
     spec = spec or load_hypercall_spec()
     paths += generate_hypercalls(spec, errors or load_error_spec(), out)
     paths += generate_objects(load_object_spec(spec), spec, out)
+    paths += generate_rm_rpc(load_rm_rpc_spec(), out)
     if DTC is not None:
         paths += generate_devicetrees(config, out)
     else:
@@ -256,6 +261,8 @@ def test_banner_on_first_line(generated: Path) -> None:
             sources = "configs/qemu-virt.yaml"
         elif name in OBJECT_OUTPUTS:
             sources = "abi/hypercalls.yaml, abi/objects.yaml"
+        elif name in RM_RPC_OUTPUTS:
+            sources = "abi/rm_rpc.yaml"
         else:
             sources = "abi/errors.yaml, abi/hypercalls.yaml"
         assert match.group(1) == sources, name
@@ -679,6 +686,7 @@ def compile_c(out: Path, tmp_path: Path) -> None:
         "bothy_abi.h",
         "hypercall_handlers.h",
         "bothy_hypercalls.h",
+        "rm_rpc_abi.h",
     ]
     # Twice each: every header must be safe to include more than once.
     main.write_text("".join(f'#include "{h}"\n' for h in headers * 2))

@@ -1,8 +1,8 @@
-"""Host-side unit tests of the hypervisor's pure C logic: the programs in tests/unit/ link the
+"""Host-side unit tests of the pure C logic of hyp/ and rm/: the programs in tests/unit/ link the
 real hyp/ sources (allocator, objects, partitions, cspaces, message queues, doorbells, and the
-object, cspace, msgqueue and doorbell hypercall handlers) with host shims, built with ASan and
-UBSan. One pytest test per program; a libFuzzer target drives the cspace model with a fixed
-seed when clang can build one.
+object, cspace, msgqueue and doorbell hypercall handlers) and rm/'s RM RPC library with host
+shims, built with ASan and UBSan. One pytest test per program; libFuzzer targets drive the cspace
+model and the RPC library with a fixed seed when clang can build them.
 
 The generated headers come from the same Python generators as the build, written to a temporary
 directory. Skipped when there is no host C compiler whose sanitizer runtime works.
@@ -73,6 +73,15 @@ OBJECT_MODEL_BUT_CSPACE = (
     *HARNESS,
 )
 OBJECT_MODEL = ("hyp/objects/cspace.c", *OBJECT_MODEL_BUT_CSPACE)
+# The RM's RPC library (no hypercalls: the transport is a callback) with its host fixture.
+RM_RPC = (
+    "rm/src/rpc_transport.c",
+    "rm/src/rpc_vm_calls.c",
+    "rm/src/rpc_console.c",
+    "rm/src/vm_registry.c",
+    "tests/unit/rpc_fixture.c",
+    *HARNESS,
+)
 
 
 @dataclass(frozen=True)
@@ -97,9 +106,16 @@ PROGRAMS = {
         Program("test_cspace_internals", OBJECT_MODEL_BUT_CSPACE),
         Program("test_hypercalls", OBJECT_MODEL),
         Program("test_ipc", OBJECT_MODEL),
+        Program("test_rm_rpc", RM_RPC),
     )
 }
-FUZZ_TARGET = Program("fuzz_cspace", (*OBJECT_MODEL, "tests/unit/cap_model.c"))
+FUZZ_TARGETS = {
+    p.name: p
+    for p in (
+        Program("fuzz_cspace", (*OBJECT_MODEL, "tests/unit/cap_model.c")),
+        Program("fuzz_rm_rpc", RM_RPC),
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -180,7 +196,13 @@ def _build(
 ) -> Built:
     """Compile every source once (in parallel), then link each program."""
     # The shim directory comes first: its util_string.h replaces lib/'s (libc has memset).
-    includes = [UNIT_DIR / "shim", UNIT_DIR, REPO / "hyp" / "include", gen / "include"]
+    includes = [
+        UNIT_DIR / "shim",
+        UNIT_DIR,
+        REPO / "hyp" / "include",
+        REPO / "rm" / "include",
+        gen / "include",
+    ]
     sources = sorted({s for p in programs for s in p.sources})
     obj_dir = work / "obj"
     obj_dir.mkdir()
@@ -231,7 +253,7 @@ def fuzz_build(
         clang, probe, PROBE_FUZZ_TARGET, (*FUZZ_CFLAGS, FUZZ_LINK)
     ):
         pytest.skip("no clang with libFuzzer (-fsanitize=fuzzer)")
-    return _build(clang, gen_dir, work, [FUZZ_TARGET], FUZZ_CFLAGS, (FUZZ_LINK,))
+    return _build(clang, gen_dir, work, list(FUZZ_TARGETS.values()), FUZZ_CFLAGS, (FUZZ_LINK,))
 
 
 def _declared_tests(program: str) -> list[str]:
@@ -275,10 +297,20 @@ def test_unit_program(unit_build: Built, host_cc: HostCompiler, program: str) ->
     _check_passed(proc, _declared_tests(program))
 
 
-def test_fuzz_cspace_model(fuzz_build: Built, host_cc: HostCompiler, tmp_path: Path) -> None:
-    """A fixed-seed libFuzzer run of the cap model: the same inputs every time."""
+@pytest.mark.parametrize("target", list(FUZZ_TARGETS))
+def test_fuzz_target(fuzz_build: Built, host_cc: HostCompiler, tmp_path: Path, target: str) -> None:
+    """A fixed-seed libFuzzer run (the cap model; the RPC library): the same inputs every time."""
     args = [f"-runs={FUZZ_RUNS}", "-seed=1", "-max_len=512", "-timeout=30"]
     args += [f"-artifact_prefix={tmp_path}/", "-print_final_stats=1"]
-    proc = _run_program(fuzz_build, host_cc.env, FUZZ_TARGET.name, *args)
+    proc = _run_program(fuzz_build, host_cc.env, target, *args)
     assert proc.returncode == 0, _output(proc)
     assert f"Done {FUZZ_RUNS} runs" in proc.stderr, _output(proc)
+
+
+def test_rm_rpc_fuzz_loop_size(unit_build: Built, host_cc: HostCompiler) -> None:
+    """The deterministic generator run in test_rm_rpc sends 100 000 messages (over a million
+    fragments) and every request header is answered."""
+    proc = _run_program(unit_build, host_cc.env, "test_rm_rpc", "test_fuzz_100k_messages")
+    _check_passed(proc, ["test_fuzz_100k_messages"])
+    stats = re.search(r"fuzz: (\d+) messages in (\d+) fragments", proc.stderr)
+    assert stats and int(stats.group(1)) == 100_000 and int(stats.group(2)) > 1_000_000

@@ -1,0 +1,69 @@
+/* vm_registry.h - the RM's record of every VM: identity, owner, lifecycle and OS status, the
+ * hypervisor resources it holds, and its RM RPC link. Status changes notify the owner. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bothy_abi.h"
+#include "rpc.h"
+
+#define RM_MAX_VMS 20U
+#define RM_VM_MAX_RESOURCES 32U
+/* NOTIFY_VM_EXITED carries at most this many reason bytes (longer reasons are truncated). */
+#define RM_VM_EXIT_REASON_MAX 64U
+
+/* One VM_GET_HYP_RESOURCES entry (rm_rpc.yaml layout hyp_resource). */
+typedef struct {
+	uint8_t type; /* RM_HYP_RESOURCE_TYPE_* */
+	uint16_t partner_vmid;
+	uint32_t handle, label;
+	uint64_t cap;
+	uint32_t virq; /* GIC INTID the VM is told about; 0 for none */
+	uint64_t base, size;
+	uint32_t virq_handle; /* addition: Gunyah's virq_handle field; 0 when unused */
+} rm_hyp_resource_t;
+
+typedef struct rm_vm {
+	uint16_t vmid;
+	uint16_t owner;
+	const char *name; /* not copied: must outlive the record */
+	uint8_t vm_state, os_state; /* RM_VM_STATE_*, RM_OS_STATE_* */
+	uint16_t app_status;
+	rm_hyp_resource_t resources[RM_VM_MAX_RESOURCES];
+	unsigned resource_count;
+	rpc_client_t *rpc; /* NULL: no RM RPC link */
+	bool console_open; /* VM_CONSOLE_OPEN seen, VM_CONSOLE_CLOSE not since */
+	bool in_use;
+} rm_vm_t;
+
+/* A new record in state NONE with no resources and no RPC link. NULL when the registry is
+ * full or `vmid` is taken (or is VMID 0, which names "the caller" in requests). */
+rm_vm_t *rm_vm_add(uint16_t vmid, const char *name, uint16_t owner);
+
+/* The record of `vmid`, or NULL. */
+rm_vm_t *rm_vm_lookup(uint16_t vmid);
+
+/* Records a cap the VM itself holds (in its own cspace). ERROR_NORESOURCES when
+ * RM_VM_MAX_RESOURCES are recorded already. */
+error_t rm_vm_add_resource(rm_vm_t *vm, const rm_hyp_resource_t *r);
+
+/* Records the new vm_state and notifies NOTIFY_VM_STATUS to the owner's client, if it has one
+ * (Gunyah notifies the VM's peers; the owner is bothy's only peer so far). */
+void rm_vm_set_state(rm_vm_t *vm, uint8_t vm_state);
+
+/* The VM stopped: state EXITED (with NOTIFY_VM_STATUS), then NOTIFY_VM_EXITED
+ * {vmid, exit_type, reason_size, reason} to the owner's client, if it has one. */
+void rm_vm_exited(rm_vm_t *vm, uint16_t exit_type, const void *reason, size_t reason_len);
+
+/* Sends NOTIFY_VM_STATUS about `vm` to its owner's client, if it has one. */
+void rm_vm_notify_status(const rm_vm_t *vm);
+
+/* Forgets every VM (host tests; an RM that starts over). */
+void rm_vm_registry_reset(void);
+
+/* Provided by the RM. rm_log: one console line (`fmt` has no trailing newline).
+ * rm_console_write: the bytes a VM_CONSOLE_WRITE from `vm` carries (any bytes, no NUL). */
+void rm_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void rm_console_write(const rm_vm_t *vm, const char *bytes, size_t len);
