@@ -142,6 +142,33 @@ stress_receive(uint64_t messages, stress_report_t *rep)
 	rep->lost = messages - unique;
 }
 
+/* What the sender did, sent to the receiver after the stream. */
+typedef struct {
+	uint64_t sent, fulls, not_full_irqs, checksum;
+} stress_sender_t;
+
+/* The receiver's side: its counts and the sender's, checked and printed in one line (a
+ * secondary VM's lines reach the console whole; the primary's may be interleaved). */
+static void
+stress_checks(uint64_t messages, const stress_report_t *rep, const stress_sender_t *snd)
+{
+	guest_printf("%s: stress: %lu messages sent, %lu received, %lu lost, %lu duplicated, "
+		     "%lu reordered, queue full %lu times, %lu not-full interrupts, checksum 0x%lx\n",
+		     CHECK_PREFIX, snd->sent, rep->received, rep->lost, rep->duplicated,
+		     rep->reordered, snd->fulls, snd->not_full_irqs, rep->checksum);
+	check_value("stress: messages sent", snd->sent, messages);
+	check_value("stress: messages received", rep->received, messages);
+	check_value("stress: lost", rep->lost, 0);
+	check_value("stress: duplicated", rep->duplicated, 0);
+	check_value("stress: reordered", rep->reordered, 0);
+	check_value("stress: wrong sizes", rep->bad_size, 0);
+	check_value("stress: wrong payload bytes", rep->bad_bytes, 0);
+	check_value("stress: receiver's checksum = sender's", rep->checksum, snd->checksum);
+	check_true("stress: the queue was full at least once (backpressure)", snd->fulls > 0U);
+	check_true("stress: the not-full interrupt woke the sender",
+		   !ipc_wait_blocking() || snd->not_full_irqs > 0U);
+}
+
 void
 chan_stress(uint64_t messages)
 {
@@ -149,14 +176,16 @@ chan_stress(uint64_t messages)
 		guest_fail("stress: more messages than the receiver can track");
 	}
 	stress_report_t rep = { 0 };
+	stress_sender_t snd = { 0 };
 	if (!T.ping) {
 		stress_receive(messages, &rep);
-		guest_printf("%s: stress: received %lu messages\n", CHECK_PREFIX, rep.received);
+		ctl_expect(CTL_REPORT, &snd, sizeof(snd));
+		stress_checks(messages, &rep, &snd);
 		ctl_send(CTL_REPORT, &rep, sizeof(rep));
 		return;
 	}
 	uint8_t msg[RM_RPC_MESSAGE_SIZE];
-	uint64_t checksum = FNV_OFFSET, fulls = 0;
+	snd.checksum = FNV_OFFSET;
 	uint64_t irqs_before = ipc_wait_count(T.bulk.tx_intid);
 	for (uint64_t s = 0; s < messages; s++) {
 		uint32_t seq = (uint32_t)s;
@@ -165,30 +194,24 @@ chan_stress(uint64_t messages)
 		for (size_t i = STRESS_HEADER; i < size; i++) {
 			msg[i] = stress_byte(seq, i);
 		}
-		checksum = fnv(checksum, msg, size);
+		snd.checksum = fnv(snd.checksum, msg, size);
 		/* No PUSH: the receiver's line is up from the first message anyway (threshold 1). */
-		if (link_send(&T.bulk, msg, size, 0, &fulls) != OK) {
+		if (link_send(&T.bulk, msg, size, 0, &snd.fulls) != OK) {
 			guest_fail("stress: send failed");
 		}
+		snd.sent++;
 	}
 	le_store32(msg, STRESS_END);
-	if (link_send(&T.bulk, msg, STRESS_HEADER, MSGQUEUE_SEND_PUSH, &fulls) != OK) {
+	if (link_send(&T.bulk, msg, STRESS_HEADER, MSGQUEUE_SEND_PUSH, &snd.fulls) != OK) {
 		guest_fail("stress: send failed");
 	}
-	uint64_t not_full_irqs = ipc_wait_count(T.bulk.tx_intid) - irqs_before;
+	snd.not_full_irqs = ipc_wait_count(T.bulk.tx_intid) - irqs_before;
+	ctl_send(CTL_REPORT, &snd, sizeof(snd));
 	ctl_expect(CTL_REPORT, &rep, sizeof(rep));
-	guest_printf("%s: stress: %lu messages sent, %lu received, %lu lost, %lu duplicated, "
-		     "%lu reordered, queue full %lu times, %lu not-full interrupts, checksum 0x%lx\n",
-		     CHECK_PREFIX, messages, rep.received, rep.lost, rep.duplicated, rep.reordered,
-		     fulls, not_full_irqs, checksum);
-	check_value("stress: messages received", rep.received, messages);
-	check_value("stress: lost", rep.lost, 0);
-	check_value("stress: duplicated", rep.duplicated, 0);
-	check_value("stress: reordered", rep.reordered, 0);
-	check_value("stress: wrong sizes", rep.bad_size, 0);
-	check_value("stress: wrong payload bytes", rep.bad_bytes, 0);
-	check_value("stress: receiver's checksum = sender's", rep.checksum, checksum);
-	check_true("stress: the queue was full at least once (backpressure)", fulls > 0U);
-	check_true("stress: the not-full interrupt woke the sender",
-		   !ipc_wait_blocking() || not_full_irqs > 0U);
+	check_value("stress: the receiver got every message once, in order",
+		    rep.received == messages && rep.lost == 0U && rep.duplicated == 0U &&
+			    rep.reordered == 0U,
+		    1);
+	check_value("stress: receiver's checksum = sender's", rep.checksum, snd.checksum);
+	check_true("stress: the queue was full at least once (backpressure)", snd.fulls > 0U);
 }

@@ -24,6 +24,7 @@
 /* The DT's cap placeholder (tools/bothy/ipc.py), which the RM must have overwritten. */
 #define CAP_PLACEHOLDER 0xffffffffffffffffUL
 #define MAX_RESOURCES 16U
+#define LONG_WRITE_LINES 4U
 
 static uint8_t reply[RM_RPC_MAX_PAYLOAD];
 
@@ -262,14 +263,21 @@ console_checks(void)
 	check_value("VM_CONSOLE_OPEN: RM_OK", call(RM_RPC_VM_CONSOLE_OPEN, req, sizeof(req), &n),
 		    RM_OK);
 	check_value("VM_CONSOLE_WRITE: RM_OK", console_write(line, len, 0), RM_OK);
-	/* Three request fragments: the RM must put them back together in order. */
-	len = format_buf(line, sizeof(line), "%s: RM console: long write from VM 0x%x: ",
-			 CHECK_PREFIX, T.vmid);
-	for (unsigned i = 0; i < 26U * 18U; i++) {
-		line[len++] = (char)('a' + i % 26U);
+	/* Several lines in one request of three fragments, which the RM must put back together
+	 * in order (each line stays below the hypervisor's console line length). */
+	len = 0;
+	for (unsigned l = 1; l <= LONG_WRITE_LINES; l++) {
+		len += format_buf(&line[len], sizeof(line) - len,
+				  "%s: RM console: long write from VM 0x%x, line %u of %u: ", CHECK_PREFIX,
+				  T.vmid, l, LONG_WRITE_LINES);
+		for (unsigned i = 0; i < 26U * 3U; i++) {
+			line[len++] = (char)('a' + i % 26U);
+		}
+		line[len++] = '\n';
 	}
-	line[len++] = '\n';
 	check_value("VM_CONSOLE_WRITE of 3 fragments: RM_OK", console_write(line, len, 0), RM_OK);
+	check_value("VM_CONSOLE_WRITE of 3 fragments: size", (len + RM_RPC_CONSOLE_WRITE_REQUEST_SIZE +
+		    RM_RPC_FRAGMENT_PAYLOAD - 1U) / RM_RPC_FRAGMENT_PAYLOAD, 3);
 	check_value("VM_CONSOLE_WRITE with a wrong num_bytes: RM_ERROR_MSG_INVALID",
 		    console_write(line, 10, 1), RM_ERROR_MSG_INVALID);
 	check_value("VM_CONSOLE_FLUSH: RM_OK", call(RM_RPC_VM_CONSOLE_FLUSH, req, sizeof(req), &n),
