@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #define ROOT_BOOT_INFO_MAGIC 0x314d5259485442ULL /* "BTHYRM1" */
-#define ROOT_BOOT_INFO_VERSION 3U
+#define ROOT_BOOT_INFO_VERSION 4U
 
 typedef struct root_boot_info {
 	uint64_t magic;
@@ -26,6 +26,10 @@ typedef struct root_boot_info {
 	uint64_t vcpu_cap;      /* the root VM's vCPU (thread) */
 	uint64_t addrspace_cap; /* the root VM's own address space: where the RM maps what it
 				 * prepares for other VMs */
+	/* Version 4: the root VM's own vic (virtual GICv3; its vCPU is redistributor 0). It
+	 * has every SPI the vGIC models, INTIDs 32..127; bind message-queue and doorbell
+	 * interrupts the RM wants to receive to them (bind_source right). */
+	uint64_t vic_cap;
 } root_boot_info_t;
 
-_Static_assert(sizeof(root_boot_info_t) == 104, "root_boot_info_t layout is ABI");
+_Static_assert(sizeof(root_boot_info_t) == 112, "root_boot_info_t layout is ABI");

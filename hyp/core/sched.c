@@ -273,9 +273,15 @@ sched_current_wait(void)
 		return; /* stopped from another CPU meanwhile: it must not wake again */
 	}
 	/* Blocked first, then look: an interrupt raised meanwhile either sees BLOCKED and
-	 * wakes us, or is seen here. */
-	if (vcpu->vic != NULL && vgic_has_pending(vcpu)) {
-		sched_wake(vcpu);
+	 * wakes us, or is seen here. Sync first: since the last exit the guest may have
+	 * changed its priority mask or group enables, or acknowledged a listed interrupt,
+	 * and a guest polling with "enable; WFI; acknowledge" must see neither a stale mask
+	 * (it would sleep through a pending interrupt) nor a stale pending entry. */
+	if (vcpu->vic != NULL) {
+		vgic_sync(vcpu);
+		if (vgic_has_pending(vcpu)) {
+			sched_wake(vcpu);
+		}
 	}
 }
 

@@ -52,12 +52,13 @@ void sched_exit_slow(trap_frame_t *frame);
 static inline void
 sched_return_to_guest(trap_frame_t *frame)
 {
-	/* Inline because every exception passes here: a vCPU without a vGIC that keeps its CPU
-	 * (a hypercall of the RM, say) needs nothing more. */
+	/* Inline because every exception passes here: a vCPU that keeps its CPU and has no
+	 * interrupt in flight in its vGIC (a hypercall of the RM, say) needs nothing more. */
 	cpu_sched_t *cs = sched_this_cpu();
 	vcpu_t *cur = cs->current;
-	if (cur == NULL || cur->vic != NULL || cur->state != VCPU_STATE_RUNNING ||
-	    __atomic_load_n(&cs->resched, __ATOMIC_RELAXED)) {
+	if (__atomic_load_n(&cs->resched, __ATOMIC_RELAXED) || cur == NULL ||
+	    cur->state != VCPU_STATE_RUNNING ||
+	    (cur->vic != NULL && !vgic_idle(cur->vic, &cur->vgic))) {
 		sched_exit_slow(frame);
 	}
 }

@@ -19,6 +19,7 @@ struct trap_frame;
 #define VGIC_NR_IRQS (VGIC_NR_PRIVATE + VGIC_NR_SPIS)
 #define VGIC_NR_LRS_MAX 16U
 #define VGIC_NO_HWIRQ 0xffffffffU
+#define VGIC_NOT_QUIET UINT64_MAX /* a generation the 64-bit counter never reaches */
 
 /* State of one virtual interrupt (per vCPU for SGIs/PPIs, per VM for SPIs). */
 typedef struct vgic_irq {
@@ -42,14 +43,18 @@ typedef struct vgic_vcpu {
 	bool sleeping;          /* GICR_WAKER.ProcessorSleep */
 	uint64_t lr[VGIC_NR_LRS_MAX];
 	uint16_t lr_intid[VGIC_NR_LRS_MAX]; /* which INTID each LR holds (0xffff: empty) */
+	uint16_t lr_live; /* bit n: list register n holds an interrupt (lr_intid[n] valid) */
 	uint64_t hcr;
 	uint64_t vmcr;
 	uint64_t ap0r0;
 	uint64_t ap1r0;
 	/* vgic_flush rescans the VM's interrupts only when something may have changed: the
 	 * vic's generation moved on, or a list register changed (sync) or some did not fit. */
-	uint32_t flushed_generation;
+	uint64_t flushed_generation;
 	bool rescan;
+	/* The vic generation at which this vCPU has nothing in flight (no list register holds
+	 * an interrupt, none left over), or VGIC_NOT_QUIET: set by each full vgic_flush. */
+	uint64_t quiet_generation;
 } vgic_vcpu_t;
 
 /* The vic object: one VM's distributor. Locks: vic->lock guards all vgic_irq_t state of the
@@ -61,10 +66,22 @@ typedef struct vic {
 	unsigned max_virqs;
 	bool enabled_grp1; /* GICD_CTLR.EnableGrp1NS */
 	bool enabled_grp0;
-	uint32_t generation; /* bumped by every change to interrupt state (vgic_changed) */
+	uint64_t generation; /* bumped by every change to interrupt state (vgic_changed) */
 	struct thread *vcpus[VGIC_MAX_VCPUS];
 	vgic_irq_t spis[VGIC_NR_SPIS];
 } vic_t;
+
+/* True when neither vgic_sync nor vgic_flush has anything to do for this loaded vCPU: no
+ * list register holds an interrupt, none was left over, and the vic has not changed since
+ * the last flush. Lock-free, for the exit fast path: a change made on this CPU is seen
+ * here, and one made elsewhere that matters to this vCPU kicks it (vcpu_kick), which sends
+ * it through the slow path. A vCPU with a vic but nothing in flight (the RM making
+ * hypercalls) then returns almost as fast as one without: one compare. */
+static inline bool
+vgic_idle(const vic_t *vic, const vgic_vcpu_t *v)
+{
+	return v->quiet_generation == __atomic_load_n(&vic->generation, __ATOMIC_RELAXED);
+}
 
 /* Number of list registers this CPU implements (ICH_VTR_EL2.ListRegs + 1), cached at boot. */
 void vgic_cpu_init(void);

@@ -223,6 +223,7 @@ list_irq(thread_t *vcpu, unsigned n, uint32_t intid, vgic_irq_t *irq)
 	irq->in_lr = true;
 	irq->relatched = false;
 	vcpu->vgic.lr_intid[n] = (uint16_t)intid;
+	vcpu->vgic.lr_live |= (uint16_t)(1U << n);
 	vcpu->vgic.lr[n] = lr;
 	lr_write(n, lr);
 }
@@ -293,6 +294,11 @@ vgic_flush(thread_t *vcpu)
 	sysreg_write(ich_hcr_el2, vcpu->vgic.hcr);
 	vcpu->vgic.flushed_generation = vic->generation;
 	vcpu->vgic.rescan = irq != NULL; /* leftovers: look again at every entry */
+	/* Only sync and flush change the list registers' occupancy: a sync that changes one
+	 * sets rescan, so the next flush gets here again and recomputes this. */
+	vcpu->vgic.quiet_generation = vcpu->vgic.lr_live == 0U && !vcpu->vgic.rescan
+					      ? vic->generation
+					      : VGIC_NOT_QUIET;
 	spinlock_release(&vic->lock);
 }
 
@@ -331,6 +337,7 @@ sync_lr(vic_t *vic, thread_t *vcpu, unsigned n)
 		lr_write(n, lr);
 		irq->in_lr = false;
 		vcpu->vgic.lr_intid[n] = VGIC_LR_EMPTY;
+		vcpu->vgic.lr_live &= (uint16_t)~(1U << n);
 	}
 	if (lr != old) {
 		vcpu->vgic.rescan = true; /* acknowledged, deactivated or withdrawn */

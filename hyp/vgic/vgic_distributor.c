@@ -110,6 +110,7 @@ vgic_attach_vcpu(vic_t *vic, thread_t *vcpu, unsigned index)
 			}
 			v->sleeping = true; /* GICR_WAKER resets with ProcessorSleep set */
 			v->rescan = true;
+			v->quiet_generation = VGIC_NOT_QUIET;
 			object_get(&vic->header);
 			vcpu->vic = vic;
 			vcpu->index = index;
@@ -373,9 +374,11 @@ vgic_reset(vic_t *vic)
 			v->lr[n] = 0;
 			v->lr_intid[n] = VGIC_LR_EMPTY;
 		}
+		v->lr_live = 0;
 		v->hcr = 0;
 		v->vmcr = 0;
 		v->rescan = true;
+		v->quiet_generation = VGIC_NOT_QUIET;
 		v->ap0r0 = 0;
 		v->ap1r0 = 0;
 		v->sleeping = true;

@@ -39,7 +39,7 @@ vgic_irq_latch(vgic_irq_t *irq)
 static inline void
 vgic_changed(vic_t *vic)
 {
-	vic->generation++;
+	__atomic_store_n(&vic->generation, vic->generation + 1U, __ATOMIC_RELAXED); /* vgic_idle */
 }
 
 /* Resets one interrupt to its architectural defaults: disabled, Group 0, priority 0. */

@@ -1,5 +1,5 @@
-/* root_vm.c - creating the root VM (the resource manager) at boot: its address space, cspace
- * and vCPU, with master caps in its own cspace. Its stage 2 maps only its own memory. */
+/* root_vm.c - creating the root VM (the resource manager) at boot: its address space, cspace,
+ * vic and vCPU, with master caps in its own cspace. Its stage 2 maps only its own memory. */
 #include <stdint.h>
 
 #include "addrspace.h"
@@ -14,6 +14,7 @@
 #include "sched.h"
 #include "sysreg.h"
 #include "util_string.h"
+#include "vgic.h"
 #include "vm.h"
 
 #define ROOT_VMID 0xffU /* Gunyah's RM VMID */
@@ -24,6 +25,11 @@
 extern char rm_image_start[], rm_image_end[], rm_dtb_start[], rm_dtb_end[];
 
 #define ROOT_CSPACE_CAPS 1024U
+/* The root VM's vic has every SPI the vGIC models (INTIDs 32..127): the RM receives two
+ * interrupts per RM RPC client (its ends of the client's message-queue pair), so this serves
+ * 48 clients with no SPI set aside for devices; the root VM has none (no vPL011: its
+ * console is the console_write hypercall). */
+#define ROOT_VIC_MAX_VIRQS VGIC_NR_IRQS
 
 extern char __hyp_image_end[];
 
@@ -37,7 +43,7 @@ root_vm_vcpu(void)
 
 /* The root VM's privileged caps, placed in its own cspace (boot info reports them). */
 typedef struct {
-	cap_id_t partition, cspace, vcpu, addrspace;
+	cap_id_t partition, cspace, vcpu, addrspace, vic;
 } root_caps_t;
 
 static uint32_t
@@ -89,6 +95,7 @@ write_boot_info(const vm_t *vm, const root_caps_t *caps)
 	info->cspace_cap = caps->cspace;
 	info->vcpu_cap = caps->vcpu;
 	info->addrspace_cap = caps->addrspace;
+	info->vic_cap = caps->vic;
 }
 
 static void
@@ -117,8 +124,23 @@ create_address_space(partition_t *root)
 	return vm;
 }
 
-/* The root partition owns the hypervisor heap; the root VM gets an address space, a cspace
- * and a vCPU from it and master caps to all four. These caps exist nowhere else. */
+/* The root VM's vGIC, built as the RM builds other VMs' (vic_configure, activate, attach the
+ * vCPU as redistributor 0 while it is in INIT), so its GICD/GICR MMIO and ICC registers are
+ * served by the same code. */
+static vic_t *
+create_vic(partition_t *root, vm_t *vm, thread_t *vcpu)
+{
+	object_header_t *vic;
+	must(object_create(root, OBJECT_TYPE_VIC, &vic), "vic creation");
+	must(vgic_configure((vic_t *)vic, 1U, ROOT_VIC_MAX_VIRQS), "vic_configure");
+	must(object_activate(vic), "vic activation");
+	must(vgic_attach_vcpu((vic_t *)vic, vcpu, 0U), "vic_attach_vcpu");
+	vm->vic = (vic_t *)vic; /* not a reference: the vCPU's attachment holds one */
+	return (vic_t *)vic;
+}
+
+/* The root partition owns the hypervisor heap; the root VM gets an address space, a cspace,
+ * a vic and a vCPU from it and master caps to all five. These caps exist nowhere else. */
 static vcpu_t *
 create_root_objects(root_caps_t *caps, vm_t **vm_out)
 {
@@ -134,6 +156,7 @@ create_root_objects(root_caps_t *caps, vm_t **vm_out)
 	must(thread_attach_cspace((thread_t *)thread, (cspace_t *)cspace), "cspace attach");
 	must(addrspace_attach_thread(vm, (thread_t *)thread), "addrspace attach");
 	must(thread_set_priority((thread_t *)thread, ROOT_PRIORITY), "vCPU priority");
+	vic_t *vic = create_vic(root, vm, (thread_t *)thread);
 	must(object_activate(thread), "vCPU activation");
 	cspace_t *cs = (cspace_t *)cspace;
 	must(cspace_create_master_cap(cs, &root->header, CAP_RIGHTS_PARTITION_ALL, &caps->partition),
@@ -143,12 +166,15 @@ create_root_objects(root_caps_t *caps, vm_t **vm_out)
 	must(cspace_create_master_cap(cs, thread, CAP_RIGHTS_THREAD_ALL, &caps->vcpu), "vCPU cap");
 	must(cspace_create_master_cap(cs, &vm->header, CAP_RIGHTS_ADDRSPACE_ALL, &caps->addrspace),
 	     "addrspace cap");
-	/* The caps hold the objects now; the creation references of the cspace and the
-	 * address space are ours to drop. The vCPU's stays: the root VM never goes away. */
+	must(cspace_create_master_cap(cs, &vic->header, CAP_RIGHTS_VIC_ALL, &caps->vic), "vic cap");
+	/* The caps hold the objects now; the creation references of the cspace, the address
+	 * space and the vic are ours to drop. The vCPU's stays: the root VM never goes away. */
 	object_put(cspace);
 	object_put(&vm->header);
-	hyp_log("root partition: %lu KiB heap; root cspace: %u caps", (uint64_t)(HYP_MEM_BASE +
-		HYP_MEM_SIZE - heap) / 1024U, ROOT_CSPACE_CAPS);
+	object_put(&vic->header);
+	hyp_log("root partition: %lu KiB heap; root cspace: %u caps; root vic: SPIs %u-%u",
+		(uint64_t)(HYP_MEM_BASE + HYP_MEM_SIZE - heap) / 1024U, ROOT_CSPACE_CAPS,
+		VGIC_NR_PRIVATE, ROOT_VIC_MAX_VIRQS - 1U);
 	*vm_out = vm;
 	return (vcpu_t *)thread;
 }

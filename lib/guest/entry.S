@@ -25,7 +25,8 @@ _start:
 3:	wfi
 	b	3b
 
-/* A guest program takes no exceptions of its own; any that arrives is a bug (guest_trap). */
+/* A guest program takes no exceptions of its own but IRQs once it installs a handler
+ * (gic_set_handler); any other that arrives is a bug (guest_trap). */
 .macro trap_slot kind
 	.balign	0x80
 	mov	x0, #\kind
@@ -42,9 +43,39 @@ rm_vectors:
 	trap_slot 0
 	.endr
 	trap_slot 1
-	trap_slot 2
+	.balign	0x80		/* IRQ, current EL with SP_ELx: the program runs in EL1h */
+	b	irq_entry
 	trap_slot 3
 	trap_slot 4
 	.rept	8
 	trap_slot 5
 	.endr
+
+/* Saves what AAPCS64 lets guest_irq clobber (x0-x18, x29, x30; programs are built without
+ * FP/SIMD registers), and returns to the interrupted code. ELR_EL1 and SPSR_EL1 survive:
+ * IRQs stay masked until the eret, and any other exception is fatal. */
+irq_entry:
+	stp	x0, x1, [sp, #-176]!
+	stp	x2, x3, [sp, #16]
+	stp	x4, x5, [sp, #32]
+	stp	x6, x7, [sp, #48]
+	stp	x8, x9, [sp, #64]
+	stp	x10, x11, [sp, #80]
+	stp	x12, x13, [sp, #96]
+	stp	x14, x15, [sp, #112]
+	stp	x16, x17, [sp, #128]
+	stp	x18, x29, [sp, #144]
+	str	x30, [sp, #160]
+	bl	guest_irq
+	ldp	x2, x3, [sp, #16]
+	ldp	x4, x5, [sp, #32]
+	ldp	x6, x7, [sp, #48]
+	ldp	x8, x9, [sp, #64]
+	ldp	x10, x11, [sp, #80]
+	ldp	x12, x13, [sp, #96]
+	ldp	x14, x15, [sp, #112]
+	ldp	x16, x17, [sp, #128]
+	ldp	x18, x29, [sp, #144]
+	ldr	x30, [sp, #160]
+	ldp	x0, x1, [sp], #176
+	eret

@@ -1,5 +1,5 @@
-/* guest_internal.h - what the guest runtime's own files share and programs need not see.
- * runtime.c calls these before handing over to guest_main. */
+/* guest_internal.h - what the guest runtime's own files share and programs need not see:
+ * what runtime.c calls before guest_main, and what the vectors in entry.S call. */
 #pragma once
 
 #include <stdint.h>
@@ -14,3 +14,6 @@ void guest_console_init(cap_id_t console_cap);
 void guest_console_init_uart(void);
 void guest_entry(uint64_t x0);
 void guest_trap(uint64_t kind, uint64_t esr, uint64_t far, uint64_t elr);
+/* The IRQ vector's C side (gic.c), with IRQs masked: acknowledge, handler, EOI until none
+ * is pending. */
+void guest_irq(void);

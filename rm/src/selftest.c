@@ -6,6 +6,7 @@
 #include "bothy_hypercalls.h"
 #include "check.h"
 #include "fdt.h"
+#include "gic.h"
 #include "format.h"
 #include "platform_config.h"
 #include "rm.h"
@@ -110,6 +111,26 @@ check_objects(const root_boot_info_t *info)
 		     ERROR_CSPACE_WRONG_OBJECT_TYPE);
 }
 
+/* The RM's own vic (boot info version 4), where its queues' and doorbells' interrupts go:
+ * a doorbell binds to its first SPI and unbinds again. */
+static void
+check_root_vic(const root_boot_info_t *info)
+{
+	hypercall_partition_create_doorbell_result_t db =
+		bothy_partition_create_doorbell(info->partition_cap, info->cspace_cap);
+	if (db.error != OK || bothy_object_activate(db.new_cap).error != OK) {
+		check_error("doorbell for the vic check", (uint64_t)(int64_t)db.error, OK);
+		return;
+	}
+	check_error("doorbell_bind_virq to the RM's own vic, SPI 32",
+		     (uint64_t)(int64_t)bothy_doorbell_bind_virq(db.new_cap, info->vic_cap,
+								 GIC_NR_PRIVATE).error,
+		     OK);
+	check_error("doorbell_unbind_virq",
+		     (uint64_t)(int64_t)bothy_doorbell_unbind_virq(db.new_cap).error, OK);
+	(void)bothy_cspace_delete_cap_from(info->cspace_cap, db.new_cap);
+}
+
 static void
 check_device_tree(const root_boot_info_t *info)
 {
@@ -136,6 +157,7 @@ rm_selftest(const root_boot_info_t *info)
 	check_console_write(info->console_cap);
 	check_unimplemented();
 	check_objects(info);
+	check_root_vic(info);
 	check_device_tree(info);
 	return check_end();
 }

@@ -71,8 +71,7 @@ data_abort(vcpu_t *vcpu, trap_frame_t *frame, uint64_t esr)
 	uint32_t iss = (uint32_t)ESR_ISS(esr);
 	uint32_t dfsc = iss & 0x3fU;
 	bool translation_fault = dfsc >= 0x04U && dfsc <= 0x07U;
-	if ((iss & ISS_DABT_ISV) == 0U || (iss & ISS_DABT_S1PTW) != 0U || !translation_fault ||
-	    vcpu->vm->is_root) {
+	if ((iss & ISS_DABT_ISV) == 0U || (iss & ISS_DABT_S1PTW) != 0U || !translation_fault) {
 		vm_fault(vcpu, frame, esr);
 	}
 	unsigned rt = (iss >> 16) & 0x1fU;
@@ -88,7 +87,9 @@ data_abort(vcpu_t *vcpu, trap_frame_t *frame, uint64_t esr)
 			access.value &= (1UL << (8U * access.size)) - 1U;
 		}
 	}
-	mmio_result_t result = vuart_mmio(vcpu, &access);
+	/* The root VM's only emulated device is its vGIC: its console is the console_write
+	 * hypercall, and a UART would take an SPI from its vic. */
+	mmio_result_t result = vcpu->vm->is_root ? MMIO_UNHANDLED : vuart_mmio(vcpu, &access);
 	if (result == MMIO_UNHANDLED && vcpu->vic != NULL) {
 		result = vgic_mmio(vcpu, &access);
 	}

@@ -6,6 +6,7 @@
 #include "check.h"
 #include "guest.h"
 #include "platform_config.h"
+#include "virq.h"
 
 #define SMCCC_NOT_SUPPORTED 0xffffffffffffffffUL
 #define ALL_BUT_ACTIVATE (~CAP_RIGHTS_GENERIC_OBJECT_ACTIVATE)
@@ -731,6 +732,7 @@ guest_main(const root_boot_info_t *info)
 	test_msgqueue_bad_caps_and_addresses();
 	test_msgqueue_thresholds_and_virqs();
 	test_doorbell();
+	test_virq_delivery(partition, cspace, info->vic_cap);
 	test_numbers();
 	if (check_end() != 0U) {
 		guest_fail("ABI test failures");

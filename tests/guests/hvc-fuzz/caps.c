@@ -10,8 +10,9 @@ typedef struct {
 	unsigned flags;
 } cap_entry_t;
 
-/* partition, cspace, vCPU, console: the caps the fuzzer stands on. */
-#define BOOT_CAPS 4U
+/* partition, cspace, vCPU, console, vic: the caps the fuzzer stands on. The root vic has
+ * a vCPU behind it, so binds to it drive real lines (the fuzzer never enables its GIC). */
+#define BOOT_CAPS 5U
 static cap_entry_t boot[BOOT_CAPS];
 
 static cap_entry_t owned[CAPS_OWNED_MAX];
@@ -31,6 +32,7 @@ caps_init(const root_boot_info_t *info)
 	boot[1] = (cap_entry_t){ info->cspace_cap, CAP_FLAG_ROOT_CSPACE };
 	boot[2] = (cap_entry_t){ info->vcpu_cap, 0U };
 	boot[3] = (cap_entry_t){ info->console_cap, CAP_FLAG_CONSOLE };
+	boot[4] = (cap_entry_t){ info->vic_cap, 0U };
 }
 
 static int

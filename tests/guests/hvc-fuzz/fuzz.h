@@ -50,7 +50,7 @@ bool rng_chance(unsigned percent);
 #define CAP_FLAG_CONSOLE 0x1U     /* the console: never passed to console_write */
 #define CAP_FLAG_ROOT_CSPACE 0x2U /* the fuzzer's own cspace */
 
-/* Live caps in the fuzzer's own cspace, beyond the four boot caps; the main loop deletes
+/* Live caps in the fuzzer's own cspace, beyond the five boot caps; the main loop deletes
  * down to CAPS_OWNED_TARGET, so the cspace (and the partition's memory) never fill. */
 #define CAPS_OWNED_MAX 64U
 #define CAPS_OWNED_TARGET 32U
@@ -59,7 +59,7 @@ void caps_init(const root_boot_info_t *info);
 
 /* Flags of a cap value as looked up in the fuzzer's own cspace (boot caps included). */
 unsigned caps_flags(cap_id_t cap);
-/* The partition, cspace, vCPU or console cap from boot info: never deleted or revoked. */
+/* The partition, cspace, vCPU, console or vic cap from boot info: never deleted or revoked. */
 bool caps_is_footing(cap_id_t cap);
 
 /* A cap created in (or copied into) the fuzzer's cspace; false if that ID is already live

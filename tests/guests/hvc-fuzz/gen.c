@@ -243,7 +243,7 @@ is_gunyah(const fuzz_call_t *c, uint32_t native_number)
 
 /* The two rules that keep the fuzzer standing: console_write only ever gets a cap that is
  * not the console (so the console shows the fuzzer's report, not random bytes), and the
- * delete/revoke calls never name a boot cap (partition, cspace, vCPU, console). */
+ * delete/revoke calls never name a boot cap (partition, cspace, vCPU, console, vic). */
 static void
 keep_footing(fuzz_call_t *c)
 {

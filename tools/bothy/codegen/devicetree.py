@@ -1,7 +1,8 @@
 """Generates the VMs' device trees: Jinja DTS templates rendered from the config and the staging
-plan, compiled by dtc. The root VM's tree (vm.dts.j2) lists the VMs the RM starts under /vms
-and the links it creates under /ipc; each guest VM, Linux or test guest, gets the tree it boots
-with (guest_vm.dts.j2), with Gunyah's /hypervisor node for its ends of those links.
+plan, compiled by dtc. The root VM's tree (vm.dts.j2) describes its vic, lists the VMs the RM
+starts under /vms and the links it creates under /ipc; each guest VM, Linux or test guest, gets
+the tree it boots with (guest_vm.dts.j2), with Gunyah's /hypervisor node for its ends of those
+links.
 
 dtc warnings are errors, so a template change that produces a dubious tree fails the build.
 """
@@ -62,6 +63,7 @@ def root_dts(config: SystemConfig, guests: Sequence[StagedVm]) -> str:
             "links": _rm_links(config),
             "rm_rpc_node": RM_RPC_NODE,
             "rm_rpc_irqs": (RM_TX_INTID, RM_RX_INTID),
+            "redistributor_size": vm.vcpus * GICR_FRAME_SIZE,
         },
     )
 
