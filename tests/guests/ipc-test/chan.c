@@ -18,7 +18,7 @@
 #define STRESS_HEADER 4U
 #define STRESS_MIN 8U
 #define STRESS_SPREAD 233U /* sizes 8..240 */
-#define STRESS_MAX_MESSAGES (1UL << 24)
+#define STRESS_MAX_MESSAGES (1UL << 21) /* 256 KiB of bits, within the program slot */
 /* After the stream, a header alone with this number: the receiver stops at it, so a lost
  * message is counted, not waited for. */
 #define STRESS_END 0xffffffffU
