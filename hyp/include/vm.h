@@ -28,6 +28,7 @@ typedef struct vm {
 	uint16_t vmid;
 	bool is_root;
 	bool is_primary;
+	bool pmu_owner; /* may use the PMU: the root VM, and PLATFORM_PMU_VMID (benchmarks) */
 	bool stopped;
 	uint32_t exit_reason; /* VM_EXIT_*: why its vCPUs are all off, for the RM (vcpu_run_check) */
 	uint64_t cntvoff; /* virtual counter = physical - cntvoff: each VM's counter starts near 0 */

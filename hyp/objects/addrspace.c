@@ -94,6 +94,7 @@ addrspace_activate(object_header_t *object)
 	vuart_init(&vm->vuart);
 	vm->cntvoff = sysreg_read(cntpct_el0);
 	vm->is_primary = vm->vmid == VMID_PRIMARY;
+	vm->pmu_owner = PLATFORM_PMU_VMID != 0U && vm->vmid == PLATFORM_PMU_VMID;
 	if (vm->is_primary) {
 		__atomic_store_n(&primary_vm, vm, __ATOMIC_RELEASE);
 	}

@@ -116,6 +116,7 @@ create_address_space(partition_t *root)
 	must(addrspace_configure(vm, ROOT_VMID), "addrspace_configure");
 	must(object_activate(as), "address space activation");
 	vm->is_root = true;
+	vm->pmu_owner = true; /* benchmark guests run as the root VM */
 	vm->console_cap = make_console_cap();
 	memextent_reserve(ROOT_VM_MEM_BASE, ROOT_VM_MEM_SIZE); /* no extent may ever cover it */
 	must(pgtable_map(&vm->stage2, ROOT_VM_MEM_BASE, ROOT_VM_MEM_BASE, ROOT_VM_MEM_SIZE,

@@ -4,11 +4,12 @@
 
 #include "bothy_hypercalls.h"
 #include "build_info.h"
-#include "fdt.h"
-#include "platform_config.h"
+#include "gic.h"
 #include "guest.h"
+#include "platform_config.h"
 #include "rm.h"
 #include "root_boot_info.h"
+#include "rpc_server.h"
 
 static void
 run_injection(uint64_t inject)
@@ -34,6 +35,9 @@ guest_main(const root_boot_info_t *info)
 		  info->mem_base, info->mem_base + info->mem_size, info->vcpu_count,
 		  info->cpu_count, info->dtb_ipa);
 	run_injection(info->inject);
+	if (gic_init() != OK) {
+		guest_fail("no virtual GIC: the RM cannot take its clients' interrupts");
+	}
 	if (rm_selftest(info) != 0U) {
 		guest_fail("self-test failures: stopping with a failure status");
 	}
@@ -46,9 +50,19 @@ guest_main(const root_boot_info_t *info)
 		return;
 	}
 	/* The RM's work is done until a VM asks for something: wait for an interrupt, which
-	 * blocks this vCPU in the hypervisor and gives its CPU to the guests. */
+	 * blocks this vCPU in the hypervisor and gives its CPU to the guests. The hypervisor
+	 * also wakes the RM without one when a VM stops. */
 	for (;;) {
-		__asm__ volatile("wfi" ::: "memory");
+		uint32_t intid = gic_wait();
+		if (intid == GIC_INTID_NONE) {
+			rm_rpc_poll();
+		} else {
+			if (!rm_rpc_interrupt(intid)) {
+				guest_printf("unexpected interrupt %u\n", intid);
+			}
+			gic_eoi(intid);
+		}
+		/* After the replies: a stop may come with an interrupt pending as well. */
 		rm_watch_vms();
 	}
 }

@@ -1,13 +1,17 @@
 /* vm_builder.c - the RM builds every VM its device tree describes (/vms, from the config):
- * address space, memory extent, vGIC, cspace and vCPUs through hypercalls, then starts vCPU 0. */
+ * address space, memory extent, vGIC, cspace and vCPUs through hypercalls; then, once every
+ * VM's objects exist, the links (vm_links.c); then it loads each VM's images and starts it. */
 #include <stdint.h>
 
 #include "bothy_hypercalls.h"
 #include "fdt.h"
+#include "format.h"
 #include "guest.h"
 #include "platform_config.h"
-#include "format.h"
 #include "rm.h"
+#include "rm_rpc_abi.h"
+#include "vm_build.h"
+#include "vm_registry.h"
 
 #define VMID_PRIMARY 3U
 #define VMID_SECONDARY_FIRST 0x80U
@@ -19,30 +23,9 @@
 #define MAP_RW_NORMAL ((6U << 4) | 6U | (0xfU << 16))
 #define ARM64_IMAGE_MAGIC 0x644d5241U /* "ARM\x64" at offset 0x38 of an arm64 Image */
 #define VCPU_RUN_STATE_POWERED_OFF 2U
+#define VM_EXIT_POWER_OFF 1U
 #define VM_EXIT_RESET 2U
 #define VM_EXIT_FAULT 3U
-
-typedef struct {
-	uint32_t vmid;
-	const char *name;
-	const char *role;
-	uint32_t vcpus;
-	uint64_t mem_base, mem_size, entry, image, image_size, dtb, dtb_size;
-	uint64_t initrd, initrd_size;
-	uint64_t staging, staging_size; /* pristine copy of [mem_base, +staging_size), or 0 */
-} vm_desc_t;
-
-/* Caps the RM holds to a VM it built (in the RM's own cspace). */
-typedef struct {
-	cap_id_t addrspace, memextent, vic, cspace;
-	cap_id_t vcpus[8];
-} vm_caps_t;
-
-typedef struct {
-	vm_desc_t desc;
-	vm_caps_t caps;
-	uint64_t reported_exit; /* last exit reason printed, so each stop is told once */
-} vm_record_t;
 
 static const root_boot_info_t *boot;
 static unsigned failures;
@@ -108,7 +91,43 @@ read_desc(uint32_t vmid, vm_desc_t *d)
 		d->staging = cells64(v);
 		d->staging_size = cells64((const uint8_t *)v + 8);
 	}
+	if (fdt_get_prop(dtb, boot->dtb_size, path, "bothy,rm-rpc-node", &v, &len) == OK) {
+		d->rm_rpc_node = v;
+	}
+	if (fdt_get_prop(dtb, boot->dtb_size, path, "bothy,rm-rpc-irqs", &v, &len) == OK &&
+	    len == 8U) {
+		d->rm_rpc_irqs[0] = fdt_cell(v);
+		d->rm_rpc_irqs[1] = fdt_cell((const uint8_t *)v + 4);
+	}
 	return true;
+}
+
+const root_boot_info_t *
+rm_boot_info(void)
+{
+	return boot;
+}
+
+vm_record_t *
+rm_built_vm(uint32_t vmid)
+{
+	for (unsigned i = 0; i < vm_count; i++) {
+		if (vms[i].desc.vmid == vmid && vms[i].ready) {
+			return &vms[i];
+		}
+	}
+	return NULL;
+}
+
+void *
+rm_staged_dtb(const vm_record_t *r)
+{
+	const vm_desc_t *d = &r->desc;
+	if (d->staging_size == 0U || staging_extent == CSPACE_CAP_INVALID ||
+	    d->dtb < d->mem_base || d->dtb + d->dtb_size > d->mem_base + d->staging_size) {
+		return NULL;
+	}
+	return (void *)(uintptr_t)(d->staging + (d->dtb - d->mem_base));
 }
 
 static uint32_t
@@ -197,12 +216,16 @@ build_memory(const vm_desc_t *d, vm_caps_t *c)
 	hypercall_partition_create_memextent_result_t me =
 		bothy_partition_create_memextent(part, cs);
 	c->memextent = ok(me.error, d, "memextent creation") ? me.new_cap : CSPACE_CAP_INVALID;
-	if (c->memextent == CSPACE_CAP_INVALID ||
-	    !ok(bothy_memextent_configure(c->memextent, d->mem_base, d->mem_size, 0).error, d,
-		"memextent_configure") ||
-	    !ok(bothy_object_activate(c->memextent).error, d, "memextent activation")) {
-		return false;
-	}
+	return c->memextent != CSPACE_CAP_INVALID &&
+	       ok(bothy_memextent_configure(c->memextent, d->mem_base, d->mem_size, 0).error, d,
+		  "memextent_configure") &&
+	       ok(bothy_object_activate(c->memextent).error, d, "memextent activation");
+}
+
+/* Copies the VM's images in (its tree now has every cap) and maps its memory into it. */
+static bool
+load_memory(const vm_desc_t *d, const vm_caps_t *c)
+{
 	/* Look at the staged images through a temporary mapping in the RM's own stage 2; the
 	 * VM gets the memory only after the RM has let go of it. */
 	if (!ok(bothy_addrspace_map(boot->addrspace_cap, c->memextent, d->mem_base, MAP_RW_NORMAL, 0,
@@ -242,7 +265,7 @@ build_vcpus(const vm_desc_t *d, vm_caps_t *c)
 	    !ok(bothy_object_activate(c->cspace).error, d, "cspace activation")) {
 		return false;
 	}
-	for (uint32_t i = 0; i < d->vcpus && i < 8U; i++) {
+	for (uint32_t i = 0; i < d->vcpus && i < VM_MAX_VCPUS; i++) {
 		hypercall_partition_create_thread_result_t t = bothy_partition_create_thread(part, rm_cs);
 		if (!ok(t.error, d, "vCPU creation")) {
 			return false;
@@ -264,25 +287,65 @@ build_vcpus(const vm_desc_t *d, vm_caps_t *c)
 	return true;
 }
 
-static void
-build_vm(const vm_desc_t *d)
+/* Static VMs are owned by the primary VM when there is one (it gets their notifications),
+ * the primary by the RM. */
+static uint16_t
+owner_of(const vm_desc_t *d, bool have_primary)
 {
-	vm_caps_t caps = { 0 };
-	if (vm_count < sizeof(vms) / sizeof(vms[0])) {
-		vms[vm_count].desc = *d;
-	}
-	guest_printf("building VM '%s' (VMID %u, %s): %u vCPU(s), memory 0x%lx-0x%lx\n", d->name,
-		     d->vmid, d->role, d->vcpus, d->mem_base, d->mem_base + d->mem_size);
-	if (!build_memory(d, &caps) || !build_vcpus(d, &caps)) {
-		guest_printf("VM '%s' not started\n", d->name);
+	return d->vmid != VMID_PRIMARY && have_primary ? (uint16_t)VMID_PRIMARY : RM_VMID_RM;
+}
+
+/* Phase 1: the VM's objects, but not its memory's contents; it is not started. */
+static void
+build_vm_objects(const vm_desc_t *d, bool have_primary)
+{
+	if (vm_count == sizeof(vms) / sizeof(vms[0])) {
+		guest_printf("VM '%s': more VMs than the RM can hold\n", d->name);
+		failures++;
 		return;
 	}
+	vm_record_t *r = &vms[vm_count++];
+	*r = (vm_record_t){ .desc = *d };
+	guest_printf("building VM '%s' (VMID %u, %s): %u vCPU(s), memory 0x%lx-0x%lx\n", d->name,
+		     d->vmid, d->role, d->vcpus, d->mem_base, d->mem_base + d->mem_size);
+	rm_vm_t *vm = rm_vm_add((uint16_t)d->vmid, d->name, owner_of(d, have_primary));
+	if (vm == NULL) {
+		(void)ok(ERROR_NORESOURCES, d, "registering the VM");
+		return;
+	}
+	rm_vm_set_state(vm, RM_VM_STATE_INIT);
+	if (build_memory(d, &r->caps) && build_vcpus(d, &r->caps)) {
+		r->ready = true;
+	} else {
+		rm_vm_set_state(vm, RM_VM_STATE_INIT_FAILED);
+	}
+}
+
+/* Phase 3: images in, memory mapped, vCPU 0 started. */
+static void
+start_vm(vm_record_t *r)
+{
+	const vm_desc_t *d = &r->desc;
+	rm_vm_t *vm = rm_vm_lookup((uint16_t)d->vmid);
+	if (!r->ready || !load_memory(d, &r->caps)) {
+		guest_printf("VM '%s' not started\n", d->name);
+		if (vm != NULL) {
+			rm_vm_set_state(vm, RM_VM_STATE_INIT_FAILED);
+		}
+		return;
+	}
+	if (vm != NULL) {
+		rm_vm_set_state(vm, RM_VM_STATE_READY);
+	}
 	/* Linux's boot protocol: x0 = the DTB's address; other vCPUs arrive via PSCI CPU_ON. */
-	if (ok(bothy_vcpu_poweron(caps.vcpus[0], d->entry, d->dtb, 0).error, d, "vcpu_poweron")) {
+	if (ok(bothy_vcpu_poweron(r->caps.vcpus[0], d->entry, d->dtb, 0).error, d,
+	       "vcpu_poweron")) {
 		guest_printf("VM '%s' started at 0x%lx (DTB 0x%lx)\n", d->name, d->entry, d->dtb);
-		vms[vm_count].caps = caps;
-		vms[vm_count].reported_exit = 0;
-		vm_count++;
+		if (vm != NULL) {
+			rm_vm_set_state(vm, RM_VM_STATE_RUNNING);
+		}
+	} else {
+		r->ready = false;
 	}
 }
 
@@ -351,6 +414,24 @@ restart_vm(vm_record_t *r)
 	if (ok(err, d, "vcpu_poweron")) {
 		guest_printf("VM '%s' restarted\n", d->name);
 		r->reported_exit = 0;
+		rm_vm_t *vm = rm_vm_lookup((uint16_t)d->vmid);
+		if (vm != NULL) {
+			rm_vm_set_state(vm, RM_VM_STATE_RUNNING);
+		}
+	}
+}
+
+/* The hypervisor's exit reason as Gunyah's exit type (NOTIFY_VM_EXITED). */
+static uint16_t
+exit_type(uint64_t reason)
+{
+	switch (reason) {
+	case VM_EXIT_POWER_OFF:
+		return RM_EXIT_TYPE_PLATFORM_OFF;
+	case VM_EXIT_RESET:
+		return RM_EXIT_TYPE_PLATFORM_RESET;
+	default:
+		return RM_EXIT_TYPE_SOFTWARE_ERROR;
 	}
 }
 
@@ -359,12 +440,19 @@ rm_watch_vms(void)
 {
 	for (unsigned i = 0; i < vm_count; i++) {
 		vm_record_t *r = &vms[i];
+		if (!r->ready) {
+			continue;
+		}
 		hypercall_vcpu_run_check_result_t st = bothy_vcpu_run_check(r->caps.vcpus[0]);
 		if (st.error != OK || st.vcpu_state != VCPU_RUN_STATE_POWERED_OFF ||
 		    st.state_data_0 == r->reported_exit) {
 			continue;
 		}
 		r->reported_exit = st.state_data_0;
+		rm_vm_t *vm = rm_vm_lookup((uint16_t)r->desc.vmid);
+		if (vm != NULL) {
+			rm_vm_exited(vm, exit_type(st.state_data_0), NULL, 0);
+		}
 		if (st.state_data_0 == VM_EXIT_RESET) {
 			restart_vm(r);
 		} else {
@@ -380,18 +468,27 @@ rm_build_vms(const root_boot_info_t *info, unsigned *built_out)
 	boot = info;
 	failures = 0;
 	map_staging();
-	unsigned built = 0;
 	vm_desc_t d;
-	if (read_desc(VMID_PRIMARY, &d)) {
-		build_vm(&d);
-		built++;
+	bool have_primary = read_desc(VMID_PRIMARY, &d);
+	if (have_primary) {
+		build_vm_objects(&d, true);
 	}
 	for (uint32_t i = 0; i < VMID_SECONDARY_MAX; i++) {
 		if (read_desc(VMID_SECONDARY_FIRST + i, &d)) {
-			build_vm(&d);
-			built++;
+			build_vm_objects(&d, have_primary);
 		}
 	}
-	*built_out = built;
+	/* Phase 2: links need both ends' cspaces and vics, and must be in the staged trees
+	 * before the images are copied in. */
+	for (unsigned i = 0; i < vm_count; i++) {
+		if (vms[i].ready) {
+			failures += rm_link_rpc(&vms[i]);
+		}
+	}
+	failures += rm_link_vms();
+	for (unsigned i = 0; i < vm_count; i++) {
+		start_vm(&vms[i]);
+	}
+	*built_out = vm_count;
 	return failures;
 }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bothy.abi.rm_rpc import rm_rpc_spec
 from bothy.config import IpcLink, SystemConfig, Vm
 from bothy.config.layout import FIRST_LINK_INTID, link_irq_count
 
@@ -17,8 +18,8 @@ from bothy.config.layout import FIRST_LINK_INTID, link_irq_count
 RM_TX_INTID = 0x3C  # the VM → RM queue has space
 RM_RX_INTID = 0x3D  # an RM → VM message is waiting
 RM_RPC_NODE = "/hypervisor/gunyah-resource-mgr@0"
-RM_RPC_QUEUE_DEPTH = 8
-RM_RPC_MESSAGE_SIZE = 240
+RM_RPC_QUEUE_DEPTH = rm_rpc_spec().constant("QUEUE_DEPTH")
+RM_RPC_MESSAGE_SIZE = rm_rpc_spec().message_size
 CAP_PLACEHOLDER = 0xFFFF_FFFF_FFFF_FFFF  # what the RM overwrites with a cap ID
 # Gunyah's access bits (memparcel ACLs, rm-rpc.md §4): what shared memory grants each VM.
 ACCESS_BITS = {"r": 0x4, "rw": 0x6}

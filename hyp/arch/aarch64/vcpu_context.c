@@ -70,9 +70,9 @@ static uint64_t
 mdcr_value(const vm_t *vm)
 {
 	uint64_t counters = (sysreg_read(pmcr_el0) >> 11) & 0x1fUL;
-	if (vm->is_root) {
-		/* The root VM may count instructions itself (benchmark guests run as root); the
-		 * PMU is not context-switched, so no other VM gets it. */
+	if (vm->pmu_owner) {
+		/* The root VM, and the config's debug.pmu_vm, may count instructions themselves
+		 * (benchmark guests); the PMU is not context-switched, so no other VM gets it. */
 		return counters;
 	}
 	/* Other VMs: PMU and debug registers trap and read as zero (vcpu_sysreg.c); HPMN = N

@@ -80,8 +80,8 @@ guest_id_register(const vcpu_t *vcpu, unsigned crm, unsigned op2)
 	case (4 << 3 | 5): /* ID_AA64SMFR0_EL1: no SME */
 		return 0;
 	case (5 << 3 | 0): /* ID_AA64DFR0_EL1 */
-		if (vcpu->vm->is_root) {
-			return v; /* the root VM owns the PMU (benchmarks) */
+		if (vcpu->vm->pmu_owner) {
+			return v; /* the root VM (and debug.pmu_vm) own the PMU (benchmarks) */
 		}
 		/* Debug v8 with the minimum 2 breakpoints and 2 watchpoints, whose registers read
 		 * as zero and ignore writes; no PMU, no trace, no statistical profiling. */

@@ -272,3 +272,4 @@
 #define RM_VMID_HYP 0x0U /* the hypervisor as an RM peer; never an RPC client */
 #define RM_VMID_HLOS 0x3U /* the primary VM (HLOS) */
 #define RM_VMID_RM 0xffU /* the resource manager itself */
+#define RM_QUEUE_DEPTH 0x8U /* messages each queue of a client's RM RPC pair holds (Gunyah's RM, vm_config.c) */

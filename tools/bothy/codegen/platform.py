@@ -29,6 +29,7 @@ def platform_context(config: SystemConfig, revision: str, version: str) -> dict[
         "version": version,
         "revision": revision,
         "inject": config.inject.replace("-", "_").upper(),
+        "pmu_vmid": config.vm_named(config.pmu_vm).vmid if config.pmu_vm else 0,
     }
 
 

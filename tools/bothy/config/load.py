@@ -128,6 +128,7 @@ def _build(path: Path, raw: Mapping[str, Any]) -> SystemConfig:
         ipc=tuple(_link(link) for link in raw.get("ipc", ())),
         test_seed=raw.get("debug", {}).get("seed", 1),
         test_iterations=raw.get("debug", {}).get("iterations", 1000),
+        pmu_vm=raw.get("debug", {}).get("pmu_vm"),
     )
 
 

@@ -132,6 +132,7 @@ class SystemConfig:
     ipc: tuple[IpcLink, ...] = ()
     test_seed: int = 1
     test_iterations: int = 1000
+    pmu_vm: str | None = None
 
     @property
     def root_vm(self) -> Vm:

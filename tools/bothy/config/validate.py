@@ -190,6 +190,11 @@ def semantic_problems(config: SystemConfig) -> Iterator[str]:
     if len(roots) != 1:
         yield f"vms: expected exactly one VM with role 'root', found {len(roots)}"
     yield from _ipc_problems(config)
+    if config.pmu_vm is not None and config.pmu_vm not in {vm.name for vm in config.guest_vms}:
+        yield (
+            f"debug.pmu_vm: expected the name of a VM other than the root VM, "
+            f"found {config.pmu_vm!r}"
+        )
     primaries = sum(vm.role == "primary" for vm in config.vms)
     if primaries > 1:
         yield f"vms: expected at most one VM with role 'primary', found {primaries}"
