@@ -122,6 +122,8 @@ bell_masks(void)
 			ring(&T.bell_out, steps[i]);
 			ctl_send(CTL_GO, NULL, 0);
 		}
+		/* Nothing more on "bell" until pong has its masks back to the defaults. */
+		ctl_expect(CTL_GO, NULL, 0);
 		return;
 	}
 	if (!ipc_wait_blocking()) {
@@ -152,4 +154,5 @@ bell_masks(void)
 	check_true("doorbell, ack mask: the interrupt is delivered", bell_irq_seen(SELF_IRQ_POLLS));
 	check_value("doorbell, ack mask: delivery cleared the flag", receive_flags(&T.bell_in), 0);
 	check_error("doorbell_reset", (uint64_t)(int64_t)bothy_doorbell_reset(T.bell_in.rx_cap).error, OK);
+	ctl_send(CTL_GO, NULL, 0);
 }

@@ -130,8 +130,9 @@ state_checks(void)
 		    reply[RM_RPC_VM_STATE_REPLY_VM_STATE_OFF] : 0xffU, RM_VM_STATE_RUNNING);
 }
 
-/* What the DT says VM_GET_HYP_RESOURCES must report: one entry per queue of a pair and per
- * doorbell end (shared memory and the RM link itself are not hypervisor resources there). */
+/* What the DT says VM_GET_HYP_RESOURCES must report: one entry per queue of a pair (the RM
+ * link's too: bothy's RM lists it, with the RM as partner and label 0) and per doorbell end;
+ * shared memory is no hypervisor resource there. */
 typedef struct {
 	uint8_t type;
 	uint16_t partner;
@@ -149,7 +150,11 @@ expected_resources(expected_t *e, unsigned max, unsigned *placeholders)
 	for (unsigned i = 0; vdevice_at(i, &d) == OK && n + 2U <= max; i++) {
 		expected_t base = { .partner = d.peer_vmid, .label = d.label };
 		*placeholders += (d.tx_cap == CAP_PLACEHOLDER) + (d.rx_cap == CAP_PLACEHOLDER);
-		if (d.kind == VDEVICE_MSGQ_PAIR) {
+		if (d.kind == VDEVICE_RM_RPC) {
+			base.partner = RM_VMID_RM;
+			base.label = 0;
+		}
+		if (d.kind == VDEVICE_MSGQ_PAIR || d.kind == VDEVICE_RM_RPC) {
 			e[n] = base;
 			e[n].type = RM_HYP_RESOURCE_TYPE_MSG_QUEUE_SEND;
 			e[n].cap = d.tx_cap;
@@ -206,7 +211,7 @@ resource_checks(void)
 				 : 0U;
 	check_value("VM_GET_HYP_RESOURCES: size = 4 + 44 x entries", n,
 		    RM_RPC_HYP_RESOURCES_REPLY_SIZE + (uint64_t)count * RM_RPC_HYP_RESOURCE_SIZE);
-	check_value("VM_GET_HYP_RESOURCES: one entry per DT queue and doorbell end", count, want);
+	check_value("VM_GET_HYP_RESOURCES: one entry per DT queue (RM link too) and doorbell end", count, want);
 	/* The reply is the error word plus the data, cut into 232-byte fragments. */
 	size_t whole = RM_RPC_REPLY_SIZE + n;
 	check_value("VM_GET_HYP_RESOURCES: reply fragments",
