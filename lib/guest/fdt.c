@@ -137,6 +137,72 @@ fdt_get_prop(const void *fdt, size_t size, const char *path, const char *prop,
 }
 
 error_t
+fdt_child(const void *fdt, size_t size, const char *path, unsigned index, const char **name)
+{
+	fdt_view_t v;
+	error_t err = view(fdt, size, &v);
+	if (err != OK) {
+		return err;
+	}
+	/* The same path matching as fdt_get_prop; a child is a node that begins while its
+	 * parent, the target, is the innermost open node. */
+	unsigned depth = 0, matched = 0, seen = 0;
+	const char *remaining[FDT_MAX_DEPTH + 1U] = { path };
+	uint32_t off = 0;
+	while (off + 4U <= v.struct_size) {
+		const uint8_t *p = v.base + v.struct_off + off;
+		uint32_t token = fdt_cell(p);
+		off += 4U;
+		if (token == FDT_BEGIN_NODE) {
+			const char *node = (const char *)(p + 4);
+			size_t n = strlen(node);
+			off += ((uint32_t)n + 4U) & ~3U;
+			if (depth == FDT_MAX_DEPTH) {
+				return ERROR_ARGUMENT_SIZE;
+			}
+			const char *comp;
+			size_t clen = matched == depth && depth > 0U
+					      ? next_component(remaining[matched], &comp)
+					      : 1U;
+			if (matched == depth && depth > 0U && clen == 0U) {
+				if (seen++ == index) {
+					*name = node;
+					return OK;
+				}
+			} else if (matched == depth) {
+				if (depth == 0U) {
+					remaining[++matched] = path;
+				} else if (clen == n && memcmp(comp, node, n) == 0) {
+					remaining[++matched] = comp + clen;
+				}
+			}
+			depth++;
+		} else if (token == FDT_END_NODE) {
+			if (depth == 0U) {
+				return ERROR_ARGUMENT_INVALID;
+			}
+			matched = (matched == depth) ? matched - 1U : matched;
+			depth--;
+		} else if (token == FDT_PROP) {
+			if (off + 8U > v.struct_size) {
+				return ERROR_ARGUMENT_SIZE;
+			}
+			uint32_t plen = fdt_cell(p + 4);
+			off += 8U;
+			if (plen > v.struct_size - off) {
+				return ERROR_ARGUMENT_SIZE;
+			}
+			off += (plen + 3U) & ~3U;
+		} else if (token == FDT_END) {
+			break;
+		} else if (token != FDT_NOP) {
+			return ERROR_ARGUMENT_INVALID;
+		}
+	}
+	return ERROR_ARGUMENT_INVALID;
+}
+
+error_t
 fdt_set_prop_inplace(void *fdt, size_t size, const char *path, const char *prop, const void *value,
 		     size_t len)
 {

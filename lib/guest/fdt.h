@@ -14,6 +14,10 @@ error_t fdt_check(const void *fdt, size_t size);
 error_t fdt_get_prop(const void *fdt, size_t size, const char *path, const char *prop, const void **value,
 		     size_t *len);
 
+/* The name ("chan@1") of the `index`-th child (from 0) of the node at `path`; the name lies
+ * in the tree. ERROR_ARGUMENT_INVALID when there is no such node or child. */
+error_t fdt_child(const void *fdt, size_t size, const char *path, unsigned index, const char **name);
+
 /* Replaces the value of an existing property with `len` bytes: ERROR_ARGUMENT_SIZE unless the
  * property has exactly that length, so the tree's layout never changes. */
 error_t fdt_set_prop_inplace(void *fdt, size_t size, const char *path, const char *prop, const void *value,
