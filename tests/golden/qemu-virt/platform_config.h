@@ -53,7 +53,7 @@
 #define BOTHY_TEST_SEED BOTHY_UL(0x1)
 #define BOTHY_TEST_ITERATIONS BOTHY_UL(1000)
 
-/* The VM that may count instructions with the PMU besides the root VM (debug.pmu_vm, for
- * benchmark guests); 0 for none. The PMU is not context-switched: it counts on its CPU for
- * whatever runs there, which is what a benchmark of a cross-VM round trip wants. */
-#define PLATFORM_PMU_VMID BOTHY_U(0x0)
+/* The VMs that may count instructions with the PMU besides the root VM (debug.pmu_vms, for
+ * benchmark guests); a VMID of 0 ends the list. The PMU is not context-switched: it counts on
+ * its CPU for whatever runs there, which is what a benchmark of a cross-VM round trip wants. */
+#define PLATFORM_PMU_VMIDS { BOTHY_U(0) }
