@@ -202,6 +202,7 @@ def _build(
         REPO / "hyp" / "include",
         REPO / "rm" / "include",
         gen / "include",
+        REPO / "lib",  # le_bytes.h (after the shim, whose util_string.h must win)
     ]
     sources = sorted({s for p in programs for s in p.sources})
     obj_dir = work / "obj"

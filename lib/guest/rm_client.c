@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "le_access.h"
+#include "le_bytes.h"
 #include "link.h"
 #include "rm_client.h"
 #include "util_string.h"
@@ -44,8 +44,8 @@ read_header(const uint8_t *frag, rm_message_t *m)
 {
 	m->type = frag[RM_RPC_HEADER_TYPE_OFF] & RM_RPC_TYPE_MASK;
 	m->continuations = (uint8_t)(frag[RM_RPC_HEADER_TYPE_OFF] >> RM_RPC_TYPE_BITS);
-	m->seq = le_load16(&frag[RM_RPC_HEADER_SEQ_OFF]);
-	m->msg_id = le_load32(&frag[RM_RPC_HEADER_MSG_ID_OFF]);
+	m->seq = le16_load(&frag[RM_RPC_HEADER_SEQ_OFF]);
+	m->msg_id = le32_load(&frag[RM_RPC_HEADER_MSG_ID_OFF]);
 }
 
 error_t
@@ -134,8 +134,8 @@ send_request(rm_client_t *c, uint16_t seq, uint32_t msg_id, const uint8_t *paylo
 		uint8_t type = i == 0U ? (uint8_t)RM_RPC_TYPE_REQUEST : (uint8_t)RM_RPC_TYPE_CONTINUED;
 		frag[RM_RPC_HEADER_API_OFF] = (uint8_t)RM_RPC_API_BYTE;
 		frag[RM_RPC_HEADER_TYPE_OFF] = (uint8_t)(type | (frags - 1U) << RM_RPC_TYPE_BITS);
-		le_store16(&frag[RM_RPC_HEADER_SEQ_OFF], seq);
-		le_store32(&frag[RM_RPC_HEADER_MSG_ID_OFF], msg_id);
+		le16_store(&frag[RM_RPC_HEADER_SEQ_OFF], seq);
+		le32_store(&frag[RM_RPC_HEADER_MSG_ID_OFF], msg_id);
 		if (n > 0U) {
 			memcpy(&frag[RM_RPC_HEADER_SIZE], payload + off, n);
 		}
@@ -177,7 +177,7 @@ rm_client_call(rm_client_t *c, uint32_t msg_id, const void *payload, size_t len,
 			return ERROR_FAILURE;
 		}
 		c->last_continuations = m->continuations;
-		*rm_error = le_load32(&m->payload[RM_RPC_REPLY_ERROR_OFF]);
+		*rm_error = le32_load(&m->payload[RM_RPC_REPLY_ERROR_OFF]);
 		size_t data = m->len - RM_RPC_REPLY_SIZE;
 		*reply_len = data;
 		if (reply != NULL) {

@@ -7,7 +7,7 @@
 #include "check.h"
 #include "guest.h"
 #include "ipc_wait.h"
-#include "le_access.h"
+#include "le_bytes.h"
 #include "link.h"
 #include "util_string.h"
 
@@ -109,7 +109,7 @@ stress_receive(uint64_t messages, stress_report_t *rep)
 		if (link_receive(&T.bulk, msg, sizeof(msg), &got, true) != OK) {
 			guest_fail("stress: receive failed");
 		}
-		if (got == STRESS_HEADER && le_load32(msg) == STRESS_END) {
+		if (got == STRESS_HEADER && le32_load(msg) == STRESS_END) {
 			break;
 		}
 		rep->received++;
@@ -118,7 +118,7 @@ stress_receive(uint64_t messages, stress_report_t *rep)
 			rep->bad_size++;
 			continue;
 		}
-		uint32_t seq = le_load32(msg);
+		uint32_t seq = le32_load(msg);
 		if (seq >= messages) {
 			rep->bad_bytes++;
 			continue;
@@ -190,7 +190,7 @@ chan_stress(uint64_t messages)
 	for (uint64_t s = 0; s < messages; s++) {
 		uint32_t seq = (uint32_t)s;
 		size_t size = stress_size(seq);
-		le_store32(msg, seq);
+		le32_store(msg, seq);
 		for (size_t i = STRESS_HEADER; i < size; i++) {
 			msg[i] = stress_byte(seq, i);
 		}
@@ -201,7 +201,7 @@ chan_stress(uint64_t messages)
 		}
 		snd.sent++;
 	}
-	le_store32(msg, STRESS_END);
+	le32_store(msg, STRESS_END);
 	if (link_send(&T.bulk, msg, STRESS_HEADER, MSGQUEUE_SEND_PUSH, &snd.fulls) != OK) {
 		guest_fail("stress: send failed");
 	}

@@ -7,7 +7,7 @@
 #include "check.h"
 #include "format.h"
 #include "guest.h"
-#include "le_access.h"
+#include "le_bytes.h"
 #include "rm_client.h"
 #include "rm_rpc_abi.h"
 #include "util_string.h"
@@ -45,8 +45,8 @@ call(uint32_t msg_id, const void *payload, size_t len, size_t *reply_len)
 static void
 vmid_request(uint8_t req[RM_RPC_VMID_REQUEST_SIZE], uint16_t vmid)
 {
-	le_store16(&req[RM_RPC_VMID_REQUEST_VMID_OFF], vmid);
-	le_store16(&req[RM_RPC_VMID_REQUEST_RES0_OFF], 0);
+	le16_store(&req[RM_RPC_VMID_REQUEST_VMID_OFF], vmid);
+	le16_store(&req[RM_RPC_VMID_REQUEST_RES0_OFF], 0);
 }
 
 static void
@@ -56,11 +56,11 @@ identity_checks(void)
 	check_value("VM_GET_VMID: RM_OK", call(RM_RPC_VM_GET_VMID, NULL, 0, &n), RM_OK);
 	check_value("VM_GET_VMID: reply size", n, RM_RPC_VMID_REPLY_SIZE);
 	check_value("VM_GET_VMID = the DT's qcom,vmid",
-		    (uint16_t)le_load32(&reply[RM_RPC_VMID_REPLY_VMID_OFF]), T.vmid);
+		    (uint16_t)le32_load(&reply[RM_RPC_VMID_REPLY_VMID_OFF]), T.vmid);
 	check_value("VM_HOST_GET_TYPE: RM_OK", call(RM_RPC_VM_HOST_GET_TYPE, NULL, 0, &n), RM_OK);
 	check_value("VM_HOST_GET_TYPE: reply size", n, RM_RPC_HOST_TYPE_REPLY_SIZE);
 	check_value("VM_HOST_GET_TYPE = AArch64 Gunyah with RM, version 1",
-		    le_load32(&reply[RM_RPC_HOST_TYPE_REPLY_HOST_TYPE_OFF]), RM_HOST_TYPE);
+		    le32_load(&reply[RM_RPC_HOST_TYPE_REPLY_HOST_TYPE_OFF]), RM_HOST_TYPE);
 	check_value("VM_GET_VMID with a payload: RM_ERROR_MSG_INVALID",
 		    call(RM_RPC_VM_GET_VMID, "\0\0\0", 4, &n), RM_ERROR_MSG_INVALID);
 	check_value("unknown message ID: RM_ERROR_UNIMPLEMENTED",
@@ -114,7 +114,7 @@ state_checks(void)
 	uint8_t st[RM_RPC_VM_SET_STATUS_REQUEST_SIZE];
 	st[RM_RPC_VM_SET_STATUS_REQUEST_VM_STATUS_OFF] = RM_VM_STATE_NONE;
 	st[RM_RPC_VM_SET_STATUS_REQUEST_OS_STATUS_OFF] = RM_OS_STATE_RUN;
-	le_store16(&st[RM_RPC_VM_SET_STATUS_REQUEST_APP_STATUS_OFF], APP_STATUS(T.vmid));
+	le16_store(&st[RM_RPC_VM_SET_STATUS_REQUEST_APP_STATUS_OFF], APP_STATUS(T.vmid));
 	check_value("VM_SET_STATUS(os RUN, app status): RM_OK",
 		    call(RM_RPC_VM_SET_STATUS, st, sizeof(st), &n), RM_OK);
 	check_value("VM_SET_STATUS: error word only", n, 0);
@@ -122,7 +122,7 @@ state_checks(void)
 	check_value("VM_GET_STATE: os_state RUN", reply[RM_RPC_VM_STATE_REPLY_OS_STATE_OFF],
 		    RM_OS_STATE_RUN);
 	check_value("VM_GET_STATE: app_status as set",
-		    le_load16(&reply[RM_RPC_VM_STATE_REPLY_APP_STATUS_OFF]), APP_STATUS(T.vmid));
+		    le16_load(&reply[RM_RPC_VM_STATE_REPLY_APP_STATUS_OFF]), APP_STATUS(T.vmid));
 	st[RM_RPC_VM_SET_STATUS_REQUEST_VM_STATUS_OFF] = RM_VM_STATE_EXITED;
 	check_value("VM_SET_STATUS(vm_status EXITED): RM_ERROR_ARGUMENT_INVALID",
 		    call(RM_RPC_VM_SET_STATUS, st, sizeof(st), &n), RM_ERROR_ARGUMENT_INVALID);
@@ -182,10 +182,10 @@ entry_matches(expected_t *e, unsigned n, const uint8_t *r)
 {
 	for (unsigned i = 0; i < n; i++) {
 		if (!e[i].matched && r[RM_RPC_HYP_RESOURCE_TYPE_OFF] == e[i].type &&
-		    le_load16(&r[RM_RPC_HYP_RESOURCE_PARTNER_VMID_OFF]) == e[i].partner &&
-		    le_load32(&r[RM_RPC_HYP_RESOURCE_LABEL_OFF]) == e[i].label &&
-		    le_load64(&r[RM_RPC_HYP_RESOURCE_CAP_ID_OFF]) == e[i].cap &&
-		    le_load32(&r[RM_RPC_HYP_RESOURCE_VIRQ_OFF]) == e[i].virq) {
+		    le16_load(&r[RM_RPC_HYP_RESOURCE_PARTNER_VMID_OFF]) == e[i].partner &&
+		    le32_load(&r[RM_RPC_HYP_RESOURCE_LABEL_OFF]) == e[i].label &&
+		    le64_load(&r[RM_RPC_HYP_RESOURCE_CAP_ID_OFF]) == e[i].cap &&
+		    le32_load(&r[RM_RPC_HYP_RESOURCE_VIRQ_OFF]) == e[i].virq) {
 			e[i].matched = true;
 			return true;
 		}
@@ -207,7 +207,7 @@ resource_checks(void)
 	check_value("VM_GET_HYP_RESOURCES: RM_OK",
 		    call(RM_RPC_VM_GET_HYP_RESOURCES, req, sizeof(req), &n), RM_OK);
 	uint32_t count = n >= RM_RPC_HYP_RESOURCES_REPLY_SIZE
-				 ? le_load32(&reply[RM_RPC_HYP_RESOURCES_REPLY_N_ENTRIES_OFF])
+				 ? le32_load(&reply[RM_RPC_HYP_RESOURCES_REPLY_N_ENTRIES_OFF])
 				 : 0U;
 	check_value("VM_GET_HYP_RESOURCES: size = 4 + 44 x entries", n,
 		    RM_RPC_HYP_RESOURCES_REPLY_SIZE + (uint64_t)count * RM_RPC_HYP_RESOURCE_SIZE);
@@ -226,10 +226,10 @@ resource_checks(void)
 			guest_printf("%s: resource %u (type %u, partner 0x%x, label %u, cap 0x%lx, "
 				     "virq %u) matches no DT end\n",
 				     CHECK_PREFIX, i, r[RM_RPC_HYP_RESOURCE_TYPE_OFF],
-				     le_load16(&r[RM_RPC_HYP_RESOURCE_PARTNER_VMID_OFF]),
-				     le_load32(&r[RM_RPC_HYP_RESOURCE_LABEL_OFF]),
-				     le_load64(&r[RM_RPC_HYP_RESOURCE_CAP_ID_OFF]),
-				     le_load32(&r[RM_RPC_HYP_RESOURCE_VIRQ_OFF]));
+				     le16_load(&r[RM_RPC_HYP_RESOURCE_PARTNER_VMID_OFF]),
+				     le32_load(&r[RM_RPC_HYP_RESOURCE_LABEL_OFF]),
+				     le64_load(&r[RM_RPC_HYP_RESOURCE_CAP_ID_OFF]),
+				     le32_load(&r[RM_RPC_HYP_RESOURCE_VIRQ_OFF]));
 		}
 	}
 	check_value("VM_GET_HYP_RESOURCES: entries matching no DT end (cap, type, label, partner, virq)",
@@ -247,8 +247,8 @@ console_write(const char *text, size_t len, unsigned extra)
 	if (len > 1024U) {
 		guest_fail("console text too long");
 	}
-	le_store16(&req[RM_RPC_CONSOLE_WRITE_REQUEST_VMID_OFF], 0);
-	le_store16(&req[RM_RPC_CONSOLE_WRITE_REQUEST_NUM_BYTES_OFF], (uint16_t)(len + extra));
+	le16_store(&req[RM_RPC_CONSOLE_WRITE_REQUEST_VMID_OFF], 0);
+	le16_store(&req[RM_RPC_CONSOLE_WRITE_REQUEST_NUM_BYTES_OFF], (uint16_t)(len + extra));
 	memcpy(&req[RM_RPC_CONSOLE_WRITE_REQUEST_SIZE], text, len);
 	size_t n;
 	return call(RM_RPC_VM_CONSOLE_WRITE, req, RM_RPC_CONSOLE_WRITE_REQUEST_SIZE + len, &n);
@@ -323,10 +323,10 @@ rpc_notification_checks(void)
 		}
 		status_notes++;
 		found = found ||
-			(le_load16(&note.payload[RM_RPC_NOTIFY_VM_STATUS_VMID_OFF]) == T.peer_vmid &&
+			(le16_load(&note.payload[RM_RPC_NOTIFY_VM_STATUS_VMID_OFF]) == T.peer_vmid &&
 			 note.payload[RM_RPC_NOTIFY_VM_STATUS_VM_STATUS_OFF] == RM_VM_STATE_RUNNING &&
 			 note.payload[RM_RPC_NOTIFY_VM_STATUS_OS_STATUS_OFF] == RM_OS_STATE_RUN &&
-			 le_load16(&note.payload[RM_RPC_NOTIFY_VM_STATUS_APP_STATUS_OFF]) ==
+			 le16_load(&note.payload[RM_RPC_NOTIFY_VM_STATUS_APP_STATUS_OFF]) ==
 				 APP_STATUS(T.peer_vmid));
 	}
 	guest_printf("%s: %u notifications so far, %u of them NOTIFY_VM_STATUS\n", CHECK_PREFIX,

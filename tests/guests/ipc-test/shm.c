@@ -7,7 +7,7 @@
 #include "check.h"
 #include "guest.h"
 #include "ipc_wait.h"
-#include "le_access.h"
+#include "le_bytes.h"
 #include "rm_client.h"
 #include "rm_rpc_abi.h"
 
@@ -92,8 +92,8 @@ await_peer_exit(void)
 		}
 		if (m.type == RM_RPC_TYPE_NOTIFICATION && m.msg_id == RM_RPC_NOTIFY_VM_EXITED &&
 		    m.len >= RM_RPC_NOTIFY_VM_EXITED_SIZE &&
-		    le_load16(&m.payload[RM_RPC_NOTIFY_VM_EXITED_VMID_OFF]) == T.peer_vmid) {
-			return le_load16(&m.payload[RM_RPC_NOTIFY_VM_EXITED_EXIT_TYPE_OFF]);
+		    le16_load(&m.payload[RM_RPC_NOTIFY_VM_EXITED_VMID_OFF]) == T.peer_vmid) {
+			return le16_load(&m.payload[RM_RPC_NOTIFY_VM_EXITED_EXIT_TYPE_OFF]);
 		}
 	}
 	return -1;

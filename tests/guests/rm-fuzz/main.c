@@ -9,7 +9,7 @@
 #include "check.h"
 #include "guest.h"
 #include "ipc_wait.h"
-#include "le_access.h"
+#include "le_bytes.h"
 #include "platform_config.h"
 #include "rm_client.h"
 #include "rm_rpc_abi.h"
@@ -141,8 +141,8 @@ fragment(uint8_t api, uint8_t type, uint8_t continuations, uint16_t seq, uint32_
 	uint8_t f[RM_RPC_MESSAGE_SIZE];
 	f[RM_RPC_HEADER_API_OFF] = api;
 	f[RM_RPC_HEADER_TYPE_OFF] = (uint8_t)(type | continuations << RM_RPC_TYPE_BITS);
-	le_store16(&f[RM_RPC_HEADER_SEQ_OFF], seq);
-	le_store32(&f[RM_RPC_HEADER_MSG_ID_OFF], msg_id);
+	le16_store(&f[RM_RPC_HEADER_SEQ_OFF], seq);
+	le32_store(&f[RM_RPC_HEADER_MSG_ID_OFF], msg_id);
 	memcpy(&f[RM_RPC_HEADER_SIZE], payload, len);
 	send_raw(f, RM_RPC_HEADER_SIZE + len, push);
 }
@@ -191,7 +191,7 @@ valid_request(uint16_t seq)
 		expect(seq, RM_RPC_VM_HOST_GET_TYPE, RM_OK, DATA_HOST_TYPE, RM_HOST_TYPE);
 		break;
 	case 2:
-		le_store16(&p[RM_RPC_VMID_REQUEST_VMID_OFF], below(2U) == 0U ? 0U : vmid);
+		le16_store(&p[RM_RPC_VMID_REQUEST_VMID_OFF], below(2U) == 0U ? 0U : vmid);
 		request(seq, RM_RPC_VM_GET_STATE, p, sizeof(p));
 		expect(seq, RM_RPC_VM_GET_STATE, RM_OK, DATA_STATE, state_word());
 		break;
@@ -205,7 +205,7 @@ valid_request(uint16_t seq)
 		uint16_t app = (uint16_t)rng();
 		st[RM_RPC_VM_SET_STATUS_REQUEST_VM_STATUS_OFF] = RM_VM_STATE_NONE;
 		st[RM_RPC_VM_SET_STATUS_REQUEST_OS_STATUS_OFF] = os;
-		le_store16(&st[RM_RPC_VM_SET_STATUS_REQUEST_APP_STATUS_OFF], app);
+		le16_store(&st[RM_RPC_VM_SET_STATUS_REQUEST_APP_STATUS_OFF], app);
 		request(seq, RM_RPC_VM_SET_STATUS, st, sizeof(st));
 		expect(seq, RM_RPC_VM_SET_STATUS, RM_OK, DATA_NONE, 0);
 		os_state = os;
@@ -214,8 +214,8 @@ valid_request(uint16_t seq)
 	}
 	default:
 		/* Reserved field set, or a VM that does not exist. */
-		le_store16(&p[RM_RPC_VMID_REQUEST_VMID_OFF], below(2U) == 0U ? 0U : 0x1234U);
-		le_store16(&p[RM_RPC_VMID_REQUEST_RES0_OFF], p[0] == 0U ? 1U : 0U);
+		le16_store(&p[RM_RPC_VMID_REQUEST_VMID_OFF], below(2U) == 0U ? 0U : 0x1234U);
+		le16_store(&p[RM_RPC_VMID_REQUEST_RES0_OFF], p[0] == 0U ? 1U : 0U);
 		request(seq, RM_RPC_VM_GET_STATE, p, sizeof(p));
 		expect(seq, RM_RPC_VM_GET_STATE,
 		       p[0] == 0U ? RM_ERROR_MSG_INVALID : RM_ERROR_VMID_INVALID, DATA_NONE, 0);
@@ -313,7 +313,7 @@ fuzz_case(void)
 		len = RM_RPC_CONSOLE_WRITE_REQUEST_SIZE + below(2U * RM_RPC_FRAGMENT_PAYLOAD);
 		fill_junk(len);
 		size_t bytes = len - RM_RPC_CONSOLE_WRITE_REQUEST_SIZE;
-		le_store16(&junk[RM_RPC_CONSOLE_WRITE_REQUEST_NUM_BYTES_OFF],
+		le16_store(&junk[RM_RPC_CONSOLE_WRITE_REQUEST_NUM_BYTES_OFF],
 			   (uint16_t)(bytes + 1U + below(100U)));
 		request(seq, RM_RPC_VM_CONSOLE_WRITE, junk, len);
 		expect(seq, RM_RPC_VM_CONSOLE_WRITE, RM_ERROR_MSG_INVALID, DATA_NONE, 0);
@@ -388,7 +388,7 @@ data_ok(const expect_t *e, const rm_message_t *m)
 	case DATA_VMID:
 	case DATA_HOST_TYPE:
 	case DATA_STATE:
-		return n == 4U && le_load32(d) == e->value;
+		return n == 4U && le32_load(d) == e->value;
 	case DATA_RESOURCES:
 		return n == resources_len && memcmp(d, resources, n) == 0;
 	}
@@ -403,7 +403,7 @@ violation(unsigned index, const char *what)
 		guest_printf("%s: violation in case %lu, reply %u: %s (got type %u seq %u msg 0x%x "
 			     "len %lu error 0x%x; expected seq %u msg 0x%x error 0x%x)\n",
 			     PREFIX, cases, index, what, reply.type, reply.seq, reply.msg_id, reply.len,
-			     reply.len >= RM_RPC_REPLY_SIZE ? le_load32(reply.payload) : 0U,
+			     reply.len >= RM_RPC_REPLY_SIZE ? le32_load(reply.payload) : 0U,
 			     e != NULL ? e->seq : 0U, e != NULL ? e->msg_id : 0U,
 			     e != NULL ? e->error : 0U);
 	}
@@ -433,7 +433,7 @@ sync_and_compare(void)
 			const expect_t *e = &expected[i];
 			if (reply.type != RM_RPC_TYPE_REPLY || reply.seq != e->seq ||
 			    reply.msg_id != e->msg_id || reply.len < RM_RPC_REPLY_SIZE ||
-			    le_load32(reply.payload) != e->error || !data_ok(e, &reply)) {
+			    le32_load(reply.payload) != e->error || !data_ok(e, &reply)) {
 				violation(i, "wrong reply");
 			}
 		}
@@ -470,7 +470,7 @@ baseline(void)
 	}
 	vm_state = out[RM_RPC_VM_STATE_REPLY_VM_STATE_OFF];
 	os_state = out[RM_RPC_VM_STATE_REPLY_OS_STATE_OFF];
-	app_status = le_load16(&out[RM_RPC_VM_STATE_REPLY_APP_STATUS_OFF]);
+	app_status = le16_load(&out[RM_RPC_VM_STATE_REPLY_APP_STATUS_OFF]);
 }
 
 static void
@@ -480,12 +480,12 @@ final_checks(void)
 	uint8_t req[RM_RPC_VMID_REQUEST_SIZE] = { 0 };
 	size_t n;
 	check_value("after the run: VM_GET_VMID", call(RM_RPC_VM_GET_VMID, NULL, 0, out, 4, &n), RM_OK);
-	check_value("after the run: VM_GET_VMID = own VMID", le_load32(out), vmid);
+	check_value("after the run: VM_GET_VMID = own VMID", le32_load(out), vmid);
 	check_value("after the run: VM_HOST_GET_TYPE",
-		    call(RM_RPC_VM_HOST_GET_TYPE, NULL, 0, out, 4, &n) == RM_OK ? le_load32(out) : 0U,
+		    call(RM_RPC_VM_HOST_GET_TYPE, NULL, 0, out, 4, &n) == RM_OK ? le32_load(out) : 0U,
 		    RM_HOST_TYPE);
 	check_value("after the run: VM_GET_STATE",
-		    call(RM_RPC_VM_GET_STATE, req, sizeof(req), out, 4, &n) == RM_OK ? le_load32(out)
+		    call(RM_RPC_VM_GET_STATE, req, sizeof(req), out, 4, &n) == RM_OK ? le32_load(out)
 										: 0U,
 		    state_word());
 	check_value("after the run: VM_GET_HYP_RESOURCES unchanged",

@@ -1,5 +1,5 @@
-/* le_bytes.h - little-endian loads and stores one byte at a time, for RPC payloads: buffers may
- * be unaligned, and the RM is built with -mstrict-align, so no wider access is ever made. */
+/* le_bytes.h - little-endian loads and stores one byte at a time, for RPC payloads (the RM and
+ * guests): buffers may be unaligned and builds use -mstrict-align, so no wider access is made. */
 #pragma once
 
 #include <stdint.h>
