@@ -1,5 +1,5 @@
 /* rm_glue.c - what the RPC library asks of the RM, on the RM's console: rm_log lines and the
- * bytes VMs write with VM_CONSOLE_WRITE. A stand-in the RM's main loop is expected to replace. */
+ * bytes VMs write with VM_CONSOLE_WRITE (printed as RM lines). */
 #include <stdarg.h>
 #include <stddef.h>
 

@@ -1,64 +1,53 @@
-/* links.c - finds the IPC benchmark guest's caps, INTIDs and shared page in its device tree,
- * where the build put the nodes and the RM wrote the caps (docs/config.md, "Links"). */
-#include <stddef.h>
+/* links.c - the IPC benchmark guest's caps, INTIDs and shared page, found through the guest
+ * library's view of its device tree (vdevice.h) by the link names bothy.bench gives them. */
 #include <stdint.h>
 
-#include "fdt.h"
 #include "guest.h"
 #include "links.h"
+#include "vdevice.h"
 
-#define GIC_SPI_BASE 32U
-#define CELLS_PER_INTERRUPT 3U
-
-static const void *
-prop(const char *node, const char *name, size_t want_len)
+static vdevice_t
+find(const char *name)
 {
-	size_t size, len;
-	const void *dtb = guest_dtb(&size);
-	const void *v;
-	if (fdt_get_prop(dtb, size, node, name, &v, &len) != OK || len < want_len) {
-		guest_printf("ipc-bench: %s: no %s of %zu bytes\n", node, name, want_len);
+	vdevice_t v;
+	if (vdevice_find(name, &v) != OK) {
+		guest_printf("ipc-bench: no link '%s' in the device tree\n", name);
 		guest_fail("device tree without the benchmark's links");
 	}
 	return v;
 }
 
-/* The INTID of a GIC SPI specifier (<0 spi flags>) at `index` of `node`'s interrupts. */
-static uint32_t
-spi(const char *node, unsigned index)
+static queue_end_t
+queue_end(const vdevice_t *v)
 {
-	const uint8_t *cells = prop(node, "interrupts", 12U * (index + 1U));
-	return fdt_cell(cells + 4U * (CELLS_PER_INTERRUPT * index + 1U)) + GIC_SPI_BASE;
+	return (queue_end_t){ .tx = v->tx_cap, .rx = v->rx_cap, .tx_irq = v->tx_intid,
+			      .rx_irq = v->rx_intid };
 }
 
-static void
-queue_end(const char *node, queue_end_t *q)
+/* A doorbell's cap is `tx` for its source, `rx` for its receiver (vdevice.h). */
+static bell_end_t
+bell_end(const vdevice_t *v)
 {
-	const uint8_t *reg = prop(node, "reg", 16);
-	q->tx = fdt_cell64(reg);
-	q->rx = fdt_cell64(reg + 8);
-	q->tx_irq = spi(node, 0);
-	q->rx_irq = spi(node, 1);
-}
-
-static void
-bell_end(const char *node, bell_end_t *b, bool receiver)
-{
-	b->cap = fdt_cell64(prop(node, "reg", 8));
-	b->irq = receiver ? spi(node, 0) : 0U;
+	bool receiver = v->kind == VDEVICE_DOORBELL;
+	return (bell_end_t){ .cap = receiver ? v->rx_cap : v->tx_cap,
+			     .irq = receiver ? v->rx_intid : 0U };
 }
 
 void
 links_read(links_t *l)
 {
-	l->vmid = fdt_cell(prop("/hypervisor/qcom,gunyah-vm", "qcom,vmid", 4));
-	queue_end("/hypervisor/gunyah-resource-mgr@0", &l->rm);
-	queue_end("/hypervisor/chan@1", &l->chan);
-	/* bell: ping rings pong; bellback: pong rings ping (the primary is ping). */
-	bool ping = l->vmid == 3U;
-	bell_end("/hypervisor/bell@2", &l->bell, !ping);
-	bell_end("/hypervisor/bellback@3", &l->bellback, ping);
+	uint16_t vmid;
+	vdevice_t rm;
+	if (vdevice_own_vmid(&vmid) != OK || vdevice_rm_link(&rm) != OK) {
+		guest_fail("device tree without the VM's VMID or RM link");
+	}
+	l->vmid = vmid;
+	l->rm = queue_end(&rm);
+	vdevice_t chan = find("chan"), bell = find("bell"), back = find("bellback");
+	vdevice_t stamps = find("stamps");
+	l->chan = queue_end(&chan);
+	l->bell = bell_end(&bell);
+	l->bellback = bell_end(&back);
 	/* The shared page, which the RM mapped at IPA = PA in both VMs. */
-	const uint8_t *memory = prop("/hypervisor/stamps", "bothy,memory", 16);
-	l->stamps = (volatile uint64_t *)(uintptr_t)fdt_cell64(memory);
+	l->stamps = (volatile uint64_t *)(uintptr_t)stamps.base;
 }
