@@ -134,6 +134,38 @@ sched_power_on(vcpu_t *vcpu, uint64_t entry, uint64_t context)
 	return err;
 }
 
+/* Arms CNTHP for `deadline` if it is off or armed for later. Under cs->lock. */
+static void
+arm_timer_by(cpu_sched_t *cs, uint64_t deadline)
+{
+	if (cs->timer_deadline == 0U || deadline < cs->timer_deadline) {
+		cs->timer_deadline = deadline;
+		sysreg_write(cnthp_cval_el2, deadline);
+		sysreg_write(cnthp_ctl_el2, CNTHP_CTL_ENABLE);
+		isb();
+	}
+}
+
+/* Whether `woken`, now READY on this CPU, can wait for the running vCPU's next pass
+ * through the scheduler instead of forcing one now: it cannot preempt (not of higher
+ * priority), and if it is an equal the slice timer is armed so that the current one
+ * yields at the end of its slice. The common case of a hypercall waking a vCPU of
+ * another VM on the same CPU (a message, a doorbell) then returns straight to the
+ * caller. Under cs->lock. */
+static bool
+wake_can_wait(cpu_sched_t *cs, const vcpu_t *woken)
+{
+	const vcpu_t *cur = cs->current;
+	if (cs != this_cpu() || cur == NULL || cur == woken || cur->state != VCPU_STATE_RUNNING ||
+	    woken->priority > cur->priority) {
+		return false;
+	}
+	if (woken->priority == cur->priority) {
+		arm_timer_by(cs, cs->slice_end);
+	}
+	return true;
+}
+
 void
 sched_wake(vcpu_t *vcpu)
 {
@@ -142,7 +174,9 @@ sched_wake(vcpu_t *vcpu)
 	if (vcpu->state == VCPU_STATE_BLOCKED) {
 		vcpu->state = VCPU_STATE_READY;
 		vcpu->wake_deadline = 0;
-		poke(cs);
+		if (!wake_can_wait(cs, vcpu)) {
+			poke(cs);
+		}
 	} else if (vcpu->state == VCPU_STATE_RUNNING && vcpu->affinity != cpu_index()) {
 		/* Running elsewhere: an exit makes that CPU refill the list registers. */
 		poke(cs);
@@ -279,6 +313,7 @@ sched_current_wait(void)
 	 * (it would sleep through a pending interrupt) nor a stale pending entry. */
 	if (vcpu->vic != NULL) {
 		vgic_sync(vcpu);
+		cs->vgic_synced = true; /* sched_exit_slow need not read the list registers again */
 		if (vgic_has_pending(vcpu)) {
 			sched_wake(vcpu);
 		}
@@ -327,6 +362,7 @@ program_timer(cpu_sched_t *cs, vcpu_t *next, uint64_t now)
 			deadline = cs->slice_end;
 		}
 	}
+	cs->timer_deadline = deadline;
 	if (deadline == 0U) {
 		sysreg_write(cnthp_ctl_el2, 0);
 		return;
@@ -393,9 +429,10 @@ sched_exit_slow(trap_frame_t *frame)
 {
 	cpu_sched_t *cs = this_cpu();
 	vcpu_t *cur = cs->current;
-	if (cur != NULL && cur->vic != NULL) {
+	if (cur != NULL && cur->vic != NULL && !cs->vgic_synced) {
 		vgic_sync(cur);
 	}
+	cs->vgic_synced = false;
 	if (cs->resched || cur == NULL || cur->state != VCPU_STATE_RUNNING) {
 		schedule(frame);
 	}
@@ -438,6 +475,7 @@ sched_timer_irq(void)
 	} expired[2U * VM_MAX_VCPUS];
 	unsigned count = 0;
 	spinlock_acquire(&cs->lock);
+	cs->timer_deadline = 0;
 	for (vcpu_t *v = cs->vcpus; v != NULL && count + 2U <= 2U * VM_MAX_VCPUS;
 	     v = v->sched_next) {
 		if (v->state == VCPU_STATE_BLOCKED && v->wake_deadline != 0U &&

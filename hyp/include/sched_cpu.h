@@ -16,7 +16,9 @@ typedef struct cpu_sched {
 	struct thread *vcpus;   /* every vCPU with affinity to this CPU, any state */
 	uint64_t sequence;      /* hands out last_run values */
 	uint64_t slice_end;
+	uint64_t timer_deadline; /* what CNTHP is armed for, or 0 when it is off */
 	bool resched;
+	bool vgic_synced; /* the current vCPU's vGIC was synced during this exit (WFI) */
 } cpu_sched_t;
 
 extern cpu_sched_t sched_cpus[PLATFORM_CPU_COUNT];

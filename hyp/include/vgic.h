@@ -44,6 +44,7 @@ typedef struct vgic_vcpu {
 	uint64_t lr[VGIC_NR_LRS_MAX];
 	uint16_t lr_intid[VGIC_NR_LRS_MAX]; /* which INTID each LR holds (0xffff: empty) */
 	uint16_t lr_live; /* bit n: list register n holds an interrupt (lr_intid[n] valid) */
+	uint32_t ready_private; /* bit n: private INTID n is enabled and pending (vgic_irq_track) */
 	uint64_t hcr;
 	uint64_t vmcr;
 	uint64_t ap0r0;
@@ -52,8 +53,8 @@ typedef struct vgic_vcpu {
 	 * vic's generation moved on, or a list register changed (sync) or some did not fit. */
 	uint64_t flushed_generation;
 	bool rescan;
-	/* The vic generation at which this vCPU has nothing in flight (no list register holds
-	 * an interrupt, none left over), or VGIC_NOT_QUIET: set by each full vgic_flush. */
+	/* The vic generation this vCPU's list registers are up to date with (nothing was left
+	 * over), or VGIC_NOT_QUIET: set by each full vgic_flush. */
 	uint64_t quiet_generation;
 } vgic_vcpu_t;
 
@@ -68,15 +69,23 @@ typedef struct vic {
 	bool enabled_grp0;
 	uint64_t generation; /* bumped by every change to interrupt state (vgic_changed) */
 	struct thread *vcpus[VGIC_MAX_VCPUS];
+	/* Bit (intid % 64) of word (intid / 64): SPI `intid` is enabled and pending. Flush and
+	 * the WFI check visit only these instead of all 128 INTIDs (vgic_irq_track). */
+	uint64_t ready_spis[VGIC_NR_IRQS / 64U];
 	vgic_irq_t spis[VGIC_NR_SPIS];
 } vic_t;
 
-/* True when neither vgic_sync nor vgic_flush has anything to do for this loaded vCPU: no
- * list register holds an interrupt, none was left over, and the vic has not changed since
- * the last flush. Lock-free, for the exit fast path: a change made on this CPU is seen
- * here, and one made elsewhere that matters to this vCPU kicks it (vcpu_kick), which sends
- * it through the slow path. A vCPU with a vic but nothing in flight (the RM making
- * hypercalls) then returns almost as fast as one without: one compare. */
+/* True when neither vgic_sync nor vgic_flush need run for this loaded vCPU: the vic has not
+ * changed since the last flush and nothing was left over. Lock-free, for the exit fast path:
+ * a change made on this CPU is seen here, and one made elsewhere that matters to this vCPU
+ * kicks it (vcpu_kick), which sends it through the slow path. Every exit of a vCPU with a
+ * vic then costs one compare until something changes.
+ *
+ * List registers the guest acknowledged or deactivated meanwhile are read back lazily: a
+ * deactivated entry only frees its register, which matters when there is something new to
+ * list (then the vic changed); a level entry whose line is still up asks for a maintenance
+ * interrupt at its EOI; blocking in WFI (sched_current_wait), switching away (vgic_save) and
+ * the distributor's MMIO (vgic_mmio) sync first. */
 static inline bool
 vgic_idle(const vic_t *vic, const vgic_vcpu_t *v)
 {

@@ -231,6 +231,7 @@ vgic_mmio_irq_bank(vic_t *vic, thread_t *vcpu, uint32_t offset, mmio_access_t *a
 			/* SGIs are always edge. Software must disable an interrupt before changing
 			 * its trigger, so this cannot make anything deliverable: no kick. */
 			irq->edge = bit;
+			vgic_irq_track(vic, vcpu, intid, irq); /* a level line's pending follows */
 		}
 	}
 	return MMIO_HANDLED;
@@ -337,6 +338,10 @@ vgic_mmio(thread_t *vcpu, mmio_access_t *access)
 	if (!access->write) {
 		access->value = 0U;
 	}
+	/* The exit fast path leaves the guest's acknowledges and deactivations in the list
+	 * registers (vgic_idle): fold them in so that ISACTIVER, ISPENDR and the like read
+	 * the current state. */
+	vgic_sync(vcpu);
 
 	spinlock_acquire(&vic->lock);
 	if (access->write) {
@@ -356,6 +361,8 @@ vgic_reset(vic_t *vic)
 	spinlock_acquire(&vic->lock);
 	vic->enabled_grp0 = false;
 	vic->enabled_grp1 = false;
+	vic->ready_spis[0] = 0U;
+	vic->ready_spis[1] = 0U;
 	for (unsigned i = 0; i < VGIC_NR_SPIS; i++) {
 		uint32_t hw = vic->spis[i].hw_intid;
 		vgic_irq_reset(&vic->spis[i], false);
@@ -375,6 +382,7 @@ vgic_reset(vic_t *vic)
 			v->lr_intid[n] = VGIC_LR_EMPTY;
 		}
 		v->lr_live = 0;
+		v->ready_private = 0;
 		v->hcr = 0;
 		v->vmcr = 0;
 		v->rescan = true;
