@@ -13,6 +13,7 @@
 typedef struct virq_source {
 	vic_t *vic;    /* holds a reference while bound */
 	uint32_t virq; /* an SPI INTID of that vic */
+	bool level;    /* the line as last driven: unchanged levels skip the vGIC */
 	struct virq_source *next; /* the list of bound sources (virq_source.c) */
 } virq_source_t;
 

@@ -37,7 +37,8 @@ virq_source_bind(virq_source_t *src, vic_t *vic, uint32_t virq)
 	src->next = bound_list;
 	bound_list = src;
 	spinlock_release(&bound_lock);
-	virq_source_set_level(src, false);
+	src->level = false;
+	(void)vgic_set_level(vic, NULL, virq, false); /* whatever drove it before */
 	return OK;
 }
 
@@ -64,7 +65,9 @@ virq_source_unbind(virq_source_t *src)
 void
 virq_source_set_level(virq_source_t *src, bool level)
 {
-	if (src->vic != NULL) {
+	/* Queues drive both lines after every operation; most calls change nothing. */
+	if (src->vic != NULL && src->level != level) {
+		src->level = level;
 		/* Cannot fail: the SPI was checked against this vic's range at bind time. */
 		(void)vgic_set_level(src->vic, NULL, src->virq, level);
 	}

@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "sched_cpu.h"
 #include "sysreg.h"
 #include "vgic_internal.h"
 #include "vm.h"
@@ -25,6 +26,11 @@
 
 /* List registers per CPU; every CPU of the board has the same count. */
 static unsigned nr_lrs;
+
+/* Per CPU: the list registers that may hold a non-zero value (those the last vCPU loaded
+ * had live). Every other one is zero, so a switch writes only these and the next vCPU's,
+ * and saves only the live ones. */
+static uint16_t lr_dirty[PLATFORM_CPU_COUNT];
 
 static unsigned
 lr_count(void)
@@ -83,15 +89,23 @@ deliverable(const vic_t *vic, const vgic_irq_t *irq)
 	       (irq->group1 ? vic->enabled_grp1 : vic->enabled_grp0);
 }
 
+/* The vCPU an interrupt's state change concerns: `vcpu` for a private one, else the
+ * SPI's target (NULL if it routes nowhere). */
+static thread_t *
+irq_target(vic_t *vic, thread_t *vcpu, uint32_t intid, const vgic_irq_t *irq)
+{
+	if (intid < VGIC_NR_PRIVATE) {
+		return vcpu;
+	}
+	return irq->target < vic->max_vcpus ? vic->vcpus[irq->target] : NULL;
+}
+
 void
 vgic_irq_changed(vic_t *vic, thread_t *vcpu, uint32_t intid, const vgic_irq_t *irq)
 {
-	thread_t *target = vcpu;
 	vgic_irq_track(vic, vcpu, intid, irq);
 	vgic_changed(vic);
-	if (intid >= VGIC_NR_PRIVATE) {
-		target = irq->target < vic->max_vcpus ? vic->vcpus[irq->target] : NULL;
-	}
+	thread_t *target = irq_target(vic, vcpu, intid, irq);
 	/* A listed one may need withdrawing or re-pending, which only its CPU can do. */
 	if (target != NULL && (irq->in_lr || deliverable(vic, irq))) {
 		vcpu_kick(target);
@@ -152,6 +166,37 @@ vgic_inject(vic_t *vic, thread_t *vcpu, uint32_t intid)
 	return irq != NULL ? OK : ERROR_ARGUMENT_INVALID;
 }
 
+static void sync_lr(vic_t *vic, thread_t *vcpu, unsigned n);
+static void refresh_lr(vic_t *vic, thread_t *vcpu, unsigned n);
+
+/* The line of listed level interrupt `irq` dropped and its vCPU `target` is the one loaded
+ * on this CPU (a queue's receiver draining it in a hypercall, typically): fold in and
+ * update its list register here and now, so that no other vCPU needs to look again (the
+ * vic's generation stays) and this one's exit stays on the fast path unless the interrupt
+ * became deliverable again (latched meanwhile). Under vic->lock. */
+static bool
+lower_listed_here(vic_t *vic, thread_t *target, uint32_t intid, vgic_irq_t *irq)
+{
+	vgic_vcpu_t *v = &target->vgic;
+	for (uint32_t live = v->lr_live; live != 0U; live &= live - 1U) {
+		unsigned n = (unsigned)__builtin_ctz(live);
+		if (v->lr_intid[n] != intid) {
+			continue;
+		}
+		bool rescan = v->rescan;
+		sync_lr(vic, target, n);
+		if (irq->in_lr) {
+			refresh_lr(vic, target, n);
+		}
+		v->rescan = rescan || (!irq->in_lr && deliverable(vic, irq));
+		if (v->rescan) {
+			v->quiet_generation = VGIC_NOT_QUIET;
+		}
+		return true;
+	}
+	return false;
+}
+
 error_t
 vgic_set_level(vic_t *vic, thread_t *vcpu, uint32_t intid, bool level)
 {
@@ -165,7 +210,16 @@ vgic_set_level(vic_t *vic, thread_t *vcpu, uint32_t intid, bool level)
 			vgic_irq_latch(irq); /* configured edge-triggered: a rising edge latches */
 		}
 		irq->level = level;
-		vgic_irq_changed(vic, vcpu, intid, irq);
+		thread_t *target = irq_target(vic, vcpu, intid, irq);
+		bool done = false;
+		if (!level && !irq->edge && irq->in_lr && target != NULL &&
+		    target == sched_this_cpu()->current) {
+			vgic_irq_track(vic, vcpu, intid, irq);
+			done = lower_listed_here(vic, target, intid, irq);
+		}
+		if (!done) {
+			vgic_irq_changed(vic, vcpu, intid, irq);
+		}
 	}
 	spinlock_release(&vic->lock);
 	return irq != NULL ? OK : ERROR_ARGUMENT_INVALID;
@@ -196,17 +250,26 @@ vgic_cpu_init(void)
 	unsigned count = ICH_VTR_LISTREGS(sysreg_read(ich_vtr_el2));
 	__atomic_store_n(&nr_lrs, count < VGIC_NR_LRS_MAX ? count : VGIC_NR_LRS_MAX,
 			 __ATOMIC_RELAXED);
+	for (unsigned n = 0; n < lr_count(); n++) {
+		lr_write(n, 0U); /* their reset values are unknown */
+	}
+	lr_dirty[cpu_index()] = 0U;
 	sysreg_write(ich_hcr_el2, 0U);
 	isb();
 }
 
+/* A list register not live in its vCPU is zero there (sync_lr, vgic_reset) and in the
+ * hardware while that vCPU is loaded (lr_dirty). */
 void
 vgic_load(thread_t *vcpu)
 {
 	vgic_vcpu_t *v = &vcpu->vgic;
-	for (unsigned n = 0; n < lr_count(); n++) {
+	uint16_t *dirty = &lr_dirty[cpu_index()];
+	for (uint32_t mask = *dirty | v->lr_live; mask != 0U; mask &= mask - 1U) {
+		unsigned n = (unsigned)__builtin_ctz(mask);
 		lr_write(n, v->lr[n]);
 	}
+	*dirty = v->lr_live;
 	sysreg_write(ich_ap0r0_el2, v->ap0r0);
 	sysreg_write(ich_ap1r0_el2, v->ap1r0);
 	sysreg_write(ich_vmcr_el2, v->vmcr);
@@ -218,9 +281,11 @@ void
 vgic_save(thread_t *vcpu)
 {
 	vgic_vcpu_t *v = &vcpu->vgic;
-	for (unsigned n = 0; n < lr_count(); n++) {
+	for (uint32_t live = v->lr_live; live != 0U; live &= live - 1U) {
+		unsigned n = (unsigned)__builtin_ctz(live);
 		v->lr[n] = lr_read(n);
 	}
+	lr_dirty[cpu_index()] = v->lr_live;
 	v->ap0r0 = sysreg_read(ich_ap0r0_el2);
 	v->ap1r0 = sysreg_read(ich_ap1r0_el2);
 	v->vmcr = sysreg_read(ich_vmcr_el2);
@@ -308,19 +373,14 @@ vgic_flush(thread_t *vcpu)
 		spinlock_release(&vic->lock);
 		return;
 	}
-	for (unsigned i = 0; i < count; i++) {
-		if (vcpu->vgic.lr_intid[i] != VGIC_LR_EMPTY) {
-			refresh_lr(vic, vcpu, i);
-		}
+	for (uint32_t live = vcpu->vgic.lr_live; live != 0U; live &= live - 1U) {
+		refresh_lr(vic, vcpu, (unsigned)__builtin_ctz(live));
 	}
 	/* One pass over the ready INTIDs keeps the best candidates for the free list registers,
 	 * highest priority (lowest value) first, ties to the lowest INTID (the pass's order, kept
 	 * by inserting after equals). The ready bitmaps make this pass visit only interrupts
 	 * that are enabled and pending; a scan of all 128 took about 2000 instructions. */
-	unsigned free = 0;
-	for (unsigned i = 0; i < count; i++) {
-		free += vcpu->vgic.lr_intid[i] == VGIC_LR_EMPTY ? 1U : 0U;
-	}
+	unsigned free = count - (unsigned)__builtin_popcount(vcpu->vgic.lr_live);
 	vgic_irq_t *best[VGIC_NR_LRS_MAX];
 	uint32_t best_intid[VGIC_NR_LRS_MAX];
 	unsigned found = 0;
@@ -424,13 +484,10 @@ vgic_sync(thread_t *vcpu)
 	if (vic == NULL) {
 		return;
 	}
-	unsigned count = lr_count();
 	spinlock_acquire(&vic->lock);
 	vcpu->vgic.vmcr = sysreg_read(ich_vmcr_el2); /* for vgic_has_pending */
-	for (unsigned n = 0; n < count; n++) {
-		if (vcpu->vgic.lr_intid[n] != VGIC_LR_EMPTY) {
-			sync_lr(vic, vcpu, n);
-		}
+	for (uint32_t live = vcpu->vgic.lr_live; live != 0U; live &= live - 1U) {
+		sync_lr(vic, vcpu, (unsigned)__builtin_ctz(live));
 	}
 	spinlock_release(&vic->lock);
 }

@@ -365,8 +365,12 @@ vgic_reset(vic_t *vic)
 	vic->ready_spis[1] = 0U;
 	for (unsigned i = 0; i < VGIC_NR_SPIS; i++) {
 		uint32_t hw = vic->spis[i].hw_intid;
+		bool level = vic->spis[i].level;
 		vgic_irq_reset(&vic->spis[i], false);
-		vic->spis[i].hw_intid = hw; /* bindings are configuration, not guest state */
+		/* Bindings are configuration, and a line is driven by its device (a queue that
+		 * still holds messages keeps its line up): neither is guest state. */
+		vic->spis[i].hw_intid = hw;
+		vic->spis[i].level = level;
 	}
 	for (unsigned i = 0; i < VGIC_MAX_VCPUS; i++) {
 		thread_t *vcpu = vic->vcpus[i];
