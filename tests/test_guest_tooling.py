@@ -123,13 +123,16 @@ def test_staged_default_vm_uses_the_guest_cache(fake_cache: Path) -> None:
     dtb = LINUX_BASE + FAKE_KERNEL_IMAGE_SIZE  # 24 MiB: already 2 MiB aligned
     assert staged.layout.dtb.base == dtb
     assert staged.layout.initrd.base == dtb + 2 * MIB
-    # QEMU loads into the staging mirror above every VM's memory, at the same offsets.
+    # QEMU loads into the staging mirror above every VM's memory, at the same offsets, and
+    # the kernel and initramfs (not the DTB, which the RM completes) into the VM's memory.
     mirror = STAGING_BASE - LINUX_BASE
     assert staged.staging.base == STAGING_BASE
     assert staged.loads() == [
         (fake_cache / "Image", LINUX_BASE + mirror),
         (gen / "linux.dtb", dtb + mirror),
         (fake_cache / "initramfs.cpio.gz", dtb + 2 * MIB + mirror),
+        (fake_cache / "Image", LINUX_BASE),
+        (fake_cache / "initramfs.cpio.gz", dtb + 2 * MIB),
     ]
     assert staged.layout.kernel.size == FAKE_KERNEL_FILE_SIZE
     assert staged.layout.initrd.size == FAKE_INITRD_SIZE
@@ -306,13 +309,16 @@ def test_qemu_command_loads_kernel_dtb_and_initrd(fake_cache: Path) -> None:
         f"loader,file={build_dir_for(DEFAULT_CONFIG) / 'gen' / 'linux.dtb'},addr={dtb:#x},"
         "force-raw=on",
         f"loader,file={fake_cache / 'initramfs.cpio.gz'},addr={initrd:#x},force-raw=on",
+        f"loader,file={fake_cache / 'Image'},addr={staged.layout.kernel.base:#x},force-raw=on",
+        f"loader,file={fake_cache / 'initramfs.cpio.gz'},"
+        f"addr={staged.layout.initrd.base:#x},force-raw=on",
     ]
 
 
 def test_qemu_command_uses_the_kernel_override(tmp_path: Path, fake_cache: Path) -> None:
     kernel_path = fake_kernel(tmp_path / "my" / "Image", image_size=0x400_0000)
     config = load_config(DEFAULT_CONFIG, kernel=kernel_path)
-    first, dtb, _ = loaders(qemu_command(config, Path("bothy.elf")))
+    first, dtb, *_ = loaders(qemu_command(config, Path("bothy.elf")))
     assert first == f"loader,file={kernel_path},addr={STAGING_BASE:#x},force-raw=on"
     assert f"addr={STAGING_BASE + 0x400_0000:#x}," in dtb
 

@@ -203,7 +203,8 @@ def test_program_vms_are_staged_from_their_build(system: SystemConfig) -> None:
     assert ping.layout.dtb.base == 0x48200000
     assert ping.initrd is None
     assert [addr for _, addr in ping.loads()] == [
-        ping.staging.base,
-        ping.staging.base + 0x200000,
+        ping.staging.base,  # the program, into the staging mirror
+        ping.staging.base + 0x200000,  # its DTB, into the mirror only
+        0x48000000,  # the program again, straight into the VM's memory
     ]
     assert pong.staging.base == ping.staging.end

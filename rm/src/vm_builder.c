@@ -157,9 +157,9 @@ check_staged_images(const vm_desc_t *d)
 
 /* Copies `size` bytes (a multiple of 64; both addresses 64-byte aligned) 64 bytes at a time,
  * cleaning them to the point of coherency as they are written: the VM starts with its MMU off
- * (non-cacheable), and Linux's boot protocol requires that of a loader. This is the bulk of
- * the RM's work before a VM starts (tens of MiB), hence locals the compiler can keep in
- * registers and eight words per iteration. The clean steps by the smallest data cache line
+ * (non-cacheable), and Linux's boot protocol requires that of a loader. A restart copies
+ * tens of MiB, hence locals the compiler can keep in registers and eight words per
+ * iteration. The clean steps by the smallest data cache line
  * (CTR_EL0.DminLine, in words), at most 64 bytes: one DC per chunk on QEMU. */
 static void
 copy_and_clean(uint64_t *restrict dst, const uint64_t *restrict src, uint64_t size)
@@ -178,10 +178,20 @@ copy_and_clean(uint64_t *restrict dst, const uint64_t *restrict src, uint64_t si
 	}
 }
 
-/* Copies the loader's pristine images into the VM's memory (mapped in the RM), so every
- * (re)start begins from unmodified kernel, initramfs and DTB. */
+/* What load_images copies from the staging mirror into the VM's memory. */
+typedef enum {
+	/* First start: the loader put the kernel and initramfs in place as well (staging.py),
+	 * so only the device tree, into which the RM has written the VM's caps, is copied.
+	 * Copying tens of MiB under QEMU TCG took most of a second before Linux started. */
+	LOAD_DTB_ONLY,
+	/* Restart: everything, so that it begins from unmodified images. */
+	LOAD_EVERYTHING,
+} load_what_t;
+
+/* Copies the loader's pristine images (or just the device tree) into the VM's memory,
+ * mapped in the RM. */
 static bool
-load_images(const vm_desc_t *d)
+load_images(const vm_desc_t *d, load_what_t what)
 {
 	if (d->staging_size == 0U) {
 		return true; /* images were loaded in place; a restart reuses memory as it is */
@@ -195,8 +205,15 @@ load_images(const vm_desc_t *d)
 			     d->name, d->staging, d->staging_size);
 		return false;
 	}
-	copy_and_clean((uint64_t *)(uintptr_t)d->mem_base,
-		       (const uint64_t *)(uintptr_t)d->staging, d->staging_size);
+	uint64_t offset = 0U, size = d->staging_size;
+	if (what == LOAD_DTB_ONLY) {
+		/* The DTB slot (64 KiB, page aligned; the mirror holds zeros after the tree). */
+		offset = (d->dtb - d->mem_base) & ~63ULL;
+		uint64_t end = (d->dtb - d->mem_base + d->dtb_size + 63U) & ~63ULL;
+		size = end <= d->staging_size ? end - offset : 0U;
+	}
+	copy_and_clean((uint64_t *)(uintptr_t)(d->mem_base + offset),
+		       (const uint64_t *)(uintptr_t)(d->staging + offset), size);
 	__asm__ volatile("dsb sy" ::: "memory");
 	return true;
 }
@@ -233,7 +250,7 @@ load_memory(const vm_desc_t *d, const vm_caps_t *c)
 		d, "mapping into the RM")) {
 		return false;
 	}
-	bool images_ok = load_images(d) && check_staged_images(d);
+	bool images_ok = load_images(d, LOAD_DTB_ONLY) && check_staged_images(d);
 	if (!ok(bothy_addrspace_unmap(boot->addrspace_cap, c->memextent, d->mem_base, 0, 0,
 				      d->mem_size).error,
 		d, "unmapping from the RM") ||
@@ -397,7 +414,7 @@ restart_vm(vm_record_t *r)
 		d, "mapping into the RM")) {
 		return;
 	}
-	bool loaded = load_images(d);
+	bool loaded = load_images(d, LOAD_EVERYTHING);
 	if (!ok(bothy_addrspace_unmap(boot->addrspace_cap, c->memextent, d->mem_base, 0, 0,
 				      d->mem_size).error,
 		d, "unmapping from the RM") ||

@@ -45,14 +45,17 @@ class StagedVm:
         return self.staging.base + ipa - self.vm.memory.base
 
     def loads(self) -> list[tuple[Path, int]]:
-        """(file, address) for every file QEMU loads into the staging area."""
-        files = [
-            (self.kernel, self.staged_at(self.layout.kernel.base)),
-            (self.dtb, self.staged_at(self.layout.dtb.base)),
-        ]
+        """(file, address) for every file QEMU loads: each into the staging area, the
+        pristine copy a restart starts from, and the kernel (or program) and initramfs also
+        straight into the VM's memory (IPA == PA), so that the first start need not copy
+        them. The DTB is not: the RM writes the VM's caps into the staged one and copies
+        that in (rm/src/vm_builder.c, load_images)."""
+        images = [(self.kernel, self.layout.kernel.base)]
         if self.initrd is not None and self.layout.initrd is not None:
-            files.append((self.initrd, self.staged_at(self.layout.initrd.base)))
-        return files
+            images.append((self.initrd, self.layout.initrd.base))
+        staged = [(path, self.staged_at(ipa)) for path, ipa in images]
+        staged.insert(1, (self.dtb, self.staged_at(self.layout.dtb.base)))
+        return staged + images
 
 
 def with_default_files(vm: Vm) -> Vm:
