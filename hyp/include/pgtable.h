@@ -39,5 +39,9 @@ error_t pgtable_map(pgtable_t *pt, uint64_t va, uint64_t pa, uint64_t size, uint
  * invalidates TLBs. ERROR_ADDR_INVALID if part of the range was not mapped. */
 error_t pgtable_unmap(pgtable_t *pt, uint64_t va, uint64_t size);
 
+/* Returns every table of `pt` to the pool. Nothing may use it any more: no CPU has it
+ * loaded, and the caller has invalidated its TLB entries. */
+void pgtable_destroy(pgtable_t *pt);
+
 /* Physical address of the root table, for TTBR0_EL2 / VTTBR_EL2. */
 uint64_t pgtable_root_pa(const pgtable_t *pt);

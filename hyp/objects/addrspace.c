@@ -104,16 +104,22 @@ addrspace_activate(object_header_t *object)
 	return OK;
 }
 
+static void tlb_invalidate_vmid(const vm_t *vm);
+
+/* The last reference is gone: every vCPU of the VM held one, so none can run. Its TLB
+ * entries may linger on any CPU, and must go before the tables are reused or the VMID is
+ * given to another VM. */
 void
 addrspace_cleanup(object_header_t *object)
 {
 	vm_t *vm = (vm_t *)object;
 	if (vm->stage2.root != NULL) {
-		vmid_release(vm->vmid);
 		if (vm->is_primary) {
 			__atomic_store_n(&primary_vm, NULL, __ATOMIC_RELEASE);
 		}
-		/* Stage-2 tables come from the static pool and are not returned yet. */
+		tlb_invalidate_vmid(vm);
+		pgtable_destroy(&vm->stage2);
+		vmid_release(vm->vmid);
 	}
 }
 

@@ -1,5 +1,5 @@
-/* pgtable.c - building translation tables: allocation from a fixed pool and mapping.
- * The pool is static until partitions own memory; exhaustion is ERROR_NOMEM, never a hang. */
+/* pgtable.c - building translation tables: allocation from a fixed pool, mapping, unmapping
+ * and freeing. The pool is static until partitions own memory; exhaustion is ERROR_NOMEM. */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,13 +18,18 @@ static uint64_t pool[HYP_PGTABLE_POOL_PAGES][PGTABLE_ENTRIES]
 	__attribute__((aligned(PAGE_SIZE)));
 static unsigned pool_used;
 static spinlock_t pool_lock;
+/* Tables given back by pgtable_destroy, linked through their first entry. */
+static uint64_t *free_tables;
 
 static uint64_t *
 table_alloc(void)
 {
 	uint64_t *table = NULL;
 	spinlock_acquire(&pool_lock);
-	if (pool_used < HYP_PGTABLE_POOL_PAGES) {
+	if (free_tables != NULL) {
+		table = free_tables;
+		free_tables = (uint64_t *)(uintptr_t)table[0];
+	} else if (pool_used < HYP_PGTABLE_POOL_PAGES) {
 		table = pool[pool_used++];
 	}
 	spinlock_release(&pool_lock);
@@ -39,6 +44,36 @@ pgtable_init(pgtable_t *pt)
 {
 	pt->root = table_alloc();
 	return pt->root != NULL ? OK : ERROR_NOMEM;
+}
+
+static void
+table_free(uint64_t *table)
+{
+	spinlock_acquire(&pool_lock);
+	table[0] = (uint64_t)(uintptr_t)free_tables;
+	free_tables = table;
+	spinlock_release(&pool_lock);
+}
+
+/* Frees `table` (at `level`) and every table below it; blocks and pages are not tables. */
+static void
+free_tree(uint64_t *table, unsigned level)
+{
+	for (unsigned i = 0; level < 3U && i < PGTABLE_ENTRIES; i++) {
+		if ((table[i] & 3U) == DESC_TABLE) {
+			free_tree((uint64_t *)(uintptr_t)(table[i] & DESC_ADDR_MASK), level + 1U);
+		}
+	}
+	table_free(table);
+}
+
+void
+pgtable_destroy(pgtable_t *pt)
+{
+	if (pt->root != NULL) {
+		free_tree(pt->root, 1U);
+		pt->root = NULL;
+	}
 }
 
 uint64_t
