@@ -8,13 +8,35 @@ import re
 import pytest
 
 from bothy.runner import run_batch
-from conftest import build, log_path, qemu_argv, root_guest_config
+from conftest import build, derived_config, log_path, qemu_argv
 
 pytestmark = pytest.mark.qemu
 
+MIB = 1 << 20
+
+
+def _abi_system(raw: dict[str, object]) -> None:
+    """The root VM runs abi-test instead of the RM. A guest VM that is never started (only
+    the RM starts VMs) is given QEMU virt's PL031 RTC, so the hypervisor hands the root VM a
+    hwirq cap for INTID 34 and lets a device extent cover the RTC's MMIO: the hwirq checks."""
+    vms = raw["vms"]
+    assert isinstance(vms, list)
+    root = next(vm for vm in vms if vm["role"] == "root")
+    rtc = {
+        "name": "rtc",
+        "compatible": "arm,pl031",
+        "irq": 34,
+        "memory": {"base": 0x0901_0000, "size": 0x1000},
+    }
+    raw["vms"] = [
+        {**root, "image": "abi-test"},
+        {"name": "dev", "role": "secondary", "image": "hwirq-test", "vcpus": 1,
+         "memory": {"base": 0x4800_0000, "size": 4 * MIB}, "devices": [rtc]},
+    ]  # fmt: skip
+
 
 def test_abi_guest_passes_every_check() -> None:
-    config = root_guest_config("abi-test", "abi-test")
+    config = derived_config("abi-test", _abi_system)
     result = run_batch(
         qemu_argv(config, build(config)),
         markers=[re.compile(r"\[rm\] abi-test passed \((\d+) checks\)")],
@@ -25,9 +47,16 @@ def test_abi_guest_passes_every_check() -> None:
     assert ": FAIL: " not in result.output
     checks = int(re.search(r"abi-test passed \((\d+) checks\)", result.output).group(1))  # type: ignore[union-attr]
     # Exact: a check that silently stops running (or a new one) must show up here.
-    assert checks == 261
-    # The end-to-end interrupt checks (virq.c) ran, polled and through the IRQ vector.
+    assert checks == 299
+    # The hwirq checks (hwirq.c) ran against the boot hwirq cap, each with its exact code.
     lines = result.output.splitlines()
+    hwirq = [line for line in lines if re.search(r"abi-test: (hwirq_|  and unbind)", line)]
+    assert len(hwirq) == 21
+    assert all(": ok (" in line for line in hwirq)
+    assert "[rm] abi-test: hwirq_bind_virq again (bound): ok (ERROR_VIRQ_BOUND)" in lines
+    assert "[rm] abi-test: hwirq_bind_virq to an SPI a doorbell drives: ok (ERROR_BUSY)" in lines
+    assert "[rm] abi-test:   reads the RTC's PrimeCell ID: ok (0xb1)" in lines
+    # The end-to-end interrupt checks (virq.c) ran, polled and through the IRQ vector.
     virq_check = re.compile(r"abi-test: (root vic|vic of 48|\w+ vIRQ|vector mode)")
     virq = [line for line in lines if virq_check.search(line)]
     assert len(virq) == 54

@@ -24,7 +24,7 @@ import yaml
 
 from bothy.codegen.devicetree import generate_devicetrees
 from bothy.config import ConfigError, Region, SystemConfig, load_config
-from bothy.config.layout import LayoutError, linux_layout
+from bothy.config.layout import RM_RX_INTID, RM_TX_INTID, LayoutError, linux_layout
 from bothy.guest import cache as guest_cache
 from bothy.guest import debian, initramfs
 from bothy.guest.arm64_image import KernelImage, KernelImageError, read_kernel_image
@@ -35,7 +35,6 @@ from bothy.guest.initramfs import (
     CpioEntry,
     build_initramfs,
 )
-from bothy.ipc import RM_RX_INTID, RM_TX_INTID
 from bothy.paths import DEFAULT_CONFIG, build_dir_for
 from bothy.qemu import bare_linux_command, qemu_command
 from bothy.staging import staged_vms

@@ -5,7 +5,16 @@
 #include <stdint.h>
 
 #define ROOT_BOOT_INFO_MAGIC 0x314d5259485442ULL /* "BTHYRM1" */
-#define ROOT_BOOT_INFO_VERSION 4U
+#define ROOT_BOOT_INFO_VERSION 5U
+#define ROOT_BOOT_INFO_MAX_HWIRQS 16U
+
+/* One physical SPI the config passes through to a guest VM, and the root VM's master cap
+ * (bind_vic) to its hwirq object. */
+typedef struct root_boot_hwirq {
+	uint32_t intid;
+	uint32_t reserved;
+	uint64_t cap;
+} root_boot_hwirq_t;
 
 typedef struct root_boot_info {
 	uint64_t magic;
@@ -30,6 +39,12 @@ typedef struct root_boot_info {
 	 * has every SPI the vGIC models, INTIDs 32..127; bind message-queue and doorbell
 	 * interrupts the RM wants to receive to them (bind_source right). */
 	uint64_t vic_cap;
+	/* Version 5: a hwirq cap for each SPI the config assigns to a guest VM's devices (Gunyah's
+	 * RM receives its hwirq caps from the hypervisor's boot the same way), in config order;
+	 * the RM binds each to the VM's vic with hwirq_bind_virq. */
+	uint32_t hwirq_count;
+	uint32_t reserved;
+	root_boot_hwirq_t hwirqs[ROOT_BOOT_INFO_MAX_HWIRQS];
 } root_boot_info_t;
 
-_Static_assert(sizeof(root_boot_info_t) == 112, "root_boot_info_t layout is ABI");
+_Static_assert(sizeof(root_boot_info_t) == 376, "root_boot_info_t layout is ABI");

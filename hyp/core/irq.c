@@ -1,11 +1,13 @@
 /* irq.c - physical interrupts taken at EL2: acknowledge, hand to their owner (scheduler,
- * timer, vGIC maintenance, serial input), then priority drop and deactivation. */
+ * timer, vGIC maintenance, serial input, a VM's passed-through device), then priority drop
+ * and deactivation (the guest deactivates its devices' interrupts). */
 #include <stdint.h>
 
 #include "console.h"
 #include "gic.h"
 #include "hyp_config.h"
 #include "irq.h"
+#include "objects/hwirq.h"
 #include "sched.h"
 #include "sysreg.h"
 #include "vgic.h"
@@ -60,6 +62,10 @@ irq_handle(void)
 			}
 		} else if (intid == PLATFORM_UART_IRQ) {
 			vuart_serial_irq();
+		} else if (hwirq_forward(intid)) {
+			/* A VM's device: it stays active until the guest deactivates its virtual
+			 * interrupt, which deactivates this one through the list register. */
+			continue;
 		} else {
 			hyp_log("unexpected physical interrupt %u: ignored", intid);
 		}

@@ -19,6 +19,14 @@ void gic_init_cpu(void);
 void gic_enable_ppi(uint32_t intid);
 void gic_enable_spi(uint32_t intid, unsigned cpu);
 
+/* A passed-through SPI (hwirq) moves to CPU `cpu` (GICD_IROUTER), keeping its enable. */
+void gic_route_spi(uint32_t intid, unsigned cpu);
+/* Disables an SPI and waits until the distributor no longer signals it (GICD_CTLR.RWP). */
+void gic_disable_spi(uint32_t intid);
+/* Clears an SPI's pending and active state in the distributor (GICD_ICPENDR/ICACTIVER):
+ * a hwirq taken away from a guest that may have left it active must not stay blocked. */
+void gic_clear_spi(uint32_t intid);
+
 /* Acknowledges the highest-priority pending interrupt (GIC_INTID_SPURIOUS if none). */
 uint32_t gic_acknowledge(void);
 /* EOImode = 1: priority drop and deactivation are separate, so a hardware interrupt handed

@@ -1,5 +1,5 @@
-/* memextent.h - memory extents: ranges of physical RAM with one owner each, the unit the RM
- * maps into address spaces. The hypervisor's own memory can never be part of one. */
+/* memextent.h - memory extents: ranges of physical RAM (or passed-through device MMIO) with one
+ * owner each, the unit the RM maps. The hypervisor's own memory can never be part of one. */
 #pragma once
 
 #include <stdbool.h>
@@ -16,7 +16,12 @@ typedef struct memextent {
 	struct memextent *owner_next; /* registry link */
 } memextent_t;
 
-/* memextent_configure (INIT only): page-aligned RAM outside the hypervisor's memory. */
+#define MEMEXTENT_MEMTYPE_MASK (3U << 8)
+#define MEMEXTENT_MEMTYPE_ANY (0U << 8)
+#define MEMEXTENT_MEMTYPE_DEVICE (1U << 8)
+
+/* memextent_configure (INIT only): page-aligned RAM outside the hypervisor's memory, or with
+ * memtype DEVICE a part of an MMIO region the config passes through to a guest VM. */
 error_t memextent_configure(memextent_t *extent, uint64_t phys_base, uint64_t size,
 			    uint32_t attributes);
 

@@ -120,6 +120,12 @@ error_t vgic_set_level(vic_t *vic, struct thread *vcpu, uint32_t intid, bool lev
 /* Binds SPI `intid` to physical `hw_intid`: the guest's deactivation also deactivates the
  * physical interrupt (ICH_LR.HW). The hypervisor has already dropped its priority. */
 error_t vgic_bind_hw(vic_t *vic, uint32_t intid, uint32_t hw_intid);
+/* Undoes vgic_bind_hw (vgic_hwirq.c): SPI `intid` is an ordinary one again and loses a
+ * pending state not yet listed. ERROR_VIRQ_NOT_BOUND if it is not bound. */
+error_t vgic_unbind_hw(vic_t *vic, uint32_t intid);
+/* The physical CPU a bound SPI should be routed to: that of the vCPU it targets (vCPU 0's
+ * if that one is not attached). */
+unsigned vgic_hw_target_cpu(vic_t *vic, uint32_t intid);
 
 /* Context switch: load this vCPU's ICH state into the CPU interface / save it back. */
 void vgic_load(struct thread *vcpu);

@@ -175,6 +175,13 @@ addrspace_map(vm_t *vm, memextent_t *extent, uint64_t ipa, uint64_t offset, uint
 	if (access == 0U || (access & ~7U) != 0U || (memtype > 3U && memtype != 0xfU)) {
 		return ERROR_ARGUMENT_INVALID;
 	}
+	bool device = (extent->attributes & MEMEXTENT_MEMTYPE_MASK) == MEMEXTENT_MEMTYPE_DEVICE;
+	if (device && memtype == 0xfU) {
+		return ERROR_ARGUMENT_INVALID; /* cacheable accesses to MMIO are never right */
+	}
+	if (device) {
+		access &= ~ADDRSPACE_ACCESS_X; /* nor is executing from it */
+	}
 	uint64_t attrs = PTE_SH_INNER;
 	attrs |= memtype == 0xfU ? PTE_S2_MEMATTR_NORMAL_WB : PTE_S2_MEMATTR_DEVICE_nGnRE;
 	attrs |= (access & ADDRSPACE_ACCESS_R) != 0U ? PTE_S2_READ : 0U;

@@ -1,5 +1,5 @@
-/* memextent.c - memory extent objects and the registry that gives each page of RAM at most
- * one extent: activation claims the range, destruction releases it. */
+/* memextent.c - memory extent objects and the registry that gives each page of RAM (or of a
+ * passed-through device's MMIO) at most one extent: activation claims it, destruction frees it. */
 #include <stdint.h>
 
 #include "hyp_config.h"
@@ -8,7 +8,26 @@
 #include "panic.h"
 #include "spinlock.h"
 
-#define MEMEXTENT_ATTRS_VALID 0x0U /* no attribute bits are defined yet: normal memory */
+/* memextent_attrs: Gunyah's memtype field [9:8]; ANY (0) is RAM, DEVICE (1) a device's MMIO. */
+#define MEMEXTENT_ATTRS_VALID MEMEXTENT_MEMTYPE_MASK
+
+/* The only device memory an extent may cover: the regions the config passes through to
+ * guest VMs, never the GIC, the hypervisor's UART or anything else the hypervisor drives. */
+static const struct {
+	uint64_t base, size;
+} device_regions[] = PLATFORM_DEVICE_REGIONS; /* a size of 0 ends the list */
+
+static bool
+passthrough_region(uint64_t base, uint64_t size)
+{
+	for (unsigned i = 0; device_regions[i].size != 0U; i++) {
+		if (base >= device_regions[i].base &&
+		    base + size <= device_regions[i].base + device_regions[i].size) {
+			return true;
+		}
+	}
+	return false;
+}
 #define RESERVED_MAX 4U
 
 static spinlock_t registry_lock;
@@ -47,8 +66,17 @@ memextent_configure(memextent_t *extent, uint64_t phys_base, uint64_t size, uint
 	if ((attributes & ~MEMEXTENT_ATTRS_VALID) != 0U) {
 		return ERROR_ARGUMENT_INVALID;
 	}
-	if (phys_base < PLATFORM_RAM_BASE || phys_base + size > PLATFORM_RAM_BASE + PLATFORM_RAM_SIZE) {
-		return ERROR_ADDR_INVALID; /* RAM only: devices are not memory extents */
+	uint32_t memtype = attributes & MEMEXTENT_MEMTYPE_MASK;
+	if (memtype != MEMEXTENT_MEMTYPE_ANY && memtype != MEMEXTENT_MEMTYPE_DEVICE) {
+		return ERROR_ARGUMENT_INVALID; /* uncached or cached RAM: not supported */
+	}
+	if (memtype == MEMEXTENT_MEMTYPE_DEVICE) {
+		if (!passthrough_region(phys_base, size)) {
+			return ERROR_ADDR_INVALID;
+		}
+	} else if (phys_base < PLATFORM_RAM_BASE ||
+		   phys_base + size > PLATFORM_RAM_BASE + PLATFORM_RAM_SIZE) {
+		return ERROR_ADDR_INVALID; /* RAM, or a passed-through device as DEVICE */
 	}
 	if (overlaps(phys_base, size, HYP_MEM_BASE, HYP_MEM_SIZE)) {
 		return ERROR_MEMDB_NOT_OWNER;

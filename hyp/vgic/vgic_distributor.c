@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "gic.h"
 #include "object_ops.h"
 #include "platform_config.h"
 #include "vgic_internal.h"
@@ -371,6 +372,9 @@ vgic_reset(vic_t *vic)
 		 * still holds messages keeps its line up): neither is guest state. */
 		vic->spis[i].hw_intid = hw;
 		vic->spis[i].level = level;
+		if (hw != VGIC_NO_HWIRQ) {
+			gic_clear_spi(hw); /* its list register is gone: nobody will deactivate it */
+		}
 	}
 	for (unsigned i = 0; i < VGIC_MAX_VCPUS; i++) {
 		thread_t *vcpu = vic->vcpus[i];

@@ -7,6 +7,7 @@
 #include "cpu.h"
 #include "hyp_config.h"
 #include "memextent.h"
+#include "objects/hwirq.h"
 #include "object_ops.h"
 #include "panic.h"
 #include "partition.h"
@@ -44,6 +45,8 @@ root_vm_vcpu(void)
 /* The root VM's privileged caps, placed in its own cspace (boot info reports them). */
 typedef struct {
 	cap_id_t partition, cspace, vcpu, addrspace, vic;
+	unsigned hwirq_count;
+	root_boot_hwirq_t hwirqs[ROOT_BOOT_INFO_MAX_HWIRQS];
 } root_caps_t;
 
 static uint32_t
@@ -96,6 +99,10 @@ write_boot_info(const vm_t *vm, const root_caps_t *caps)
 	info->vcpu_cap = caps->vcpu;
 	info->addrspace_cap = caps->addrspace;
 	info->vic_cap = caps->vic;
+	info->hwirq_count = caps->hwirq_count;
+	for (unsigned i = 0; i < caps->hwirq_count; i++) {
+		info->hwirqs[i] = caps->hwirqs[i];
+	}
 }
 
 static void
@@ -168,6 +175,15 @@ create_root_objects(root_caps_t *caps, vm_t **vm_out)
 	must(cspace_create_master_cap(cs, &vm->header, CAP_RIGHTS_ADDRSPACE_ALL, &caps->addrspace),
 	     "addrspace cap");
 	must(cspace_create_master_cap(cs, &vic->header, CAP_RIGHTS_VIC_ALL, &caps->vic), "vic cap");
+	/* The passed-through SPIs: the RM binds them to the VMs the config gives devices. */
+	hwirq_boot_init();
+	caps->hwirq_count = 0;
+	for (hwirq_t *h; (h = hwirq_boot_object(caps->hwirq_count)) != NULL; caps->hwirq_count++) {
+		root_boot_hwirq_t *entry = &caps->hwirqs[caps->hwirq_count];
+		entry->intid = h->intid;
+		must(cspace_create_master_cap(cs, &h->header, CAP_RIGHTS_HWIRQ_ALL, &entry->cap),
+		     "hwirq cap");
+	}
 	/* The caps hold the objects now; the creation references of the cspace, the address
 	 * space and the vic are ours to drop. The vCPU's stays: the root VM never goes away. */
 	object_put(cspace);
@@ -176,6 +192,10 @@ create_root_objects(root_caps_t *caps, vm_t **vm_out)
 	hyp_log("root partition: %lu KiB heap; root cspace: %u caps; root vic: SPIs %u-%u",
 		(uint64_t)(HYP_MEM_BASE + HYP_MEM_SIZE - heap) / 1024U, ROOT_CSPACE_CAPS,
 		VGIC_NR_PRIVATE, ROOT_VIC_MAX_VIRQS - 1U);
+	for (unsigned i = 0; i < caps->hwirq_count; i++) {
+		hyp_log("hwirq for INTID %u (passed through by the config): cap to the root VM",
+			caps->hwirqs[i].intid);
+	}
 	*vm_out = vm;
 	return (vcpu_t *)thread;
 }

@@ -20,6 +20,8 @@ typedef struct {
 	uint64_t staging, staging_size; /* pristine copy of [mem_base, +staging_size), or 0 */
 	const char *rm_rpc_node;	/* node of the VM's tree describing its RM RPC link */
 	uint32_t rm_rpc_irqs[2];	/* the VM's INTIDs for that link: TX, RX */
+	const uint8_t *devices;		/* passed-through devices: cells of base, size, INTID */
+	uint32_t device_count;
 } vm_desc_t;
 
 /* Caps the RM holds to a VM it built (in the RM's own cspace). */

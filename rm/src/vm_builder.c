@@ -21,6 +21,9 @@
 /* memextent_mapping_attrs: kernel access RWX [6:4], user access RWX [2:0], normal WB [23:16] */
 #define MAP_RWX_NORMAL ((7U << 4) | 7U | (0xfU << 16))
 #define MAP_RW_NORMAL ((6U << 4) | 6U | (0xfU << 16))
+#define MAP_RW_DEVICE ((6U << 4) | 6U | (1U << 16)) /* Device-nGnRE */
+#define MEMEXTENT_DEVICE (1U << 8)                 /* memextent_attrs memtype DEVICE */
+#define DEVICE_CELLS_SIZE 20U /* bothy,devices: base and size (2 cells each), INTID */
 #define ARM64_IMAGE_MAGIC 0x644d5241U /* "ARM\x64" at offset 0x38 of an arm64 Image */
 #define VCPU_RUN_STATE_POWERED_OFF 2U
 #define VM_EXIT_POWER_OFF 1U
@@ -93,6 +96,11 @@ read_desc(uint32_t vmid, vm_desc_t *d)
 	}
 	if (fdt_get_prop(dtb, boot->dtb_size, path, "bothy,rm-rpc-node", &v, &len) == OK) {
 		d->rm_rpc_node = v;
+	}
+	if (fdt_get_prop(dtb, boot->dtb_size, path, "bothy,devices", &v, &len) == OK &&
+	    len % DEVICE_CELLS_SIZE == 0U) {
+		d->devices = v;
+		d->device_count = (uint32_t)(len / DEVICE_CELLS_SIZE);
 	}
 	if (fdt_get_prop(dtb, boot->dtb_size, path, "bothy,rm-rpc-irqs", &v, &len) == OK &&
 	    len == 8U) {
@@ -304,6 +312,54 @@ build_vcpus(const vm_desc_t *d, vm_caps_t *c)
 	return true;
 }
 
+/* The hypervisor's hwirq cap for physical `intid` (boot information), or CSPACE_CAP_INVALID. */
+static cap_id_t
+hwirq_cap(uint32_t intid)
+{
+	for (uint32_t i = 0; i < boot->hwirq_count && i < ROOT_BOOT_INFO_MAX_HWIRQS; i++) {
+		if (boot->hwirqs[i].intid == intid) {
+			return boot->hwirqs[i].cap;
+		}
+	}
+	return CSPACE_CAP_INVALID;
+}
+
+/* The VM's passed-through devices: each MMIO region as a device extent mapped at its own
+ * address (read/write, never executable or cacheable), and its SPI bound to the same INTID
+ * of the VM's vic, so the guest drives the real device as on bare metal. */
+static bool
+build_devices(const vm_desc_t *d, const vm_caps_t *c)
+{
+	cap_id_t part = boot->partition_cap, cs = boot->cspace_cap;
+	for (uint32_t i = 0; i < d->device_count; i++) {
+		const uint8_t *cells = d->devices + i * DEVICE_CELLS_SIZE;
+		uint64_t base = cells64(cells), size = cells64(cells + 8);
+		uint32_t intid = fdt_cell(cells + 16);
+		cap_id_t hwirq = hwirq_cap(intid);
+		if (hwirq == CSPACE_CAP_INVALID) {
+			guest_printf("VM '%s': no hwirq cap for INTID %u from the hypervisor\n", d->name,
+				     intid);
+			failures++;
+			return false;
+		}
+		hypercall_partition_create_memextent_result_t me =
+			bothy_partition_create_memextent(part, cs);
+		if (!ok(me.error, d, "device extent creation") ||
+		    !ok(bothy_memextent_configure(me.new_cap, base, size, MEMEXTENT_DEVICE).error, d,
+			"device memextent_configure") ||
+		    !ok(bothy_object_activate(me.new_cap).error, d, "device extent activation") ||
+		    !ok(bothy_addrspace_map(c->addrspace, me.new_cap, base, MAP_RW_DEVICE, 0, 0, size)
+				.error,
+			d, "device mapping") ||
+		    !ok(bothy_hwirq_bind_virq(hwirq, c->vic, intid).error, d, "hwirq_bind_virq")) {
+			return false;
+		}
+		guest_printf("VM '%s': device 0x%lx-0x%lx, INTID %u passed through\n", d->name, base,
+			     base + size, intid);
+	}
+	return true;
+}
+
 /* Static VMs are owned by the primary VM when there is one (it gets their notifications),
  * the primary by the RM. */
 static uint16_t
@@ -331,7 +387,7 @@ build_vm_objects(const vm_desc_t *d, bool have_primary)
 		return;
 	}
 	rm_vm_set_state(vm, RM_VM_STATE_INIT);
-	if (build_memory(d, &r->caps) && build_vcpus(d, &r->caps)) {
+	if (build_memory(d, &r->caps) && build_vcpus(d, &r->caps) && build_devices(d, &r->caps)) {
 		r->ready = true;
 	} else {
 		rm_vm_set_state(vm, RM_VM_STATE_INIT_FAILED);

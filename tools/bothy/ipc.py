@@ -14,9 +14,6 @@ from bothy.abi.rm_rpc import rm_rpc_spec
 from bothy.config import IpcLink, SystemConfig, Vm
 from bothy.config.layout import FIRST_LINK_INTID, link_irq_count
 
-# Gunyah's RM RPC link of every guest VM: a queue pair with the RM (rm-rpc.md §1).
-RM_TX_INTID = 0x3C  # the VM → RM queue has space
-RM_RX_INTID = 0x3D  # an RM → VM message is waiting
 RM_RPC_NODE = "/hypervisor/gunyah-resource-mgr@0"
 RM_RPC_QUEUE_DEPTH = rm_rpc_spec().constant("QUEUE_DEPTH")
 RM_RPC_MESSAGE_SIZE = rm_rpc_spec().message_size

@@ -16,6 +16,8 @@
 #define GICD_IGROUPR 0x0080U
 #define GICD_ISENABLER 0x0100U
 #define GICD_ICENABLER 0x0180U
+#define GICD_ICPENDR 0x0280U
+#define GICD_ICACTIVER 0x0380U
 #define GICD_IPRIORITYR 0x0400U
 #define GICD_IROUTER 0x6000U
 
@@ -96,12 +98,33 @@ gic_enable_ppi(uint32_t intid)
 }
 
 void
-gic_enable_spi(uint32_t intid, unsigned cpu)
+gic_route_spi(uint32_t intid, unsigned cpu)
 {
 	volatile uint64_t *router =
 		(volatile uint64_t *)(PLATFORM_GICD_BASE + GICD_IROUTER + 8U * intid);
 	*router = platform_cpu_mpidr(cpu) & 0xff00ffffffUL;
+}
+
+void
+gic_enable_spi(uint32_t intid, unsigned cpu)
+{
+	gic_route_spi(intid, cpu);
 	*gicd(GICD_ISENABLER + (intid / 32U) * 4U) = 1U << (intid % 32U);
+}
+
+void
+gic_disable_spi(uint32_t intid)
+{
+	*gicd(GICD_ICENABLER + (intid / 32U) * 4U) = 1U << (intid % 32U);
+	wait_for_rwp();
+}
+
+void
+gic_clear_spi(uint32_t intid)
+{
+	*gicd(GICD_ICPENDR + (intid / 32U) * 4U) = 1U << (intid % 32U);
+	*gicd(GICD_ICACTIVER + (intid / 32U) * 4U) = 1U << (intid % 32U);
+	dsb_ish();
 }
 
 uint32_t

@@ -6,6 +6,7 @@
 #include "memextent.h"
 #include "object.h"
 #include "objects/doorbell.h"
+#include "objects/hwirq.h"
 #include "objects/msgqueue.h"
 #include "objects/thread.h"
 #include "partition.h"
@@ -13,5 +14,4 @@
 #include "vm.h"
 
 typedef struct { object_header_t header; } vpm_group_t;
-typedef struct { object_header_t header; } hwirq_t;
 typedef struct { object_header_t header; } virtio_mmio_t;

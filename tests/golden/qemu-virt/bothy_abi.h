@@ -399,14 +399,14 @@ typedef struct {
 	error_t error;
 } hypercall_cspace_configure_result_t;
 
-/* hwirq_bind_virq: Route a physical interrupt to a virtual interrupt of a virtual interrupt controller. (returns ERROR_UNIMPLEMENTED) */
+/* hwirq_bind_virq: Route a physical interrupt to a virtual interrupt of a virtual interrupt controller. */
 #define HYPERCALL_HWIRQ_BIND_VIRQ_NATIVE 0x6026U
 #define HYPERCALL_HWIRQ_BIND_VIRQ_SMCCC 0xc6008026U
 typedef struct {
 	error_t error;
 } hypercall_hwirq_bind_virq_result_t;
 
-/* hwirq_unbind_virq: Stop routing a physical interrupt to its virtual interrupt. (returns ERROR_UNIMPLEMENTED) */
+/* hwirq_unbind_virq: Stop routing a physical interrupt to its virtual interrupt. */
 #define HYPERCALL_HWIRQ_UNBIND_VIRQ_NATIVE 0x6027U
 #define HYPERCALL_HWIRQ_UNBIND_VIRQ_SMCCC 0xc6008027U
 typedef struct {

@@ -444,7 +444,7 @@ bothy_cspace_configure(cap_id_t cspace, uint32_t max_caps)
 	};
 }
 
-/* hwirq_bind_virq: Route a physical interrupt to a virtual interrupt of a virtual interrupt controller. (returns ERROR_UNIMPLEMENTED) */
+/* hwirq_bind_virq: Route a physical interrupt to a virtual interrupt of a virtual interrupt controller. */
 static inline hypercall_hwirq_bind_virq_result_t
 bothy_hwirq_bind_virq(cap_id_t hwirq, cap_id_t vic, uint32_t virq)
 {
@@ -455,7 +455,7 @@ bothy_hwirq_bind_virq(cap_id_t hwirq, cap_id_t vic, uint32_t virq)
 	};
 }
 
-/* hwirq_unbind_virq: Stop routing a physical interrupt to its virtual interrupt. (returns ERROR_UNIMPLEMENTED) */
+/* hwirq_unbind_virq: Stop routing a physical interrupt to its virtual interrupt. */
 static inline hypercall_hwirq_unbind_virq_result_t
 bothy_hwirq_unbind_virq(cap_id_t hwirq)
 {

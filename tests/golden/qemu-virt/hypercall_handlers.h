@@ -44,6 +44,8 @@ hypercall_cspace_delete_cap_from_result_t hypercall_cspace_delete_cap_from(cap_i
 hypercall_cspace_copy_cap_from_result_t hypercall_cspace_copy_cap_from(cap_id_t src_cspace, cap_id_t src_cap, cap_id_t dest_cspace, uint32_t rights_mask);
 hypercall_cspace_revoke_cap_from_result_t hypercall_cspace_revoke_cap_from(cap_id_t src_cspace, cap_id_t src_cap);
 hypercall_cspace_configure_result_t hypercall_cspace_configure(cap_id_t cspace, uint32_t max_caps);
+hypercall_hwirq_bind_virq_result_t hypercall_hwirq_bind_virq(cap_id_t hwirq, cap_id_t vic, uint32_t virq);
+hypercall_hwirq_unbind_virq_result_t hypercall_hwirq_unbind_virq(cap_id_t hwirq);
 hypercall_vic_configure_result_t hypercall_vic_configure(cap_id_t vic, uint32_t max_vcpus, uint32_t max_virqs, uint64_t vic_options, uint32_t max_msis);
 hypercall_vic_attach_vcpu_result_t hypercall_vic_attach_vcpu(cap_id_t vic, cap_id_t vcpu, uint32_t index);
 hypercall_addrspace_attach_thread_result_t hypercall_addrspace_attach_thread(cap_id_t addrspace, cap_id_t thread);

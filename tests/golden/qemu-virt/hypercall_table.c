@@ -372,6 +372,28 @@ stub_cspace_configure(const register_t *in, register_t *out, bool native)
 }
 
 static void
+stub_hwirq_bind_virq(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[3] != 0x0UL)) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_hwirq_bind_virq_result_t r = hypercall_hwirq_bind_virq((cap_id_t)in[0], (cap_id_t)in[1], (uint32_t)in[2]);
+	out[0] = (register_t)(int64_t)r.error;
+}
+
+static void
+stub_hwirq_unbind_virq(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[1] != 0x0UL)) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_hwirq_unbind_virq_result_t r = hypercall_hwirq_unbind_virq((cap_id_t)in[0]);
+	out[0] = (register_t)(int64_t)r.error;
+}
+
+static void
 stub_vic_configure(const register_t *in, register_t *out, bool native)
 {
 	(void)native;
@@ -590,6 +612,8 @@ static const hypercall_stub_t table_gunyah[HYPERCALL_GUNYAH_COUNT] = {
 	[0x23] = stub_cspace_copy_cap_from,
 	[0x24] = stub_cspace_revoke_cap_from,
 	[0x25] = stub_cspace_configure,
+	[0x26] = stub_hwirq_bind_virq,
+	[0x27] = stub_hwirq_unbind_virq,
 	[0x28] = stub_vic_configure,
 	[0x29] = stub_vic_attach_vcpu,
 	[0x2a] = stub_addrspace_attach_thread,

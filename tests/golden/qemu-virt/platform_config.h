@@ -57,3 +57,9 @@
  * benchmark guests); a VMID of 0 ends the list. The PMU is not context-switched: it counts on
  * its CPU for whatever runs there, which is what a benchmark of a cross-VM round trip wants. */
 #define PLATFORM_PMU_VMIDS { BOTHY_U(0) }
+
+/* Hardware interrupt passthrough (config vms[].devices): the physical SPIs the hypervisor
+ * makes hwirq objects for at boot (caps to the root VM; an INTID of 0 ends the list), and the
+ * MMIO regions a device memory extent may cover (a size of 0 ends the list). */
+#define PLATFORM_HWIRQS { BOTHY_U(0) }
+#define PLATFORM_DEVICE_REGIONS { { BOTHY_UL(0), BOTHY_UL(0) } }

@@ -5,6 +5,7 @@
 #include "bothy_hypercalls.h"
 #include "check.h"
 #include "guest.h"
+#include "hwirq.h"
 #include "platform_config.h"
 #include "virq.h"
 
@@ -777,6 +778,7 @@ guest_main(const root_boot_info_t *info)
 	test_msgqueue_thresholds_and_virqs();
 	test_doorbell();
 	test_virq_delivery(partition, cspace, info->vic_cap);
+	test_hwirq(info);
 	test_numbers();
 	if (check_end() != 0U) {
 		guest_fail("ABI test failures");

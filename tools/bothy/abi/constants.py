@@ -216,6 +216,8 @@ IMPLEMENTED = frozenset(
         "doorbell_reset",
         "doorbell_send",
         "doorbell_unbind_virq",
+        "hwirq_bind_virq",
+        "hwirq_unbind_virq",
         "hypervisor_identify",
         "memextent_configure",
         "msgqueue_bind_receive_virq",

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bothy.codegen.render import render, write_if_changed
 from bothy.config import SystemConfig
-from bothy.config.layout import DTB_MAX_SIZE
+from bothy.config.layout import DTB_MAX_SIZE, RM_RX_INTID, RM_TX_INTID
 from bothy.errors import BothyError
 from bothy.ipc import (
     ACCESS_BITS,
@@ -23,8 +23,6 @@ from bothy.ipc import (
     RM_RPC_MESSAGE_SIZE,
     RM_RPC_NODE,
     RM_RPC_QUEUE_DEPTH,
-    RM_RX_INTID,
-    RM_TX_INTID,
     endpoints,
 )
 from bothy.staging import StagedVm, staged_vms, staging_area

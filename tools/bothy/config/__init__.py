@@ -4,6 +4,15 @@ Use load_config(); it either returns a fully checked SystemConfig or raises Conf
 """
 
 from bothy.config.load import ConfigError, load_config
-from bothy.config.model import IpcLink, Machine, Region, SystemConfig, Vm
+from bothy.config.model import Device, IpcLink, Machine, Region, SystemConfig, Vm
 
-__all__ = ["ConfigError", "IpcLink", "Machine", "Region", "SystemConfig", "Vm", "load_config"]
+__all__ = [
+    "ConfigError",
+    "Device",
+    "IpcLink",
+    "Machine",
+    "Region",
+    "SystemConfig",
+    "Vm",
+    "load_config",
+]

@@ -92,6 +92,9 @@ def program_layout(memory: Region) -> ProgramLayout:
 # the UART's SPI and the RM link's, tools/bothy/ipc.py). The RM gives every VM a vic with
 # VM_MAX_VIRQS INTIDs (rm/src/vm_builder.c).
 FIRST_LINK_INTID = 0x40
+# Gunyah's RM RPC link of every guest VM: a queue pair with the RM (rm-rpc.md §1).
+RM_TX_INTID = 0x3C  # the VM → RM queue has space
+RM_RX_INTID = 0x3D  # an RM → VM message is waiting
 VM_MAX_VIRQS = 128
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from bothy.config.model import (
     LINUX_IMAGE,
+    Device,
     Gic,
     IpcLink,
     Machine,
@@ -82,6 +83,16 @@ def _vm(config_dir: Path, machine: Machine, raw: Mapping[str, Any], vmid: int | 
         kernel=file("kernel"),
         initrd=file("initrd"),
         bootargs=raw.get("bootargs", default_bootargs(machine) if linux else None),
+        devices=tuple(_device(d) for d in raw.get("devices", ())),
+    )
+
+
+def _device(raw: Mapping[str, Any]) -> Device:
+    return Device(
+        name=raw["name"],
+        memory=_region(raw["memory"]),
+        irq=raw["irq"],
+        compatible=raw.get("compatible"),
     )
 
 

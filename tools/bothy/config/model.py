@@ -60,6 +60,41 @@ class Machine:
 
 LINUX_IMAGE = "linux"  # vms[].image of a VM that boots a Linux kernel + initramfs
 
+# Devices whose device-tree binding bothy knows: compatible -> the extra compatible strings and
+# whether the node takes the board's APB clock (primecells do). Others get a generic node.
+KNOWN_DEVICES: dict[str, tuple[tuple[str, ...], bool]] = {
+    "arm,pl031": (("arm,primecell",), True),
+}
+
+
+@dataclass(frozen=True)
+class Device:
+    """A platform device passed through to a VM (config vms[].devices): its MMIO region,
+    mapped at the same address (IPA == PA) as device memory, and its interrupt, an SPI bound
+    to the same INTID of the VM's vic. `compatible` is None for "describe it generically"."""
+
+    name: str
+    memory: Region
+    irq: int
+    compatible: str | None = None
+
+    @property
+    def known(self) -> bool:
+        return self.compatible in KNOWN_DEVICES
+
+    @property
+    def compatibles(self) -> tuple[str, ...]:
+        """The node's compatible strings: a known device's full list, else the given one (or
+        bothy's generic passthrough binding)."""
+        if self.compatible is None:
+            return ("bothy,passthrough-device",)
+        extra = KNOWN_DEVICES[self.compatible][0] if self.known else ()
+        return (self.compatible, *extra)
+
+    @property
+    def clocked(self) -> bool:
+        return self.known and KNOWN_DEVICES[self.compatible or ""][1]
+
 
 @dataclass(frozen=True)
 class Vm:
@@ -76,6 +111,7 @@ class Vm:
     kernel: Path | None = None
     initrd: Path | None = None
     bootargs: str | None = None
+    devices: tuple[Device, ...] = ()
 
     @property
     def is_linux(self) -> bool:
@@ -145,6 +181,18 @@ class SystemConfig:
 
     def vm_named(self, name: str) -> Vm:
         return next(vm for vm in self.vms if vm.name == name)
+
+    @property
+    def passthrough_irqs(self) -> tuple[int, ...]:
+        """The physical SPIs the config passes through to guest VMs, in config order: the
+        hypervisor makes a hwirq object (cap for the RM) for each."""
+        return tuple(d.irq for vm in self.guest_vms for d in vm.devices)
+
+    @property
+    def passthrough_regions(self) -> tuple[Region, ...]:
+        """The MMIO regions passed through to guest VMs: the only device memory the
+        hypervisor lets a memory extent cover."""
+        return tuple(d.memory for vm in self.guest_vms for d in vm.devices)
 
     @property
     def program_vms(self) -> tuple[Vm, ...]:

@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from bothy.config.layout import (
     BLOCK,
     FIRST_LINK_INTID,
+    RM_RX_INTID,
+    RM_TX_INTID,
     VM_MAX_VIRQS,
     LayoutError,
     link_irq_count,
@@ -131,6 +133,91 @@ def _ipc_problems(config: SystemConfig) -> Iterator[str]:
             )
 
 
+MAX_PASSTHROUGH_IRQS = 16  # ROOT_BOOT_INFO_MAX_HWIRQS: the boot information lists each hwirq cap
+
+
+def _device_problems(config: SystemConfig) -> Iterator[str]:
+    """Passed-through devices: guest VMs only; MMIO outside RAM and clear of everything the
+    hypervisor or another device uses; an SPI the VM's vic has, free in that VM, not the
+    hypervisor's UART's, and given to one device only."""
+    m = config.machine
+    taken: list[tuple[str, Region]] = [
+        ("machine.uart", m.uart.region),
+        ("machine.gic.distributor", m.gic.distributor),
+        ("machine.gic.redistributor", m.gic.redistributor),
+        ("hypervisor.memory", config.hypervisor_memory),
+    ]
+    taken += [(f"vms[{i}].memory", vm.memory) for i, vm in enumerate(config.vms)]
+    taken += [(f"ipc[{i}].memory", link.memory) for i, link in enumerate(config.ipc) if link.memory]
+    irqs: dict[int, str] = {}
+    link_irqs = {
+        vm.name: FIRST_LINK_INTID
+        + sum(
+            link_irq_count(link, receiver=link.vms[1] == vm.name)
+            for link in config.ipc
+            if vm.name in link.vms
+        )
+        for vm in config.guest_vms
+    }
+    count = 0
+    for i, vm in enumerate(config.vms):
+        for j, dev in enumerate(vm.devices):
+            key = f"vms[{i}].devices[{j}]"
+            count += 1
+            if vm.role == "root":
+                yield (
+                    f"{key}: expected devices only on VMs other than the root VM, found "
+                    f"{dev.name!r} on the root VM {vm.name!r}"
+                )
+                continue
+            if any(d.name == dev.name for d in vm.devices[:j]):
+                yield f"{key}.name: expected a unique device name in the VM, found {dev.name!r}"
+            yield from _aligned(f"{key}.memory", dev.memory, PAGE)
+            if dev.memory.overlaps(m.ram):
+                yield (
+                    f"{key}.memory: expected a device region outside machine.ram "
+                    f"{_hex(m.ram)}, found {_hex(dev.memory)}"
+                )
+            for other_key, other in taken:
+                if dev.memory.overlaps(other):
+                    yield (
+                        f"{key}.memory: expected no overlap with {other_key} {_hex(other)}, "
+                        f"found {_hex(dev.memory)}"
+                    )
+            taken.append((f"{key}.memory", dev.memory))
+            irq_key = f"{key}.irq"
+            if dev.irq == m.uart.irq:
+                yield (
+                    f"{irq_key}: expected an SPI other than the hypervisor's UART's "
+                    f"(machine.uart.irq {m.uart.irq}), found {dev.irq}"
+                )
+            elif dev.irq in irqs:
+                yield (
+                    f"{irq_key}: expected an SPI not passed through already, found {dev.irq} "
+                    f"(also {irqs[dev.irq]})"
+                )
+            elif dev.irq >= VM_MAX_VIRQS:
+                yield (
+                    f"{irq_key}: expected an INTID below {VM_MAX_VIRQS} (the VM's vic has "
+                    f"INTIDs up to {VM_MAX_VIRQS - 1} and sees the device at the same one), "
+                    f"found {dev.irq}"
+                )
+            elif dev.irq in (RM_TX_INTID, RM_RX_INTID) or (
+                FIRST_LINK_INTID <= dev.irq < link_irqs[vm.name]
+            ):
+                yield (
+                    f"{irq_key}: expected an INTID the VM does not use for its links "
+                    f"(RM RPC {RM_TX_INTID}/{RM_RX_INTID}, config ipc from {FIRST_LINK_INTID}), "
+                    f"found {dev.irq}"
+                )
+            irqs.setdefault(dev.irq, irq_key)
+    if count > MAX_PASSTHROUGH_IRQS:
+        yield (
+            f"vms: expected at most {MAX_PASSTHROUGH_IRQS} passed-through devices in all, "
+            f"found {count}"
+        )
+
+
 def _placement_problems(config: SystemConfig, shared: list[tuple[str, Region]]) -> Iterator[str]:
     """Shared regions lie in RAM and overlap nothing else the config places."""
     m = config.machine
@@ -190,6 +277,7 @@ def semantic_problems(config: SystemConfig) -> Iterator[str]:
     if len(roots) != 1:
         yield f"vms: expected exactly one VM with role 'root', found {len(roots)}"
     yield from _ipc_problems(config)
+    yield from _device_problems(config)
     for i, name in enumerate(config.pmu_vms):
         if name not in {vm.name for vm in config.guest_vms}:
             yield (
