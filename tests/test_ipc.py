@@ -31,6 +31,8 @@ BELL_ROUNDS = 200
 # The RM logs a client's first problems one by one, then only counts at powers of two.
 RM_LOG_BURST = 8
 DEFAULT_FUZZ_SEED = 0x5EED_0B07
+# rm-fuzz's bursts of fixed size, each followed by its sync request (tests/guests/rm-fuzz).
+FIXED_BURSTS = (9, 16, 31)
 # Panics and guest failures end a run at once. A VM fault is not among them here: pong's last
 # act is a write to memory it may only read, and that fault is asserted below.
 PANICS = ["BOTHY PANIC", "FATAL", "Kernel panic - not syncing", "ipc-test FAILED"]
@@ -153,9 +155,9 @@ def _fuzz_system(raw: dict[str, object], seed: int, messages: int) -> None:
     raw["debug"] = {"seed": seed, "iterations": messages}
 
 
-def test_rm_rpc_fuzz() -> None:
-    seed, messages = fuzz_seed(), 100_000
-    config = derived_config("rm-fuzz", lambda raw: _fuzz_system(raw, seed, messages))
+def run_rm_fuzz(seed: int, messages: int, timeout: float) -> RunResult:
+    name = "rm-fuzz" if messages == 100_000 else f"rm-fuzz-{messages}"
+    config = derived_config(name, lambda raw: _fuzz_system(raw, seed, messages))
     print(f"rm-fuzz: seed {seed:#x}; replay with BOTHY_FUZZ_SEED={seed:#x}")
     image = build(config)
     started = time.monotonic()
@@ -167,15 +169,39 @@ def test_rm_rpc_fuzz() -> None:
             re.compile(r"(?m)^rm-fuzz: done: (\d+) messages"),
             re.compile(r"(?m)^rm-fuzz passed \((\d+) checks\)"),
         ],
-        timeout=900.0,
-        log_path=log_path("rm-fuzz"),
+        timeout=timeout,
+        log_path=log_path(name),
         expect_exit=0,
         panic_patterns=[*DEFAULT_PANIC_PATTERNS, "rm-fuzz FAILED"],
     )
     print(f"rm-fuzz: {time.monotonic() - started:.1f} s")
+    return result
+
+
+def check_bursts(out: str) -> None:
+    """Every request of each fixed burst (more than the RM's queue of 8 holds, none read before
+    the sync request) was answered once and in order, and the stream had bursts too."""
+    for n in FIXED_BURSTS:
+        assert f"rm-fuzz: burst of {n} requests and a sync: {n + 1} replies" in out, n
+        assert f"rm-fuzz: burst of {n} requests, none read: violations: ok (0x0)" in out, n
+    assert number(r"rm-fuzz: done: \d+ messages in \d+ cases, (\d+) bursts", out) > 0
+
+
+def test_rm_rpc_burst() -> None:
+    """The bursts and a short stream: the case that lost replies 3..10 of 10, quickly."""
+    result = run_rm_fuzz(fuzz_seed(), 3_000, timeout=120.0)
     out = result.output
     assert "violation in case" not in out and "violation:" not in out
+    check_bursts(out)
+    assert "after the run: VM_GET_VMID: ok" in out
+
+
+def test_rm_rpc_fuzz() -> None:
+    seed, messages = fuzz_seed(), 100_000
+    out = run_rm_fuzz(seed, messages, timeout=900.0).output
+    assert "violation in case" not in out and "violation:" not in out
     assert "model violations: ok (0x0)" in out
+    check_bursts(out)
     sent = number(r"rm-fuzz: done: (\d+) messages", out)
     assert sent >= messages
     # The RM logged the rejects, but a few lines per power of two, not one per message.

@@ -75,6 +75,7 @@ OBJECT_MODEL_BUT_CSPACE = (
 OBJECT_MODEL = ("hyp/objects/cspace.c", *OBJECT_MODEL_BUT_CSPACE)
 # The RM's RPC library (no hypercalls: the transport is a callback) with its host fixture.
 RM_RPC = (
+    "rm/src/rpc_link.c",
     "rm/src/rpc_transport.c",
     "rm/src/rpc_vm_calls.c",
     "rm/src/rpc_console.c",
@@ -107,6 +108,7 @@ PROGRAMS = {
         Program("test_hypercalls", OBJECT_MODEL),
         Program("test_ipc", OBJECT_MODEL),
         Program("test_rm_rpc", RM_RPC),
+        Program("test_rpc_link", RM_RPC),
     )
 }
 FUZZ_TARGETS = {

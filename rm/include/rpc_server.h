@@ -11,7 +11,9 @@
 
 /* Serves VM `vmid` on the RM's ends of its queue pair: `from_client` (the RM receives) and
  * `to_client` (the RM sends). Binds their not-empty and not-full interrupts to SPIs of the
- * RM's vic and enables them. *client is the VM's protocol state (for the VM registry). */
+ * RM's vic, both level-sensitive, and enables the not-empty one (the not-full one is enabled
+ * only while replies wait for room: rpc_link.h). *client is the VM's protocol state (for the
+ * VM registry). */
 error_t rm_rpc_serve(uint16_t vmid, cap_id_t from_client, cap_id_t to_client,
 		     rpc_client_t **client);
 
@@ -19,5 +21,9 @@ error_t rm_rpc_serve(uint16_t vmid, cap_id_t from_client, cap_id_t to_client,
  * into its rpc_client_t, or sends what its outbox holds. False if it is not an RPC INTID. */
 bool rm_rpc_interrupt(uint32_t intid);
 
-/* Serves every client as if each of its interrupts had fired. */
+/* Serves every client as if its not-empty interrupt had fired. */
 void rm_rpc_poll(void);
+
+/* Enables each client's not-full interrupt exactly while its outbox holds fragments: call
+ * after anything outside RPC queued notifications (rm_watch_vms). */
+void rm_rpc_settle(void);

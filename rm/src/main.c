@@ -62,7 +62,9 @@ guest_main(const root_boot_info_t *info)
 			}
 			gic_eoi(intid);
 		}
-		/* After the replies: a stop may come with an interrupt pending as well. */
+		/* After the replies: a stop may come with an interrupt pending as well. Its
+		 * notifications may wait for room on an owner's queue. */
 		rm_watch_vms();
+		rm_rpc_settle();
 	}
 }

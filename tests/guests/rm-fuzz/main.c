@@ -7,6 +7,7 @@
 
 #include "bothy_hypercalls.h"
 #include "check.h"
+#include "gic.h"
 #include "guest.h"
 #include "ipc_wait.h"
 #include "le_bytes.h"
@@ -26,6 +27,16 @@
 #define REPORTS 10U /* progress lines per run */
 /* An ID in the VM family that Gunyah does not define. */
 #define UNKNOWN_ID_FAMILY 0x56000000U
+/* Requests in a burst, sent before any reply is read: more than the RM's queue to this VM
+ * holds (RM_QUEUE_DEPTH, 8), so the RM must keep the rest and send them as the queue drains;
+ * at most MAX_EXPECTED with the sync request. */
+#define BURST_MIN 9U
+#define BURST_MAX (MAX_EXPECTED - 1U)
+_Static_assert(BURST_MIN == 9U && BURST_MAX == 31U, "fixed_bursts names these sizes");
+/* How long a case's replies may take in all (the RM answers in microseconds): a reply that
+ * never comes fails the run with what did come, instead of hanging it. */
+#define REPLY_TIMEOUT_SECONDS 20U
+#define CNTV_CTL_ENABLE 1UL
 
 /* What a reply must carry: its header, RM error, and (for valid requests) its data. */
 typedef enum { DATA_ANY, DATA_NONE, DATA_VMID, DATA_HOST_TYPE, DATA_STATE, DATA_RESOURCES } data_t;
@@ -41,7 +52,7 @@ static uint16_t vmid;
 static uint64_t state;
 static expect_t expected[MAX_EXPECTED];
 static unsigned n_expected;
-static uint64_t messages, cases, violations, refused_oversized;
+static uint64_t messages, cases, violations, refused_oversized, bursts;
 static uint8_t os_state, vm_state;
 static uint16_t app_status;
 static uint8_t resources[RM_RPC_MAX_PAYLOAD];
@@ -263,13 +274,24 @@ garbage_fragment(void)
 
 /* --- the cases ------------------------------------------------------------------------------ */
 
+/* `n` valid single-fragment requests with consecutive sequence numbers, back to back: their
+ * replies must come back each once and in order (sync_and_compare reads none before). */
+static void
+burst(unsigned n)
+{
+	uint16_t first = (uint16_t)below(SYNC_SEQ - n);
+	for (unsigned i = 0; i < n; i++) {
+		valid_request((uint16_t)(first + i));
+	}
+}
+
 static void
 fuzz_case(void)
 {
 	uint16_t seq = fuzz_seq();
 	uint8_t k;
 	size_t len;
-	switch (below(12U)) {
+	switch (below(13U)) {
 	case 0:
 	case 1:
 		garbage_fragment();
@@ -352,6 +374,10 @@ fuzz_case(void)
 		expect(seq, id, RM_ERROR_MSG_INVALID, DATA_NONE, 0);
 		break;
 	}
+	case 10: /* more requests than the RM's queue to this VM holds, none read in between */
+		burst(BURST_MIN + below(BURST_MAX - BURST_MIN + 1U));
+		bursts++;
+		break;
 	default: /* valid requests back to back, sequence numbers in any order, repeats too */
 		for (unsigned i = 1U + below(4U); i > 0U; i--) {
 			valid_request(below(4U) == 0U ? seq : fuzz_seq());
@@ -409,15 +435,60 @@ violation(unsigned index, const char *what)
 	}
 }
 
-/* Sends the sync request, then compares every reply up to its reply with the expectations. */
-static void
+static uint64_t
+counter(void)
+{
+	uint64_t now;
+	__asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(now));
+	return now;
+}
+
+static uint64_t
+counter_hz(void)
+{
+	uint64_t hz;
+	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(hz));
+	return hz;
+}
+
+/* The next message into `reply`, or false once the virtual counter passes `deadline`, for
+ * which the caller armed the virtual timer: it ends the WFI if the RM never sends again. */
+static bool
+receive_by(uint64_t deadline)
+{
+	for (;;) {
+		error_t err = rm_client_receive(&rm, &reply, false);
+		if (err == OK) {
+			return true;
+		}
+		if (err != ERROR_MSGQUEUE_EMPTY) {
+			guest_fail("rm-fuzz: receive failed");
+		}
+		if (counter() >= deadline) {
+			return false;
+		}
+		__asm__ volatile("dsb sy\n\twfi" : : : "memory");
+		/* Acknowledges what woke us (the receive edge is remembered for later waits). */
+		(void)ipc_wait_poll(rm.link.rx_intid);
+	}
+}
+
+/* Sends the sync request, then compares every reply up to its reply with the expectations.
+ * Returns how many replies the case had (the sync reply included). */
+static unsigned
 sync_and_compare(void)
 {
 	request(SYNC_SEQ, SYNC_ID, NULL, 0);
 	expect(SYNC_SEQ, SYNC_ID, RM_OK, DATA_HOST_TYPE, RM_HOST_TYPE);
-	for (unsigned i = 0;;) {
-		if (rm_client_receive(&rm, &reply, true) != OK) {
-			guest_fail("rm-fuzz: receive failed");
+	uint64_t deadline = counter() + REPLY_TIMEOUT_SECONDS * counter_hz();
+	__asm__ volatile("msr cntv_cval_el0, %0\n\tmsr cntv_ctl_el0, %1\n\tisb"
+			 : : "r"(deadline), "r"(CNTV_CTL_ENABLE));
+	unsigned i = 0;
+	for (;;) {
+		if (!receive_by(deadline)) {
+			guest_printf("%s: case %lu: %u of %u replies came; no more in %u s\n", PREFIX,
+				     cases, i, n_expected, REPLY_TIMEOUT_SECONDS);
+			guest_fail("rm-fuzz: the RM stopped answering");
 		}
 		if (reply.type == RM_RPC_TYPE_NOTIFICATION) {
 			rm.notifications++;
@@ -442,7 +513,10 @@ sync_and_compare(void)
 			break;
 		}
 	}
+	/* Stopped before the deadline: its interrupt never became pending. */
+	__asm__ volatile("msr cntv_ctl_el0, xzr\n\tisb");
 	n_expected = 0;
+	return i;
 }
 
 /* --- set-up, the run, and the checks after it ---------------------------------------------- */
@@ -471,6 +545,30 @@ baseline(void)
 	vm_state = out[RM_RPC_VM_STATE_REPLY_VM_STATE_OFF];
 	os_state = out[RM_RPC_VM_STATE_REPLY_OS_STATE_OFF];
 	app_status = le16_load(&out[RM_RPC_VM_STATE_REPLY_APP_STATUS_OFF]);
+}
+
+/* Bursts of fixed sizes, whatever the seed: one past the queue's depth (as first reported:
+ * 9 requests and the sync), two queues' worth, and the most a case may expect. */
+static void
+fixed_bursts(void)
+{
+	static const struct {
+		unsigned n;
+		const char *what;
+	} sizes[] = {
+		{ BURST_MIN, "burst of 9 requests, none read: violations" },
+		{ 16U, "burst of 16 requests, none read: violations" },
+		{ BURST_MAX, "burst of 31 requests, none read: violations" },
+	};
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		uint64_t before = violations;
+		burst(sizes[i].n);
+		unsigned replies = sync_and_compare();
+		cases++;
+		guest_printf("%s: burst of %u requests and a sync: %u replies\n", PREFIX, sizes[i].n,
+			     replies);
+		check_value(sizes[i].what, violations - before, 0);
+	}
 }
 
 static void
@@ -507,13 +605,15 @@ guest_main(const root_boot_info_t *info)
 	if (guest_is_root_vm() || vdevice_own_vmid(&vmid) != OK) {
 		guest_fail("rm-fuzz runs in a VM the RM builds");
 	}
-	if (ipc_wait_init(true) != OK || rm_client_init(&rm) != OK) {
+	if (ipc_wait_init(true) != OK || rm_client_init(&rm) != OK ||
+	    gic_enable(PLATFORM_TIMER_VIRTUAL_PPI) != OK) {
 		guest_fail("rm-fuzz: no GIC or no RM link");
 	}
 	uint64_t seed = BOTHY_TEST_SEED, target = BOTHY_TEST_ITERATIONS;
 	guest_printf("%s: seed 0x%lx, at least %lu messages\n", PREFIX, seed, target);
 	rng_seed(seed);
 	baseline();
+	fixed_bursts();
 	uint64_t next_report = target / REPORTS;
 	while (messages < target) {
 		if (below(50U) == 0U) {
@@ -528,9 +628,9 @@ guest_main(const root_boot_info_t *info)
 			next_report += target / REPORTS;
 		}
 	}
-	guest_printf("%s: done: %lu messages in %lu cases, %lu oversized sends refused, %lu fragments "
-		     "sent into a full queue, %lu violations\n",
-		     PREFIX, messages, cases, refused_oversized, rm.tx_full, violations);
+	guest_printf("%s: done: %lu messages in %lu cases, %lu bursts, %lu oversized sends refused, "
+		     "%lu fragments sent into a full queue, %lu violations\n",
+		     PREFIX, messages, cases, bursts, refused_oversized, rm.tx_full, violations);
 	final_checks();
 	(void)check_end();
 }
