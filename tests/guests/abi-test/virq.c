@@ -4,6 +4,7 @@
 
 #include "bothy_hypercalls.h"
 #include "check.h"
+#include "counter.h"
 #include "gic.h"
 #include "guest.h"
 #include "platform_config.h"
@@ -77,14 +78,6 @@ vtimer_stop(void)
 	__asm__ volatile("msr cntv_ctl_el0, xzr\n\tisb");
 }
 
-static uint64_t
-timer_hz(void)
-{
-	uint64_t hz;
-	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(hz));
-	return hz;
-}
-
 /* Stops the timer and forgets it fired: the hypervisor may have injected its PPI twice
  * (once to wake the blocked vCPU, once when the loaded timer's physical PPI came), and a
  * latch raised after listing is delivered again. EOIs `intid` if it is the timer's. */
@@ -103,7 +96,7 @@ timer_quiet(uint32_t intid)
 static uint32_t
 wait_irq(void)
 {
-	vtimer_arm(timer_hz() / WAIT_TIMEOUT_DIVISOR);
+	vtimer_arm(guest_counter_hz() / WAIT_TIMEOUT_DIVISOR);
 	uint32_t intid;
 	do {
 		intid = gic_wait();
@@ -120,7 +113,7 @@ test_gic_init(void)
 	check_value("root vic: GICD_TYPER covers INTIDs 0-127", gic_intid_limit(), ROOT_VIC_INTIDS);
 	check_error("root vic: enable the virtual timer PPI",
 		    E(gic_enable(PLATFORM_TIMER_VIRTUAL_PPI)), OK);
-	vtimer_arm(timer_hz() / 1000U);
+	vtimer_arm(guest_counter_hz() / 1000U);
 	uint32_t intid;
 	do {
 		intid = gic_wait();

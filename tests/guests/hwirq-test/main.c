@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "check.h"
+#include "counter.h"
 #include "fdt.h"
 #include "gic.h"
 #include "guest.h"
@@ -35,27 +36,11 @@ rtc_write(uint32_t reg, uint32_t value)
 	*(volatile uint32_t *)(uintptr_t)(rtc_base + reg) = value;
 }
 
-static uint64_t
-counter(void)
-{
-	uint64_t t;
-	__asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(t));
-	return t;
-}
-
-static uint64_t
-counter_hz(void)
-{
-	uint64_t hz;
-	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(hz));
-	return hz;
-}
-
 /* The virtual timer as a watchdog: PPI `PLATFORM_TIMER_VIRTUAL_PPI` fires if no alarm came. */
 static void
 arm_watchdog(uint64_t seconds)
 {
-	uint64_t deadline = counter() + seconds * counter_hz();
+	uint64_t deadline = guest_counter() + seconds * guest_counter_hz();
 	__asm__ volatile("msr cntv_cval_el0, %0\n\tmsr cntv_ctl_el0, %1\n\tisb" ::"r"(deadline),
 			 "r"(1UL));
 }
@@ -108,7 +93,7 @@ one_alarm(unsigned round, uint32_t intid)
 	rtc_write(RTCMR, match);
 	rtc_write(RTCICR, 1U);
 	rtc_write(RTCIMSC, 1U);
-	uint64_t start = counter();
+	uint64_t start = guest_counter();
 	arm_watchdog(WATCHDOG_SECONDS);
 	uint32_t got;
 	do {
@@ -119,7 +104,7 @@ one_alarm(unsigned round, uint32_t intid)
 			guest_fail("the RTC's interrupt never arrived");
 		}
 	} while (got == GIC_INTID_NONE);
-	uint64_t ms = (counter() - start) * 1000U / counter_hz();
+	uint64_t ms = (guest_counter() - start) * 1000U / guest_counter_hz();
 	stop_watchdog();
 	uint32_t now = rtc_read(RTCDR), raw = rtc_read(RTCRIS);
 	rtc_write(RTCICR, 1U); /* the line drops: the EOI below must not bring it back */

@@ -5,6 +5,7 @@
 
 #include "bothy_hypercalls.h"
 #include "check.h"
+#include "counter.h"
 #include "guest.h"
 #include "ipc_wait.h"
 #include "le_bytes.h"
@@ -60,30 +61,14 @@ shm_checks(void)
 	ctl_send(CTL_REPORT, &bad, sizeof(bad));
 }
 
-static uint64_t
-ticks(void)
-{
-	uint64_t t;
-	__asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(t));
-	return t;
-}
-
-static uint64_t
-tick_rate(void)
-{
-	uint64_t f;
-	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(f));
-	return f;
-}
-
 /* ping: NOTIFY_VM_EXITED about the peer within EXIT_WAIT_SECONDS (polled, so a missing one
  * ends in a FAIL line instead of a hang); its exit_type, or -1. */
 static int64_t
 await_peer_exit(void)
 {
 	static rm_message_t m;
-	uint64_t deadline = ticks() + EXIT_WAIT_SECONDS * tick_rate();
-	while (ticks() < deadline) {
+	uint64_t deadline = guest_counter() + EXIT_WAIT_SECONDS * guest_counter_hz();
+	while (guest_counter() < deadline) {
 		if (rm_client_receive(&T.rm, &m, false) != OK) {
 			continue;
 		}

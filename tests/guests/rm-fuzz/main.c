@@ -7,6 +7,7 @@
 
 #include "bothy_hypercalls.h"
 #include "check.h"
+#include "counter.h"
 #include "gic.h"
 #include "guest.h"
 #include "ipc_wait.h"
@@ -435,22 +436,6 @@ violation(unsigned index, const char *what)
 	}
 }
 
-static uint64_t
-counter(void)
-{
-	uint64_t now;
-	__asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(now));
-	return now;
-}
-
-static uint64_t
-counter_hz(void)
-{
-	uint64_t hz;
-	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(hz));
-	return hz;
-}
-
 /* The next message into `reply`, or false once the virtual counter passes `deadline`, for
  * which the caller armed the virtual timer: it ends the WFI if the RM never sends again. */
 static bool
@@ -464,7 +449,7 @@ receive_by(uint64_t deadline)
 		if (err != ERROR_MSGQUEUE_EMPTY) {
 			guest_fail("rm-fuzz: receive failed");
 		}
-		if (counter() >= deadline) {
+		if (guest_counter() >= deadline) {
 			return false;
 		}
 		__asm__ volatile("dsb sy\n\twfi" : : : "memory");
@@ -480,7 +465,7 @@ sync_and_compare(void)
 {
 	request(SYNC_SEQ, SYNC_ID, NULL, 0);
 	expect(SYNC_SEQ, SYNC_ID, RM_OK, DATA_HOST_TYPE, RM_HOST_TYPE);
-	uint64_t deadline = counter() + REPLY_TIMEOUT_SECONDS * counter_hz();
+	uint64_t deadline = guest_counter() + REPLY_TIMEOUT_SECONDS * guest_counter_hz();
 	__asm__ volatile("msr cntv_cval_el0, %0\n\tmsr cntv_ctl_el0, %1\n\tisb"
 			 : : "r"(deadline), "r"(CNTV_CTL_ENABLE));
 	unsigned i = 0;
