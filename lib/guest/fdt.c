@@ -66,9 +66,20 @@ next_component(const char *path, const char **start)
 	return n;
 }
 
-error_t
-fdt_get_prop(const void *fdt, size_t size, const char *path, const char *prop,
-	     const void **value, size_t *len)
+/* One question about the node at a path: a property of it (`prop` set) or its `child`-th
+ * child node (`prop` NULL). walk() fills in the answer. */
+typedef struct fdt_query {
+	const char *prop;
+	unsigned child;
+	const void *value;
+	size_t len;
+	const char *name;
+} fdt_query_t;
+
+/* Walks the structure block once, tracking which open nodes lie on `path`, and stops at the
+ * answer to `q`: OK, or ERROR_ARGUMENT_INVALID if there is none, or a malformed-tree error. */
+static error_t
+walk(const void *fdt, size_t size, const char *path, fdt_query_t *q)
 {
 	fdt_view_t v;
 	error_t err = view(fdt, size, &v);
@@ -77,14 +88,17 @@ fdt_get_prop(const void *fdt, size_t size, const char *path, const char *prop,
 	}
 	/* Invariant: the `matched` outermost open nodes lie on `path`; remaining[matched] is the
 	 * part of the path still to match below them. The target is reached when every open
-	 * node matches and nothing remains. */
-	unsigned depth = 0, matched = 0;
+	 * node matches and nothing remains; a node that begins there is one of its children. */
+	unsigned depth = 0, matched = 0, seen = 0;
 	const char *remaining[FDT_MAX_DEPTH + 1U] = { path };
 	uint32_t off = 0;
 	while (off + 4U <= v.struct_size) {
 		const uint8_t *p = v.base + v.struct_off + off;
 		uint32_t token = fdt_cell(p);
 		off += 4U;
+		const char *comp;
+		bool at_target = depth > 0U && matched == depth &&
+				 next_component(remaining[matched], &comp) == 0U;
 		if (token == FDT_BEGIN_NODE) {
 			const char *name = (const char *)(p + 4);
 			size_t n = strlen(name);
@@ -92,12 +106,16 @@ fdt_get_prop(const void *fdt, size_t size, const char *path, const char *prop,
 			if (depth == FDT_MAX_DEPTH) {
 				return ERROR_ARGUMENT_SIZE;
 			}
-			if (matched == depth) {
-				const char *comp;
+			if (at_target) {
+				if (q->prop == NULL && seen++ == q->child) {
+					q->name = name;
+					return OK;
+				}
+			} else if (matched == depth) {
 				size_t clen = next_component(remaining[matched], &comp);
 				if (depth == 0U) { /* the root node matches the leading "/" */
 					remaining[++matched] = path;
-				} else if (clen > 0U && clen == n && memcmp(comp, name, n) == 0) {
+				} else if (clen == n && memcmp(comp, name, n) == 0) {
 					remaining[++matched] = comp + clen;
 				}
 			}
@@ -117,13 +135,10 @@ fdt_get_prop(const void *fdt, size_t size, const char *path, const char *prop,
 			if (plen > v.struct_size - off || name_off >= v.strings_size) {
 				return ERROR_ARGUMENT_SIZE;
 			}
-			const char *comp;
-			bool at_target = depth > 0U && matched == depth &&
-					 next_component(remaining[matched], &comp) == 0U;
 			const char *pname = (const char *)(v.base + v.strings_off + name_off);
-			if (at_target && strcmp(pname, prop) == 0) {
-				*value = p + 12;
-				*len = plen;
+			if (at_target && q->prop != NULL && strcmp(pname, q->prop) == 0) {
+				q->value = p + 12;
+				q->len = plen;
 				return OK;
 			}
 			off += (plen + 3U) & ~3U;
@@ -137,69 +152,27 @@ fdt_get_prop(const void *fdt, size_t size, const char *path, const char *prop,
 }
 
 error_t
+fdt_get_prop(const void *fdt, size_t size, const char *path, const char *prop,
+	     const void **value, size_t *len)
+{
+	fdt_query_t q = { .prop = prop };
+	error_t err = walk(fdt, size, path, &q);
+	if (err == OK) {
+		*value = q.value;
+		*len = q.len;
+	}
+	return err;
+}
+
+error_t
 fdt_child(const void *fdt, size_t size, const char *path, unsigned index, const char **name)
 {
-	fdt_view_t v;
-	error_t err = view(fdt, size, &v);
-	if (err != OK) {
-		return err;
+	fdt_query_t q = { .child = index };
+	error_t err = walk(fdt, size, path, &q);
+	if (err == OK) {
+		*name = q.name;
 	}
-	/* The same path matching as fdt_get_prop; a child is a node that begins while its
-	 * parent, the target, is the innermost open node. */
-	unsigned depth = 0, matched = 0, seen = 0;
-	const char *remaining[FDT_MAX_DEPTH + 1U] = { path };
-	uint32_t off = 0;
-	while (off + 4U <= v.struct_size) {
-		const uint8_t *p = v.base + v.struct_off + off;
-		uint32_t token = fdt_cell(p);
-		off += 4U;
-		if (token == FDT_BEGIN_NODE) {
-			const char *node = (const char *)(p + 4);
-			size_t n = strlen(node);
-			off += ((uint32_t)n + 4U) & ~3U;
-			if (depth == FDT_MAX_DEPTH) {
-				return ERROR_ARGUMENT_SIZE;
-			}
-			const char *comp;
-			size_t clen = matched == depth && depth > 0U
-					      ? next_component(remaining[matched], &comp)
-					      : 1U;
-			if (matched == depth && depth > 0U && clen == 0U) {
-				if (seen++ == index) {
-					*name = node;
-					return OK;
-				}
-			} else if (matched == depth) {
-				if (depth == 0U) {
-					remaining[++matched] = path;
-				} else if (clen == n && memcmp(comp, node, n) == 0) {
-					remaining[++matched] = comp + clen;
-				}
-			}
-			depth++;
-		} else if (token == FDT_END_NODE) {
-			if (depth == 0U) {
-				return ERROR_ARGUMENT_INVALID;
-			}
-			matched = (matched == depth) ? matched - 1U : matched;
-			depth--;
-		} else if (token == FDT_PROP) {
-			if (off + 8U > v.struct_size) {
-				return ERROR_ARGUMENT_SIZE;
-			}
-			uint32_t plen = fdt_cell(p + 4);
-			off += 8U;
-			if (plen > v.struct_size - off) {
-				return ERROR_ARGUMENT_SIZE;
-			}
-			off += (plen + 3U) & ~3U;
-		} else if (token == FDT_END) {
-			break;
-		} else if (token != FDT_NOP) {
-			return ERROR_ARGUMENT_INVALID;
-		}
-	}
-	return ERROR_ARGUMENT_INVALID;
+	return err;
 }
 
 error_t
