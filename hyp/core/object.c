@@ -28,12 +28,6 @@ object_create(partition_t *partition, object_type_t type, object_header_t **out)
 	return OK;
 }
 
-void
-object_get(object_header_t *object)
-{
-	(void)__atomic_fetch_add(&object->refcount, 1U, __ATOMIC_RELAXED);
-}
-
 /* Destroying an object drops the references it holds (a cspace's caps, the partition it is
  * charged to), which can destroy more objects. Done recursively, a chain of objects each
  * holding the last reference to the next would overflow the EL2 stack, so objects whose
@@ -60,11 +54,8 @@ destroy(object_header_t *object)
 }
 
 void
-object_put(object_header_t *object)
+object_release(object_header_t *object)
 {
-	if (__atomic_sub_fetch(&object->refcount, 1U, __ATOMIC_ACQ_REL) != 0U) {
-		return;
-	}
 	spinlock_acquire(&dead_lock);
 	object->next_dead = dead_queue;
 	dead_queue = object;
@@ -85,15 +76,6 @@ object_put(object_header_t *object)
 }
 
 error_t
-object_expect_state(object_header_t *object, object_state_t state)
-{
-	spinlock_acquire(&object->lock);
-	error_t err = object->state == state ? OK : ERROR_OBJECT_STATE;
-	spinlock_release(&object->lock);
-	return err;
-}
-
-error_t
 object_activate(object_header_t *object)
 {
 	spinlock_acquire(&object->lock);
@@ -103,7 +85,8 @@ object_activate(object_header_t *object)
 	}
 	const object_type_info_t *info = &object_type_info[object->type];
 	error_t err = info->activate != NULL ? info->activate(object) : OK;
-	object->state = err == OK ? OBJECT_STATE_ACTIVE : OBJECT_STATE_FAILED;
+	__atomic_store_n(&object->state, err == OK ? OBJECT_STATE_ACTIVE : OBJECT_STATE_FAILED,
+			 __ATOMIC_RELEASE); /* object_expect_state reads it without the lock */
 	spinlock_release(&object->lock);
 	return err;
 }

@@ -33,15 +33,36 @@ typedef struct {
 /* Allocates a zeroed object of `type` from `partition` in state INIT, with one reference. */
 error_t object_create(struct partition *partition, object_type_t type, object_header_t **out);
 
-/* Reference counting; the last object_put deactivates (if ACTIVE), cleans up and frees. */
-void object_get(object_header_t *object);
-void object_put(object_header_t *object);
+/* The last reference is gone: deactivate (if ACTIVE), clean up and free (object.c). */
+void object_release(object_header_t *object);
+
+/* Reference counting, inline: every hypercall that names an object takes and drops one. */
+static inline void
+object_get(object_header_t *object)
+{
+	(void)__atomic_fetch_add(&object->refcount, 1U, __ATOMIC_RELAXED);
+}
+
+static inline void
+object_put(object_header_t *object)
+{
+	if (__atomic_sub_fetch(&object->refcount, 1U, __ATOMIC_ACQ_REL) == 0U) {
+		object_release(object);
+	}
+}
 
 /* INIT -> ACTIVE via the type's activate hook (FAILED if it fails); else ERROR_OBJECT_STATE. */
 error_t object_activate(object_header_t *object);
 
-/* OK when the object is in `state`, ERROR_OBJECT_STATE otherwise. */
-error_t object_expect_state(object_header_t *object, object_state_t state);
+/* OK when the object is in `state`, ERROR_OBJECT_STATE otherwise. No lock: a state only
+ * ever moves on from INIT, once (object_activate stores it with release), and the caller
+ * holds a reference, so the value read cannot be a torn or recycled one. */
+static inline error_t
+object_expect_state(object_header_t *object, object_state_t state)
+{
+	return __atomic_load_n(&object->state, __ATOMIC_ACQUIRE) == state ? OK
+									   : ERROR_OBJECT_STATE;
+}
 
 /* An object of `type` (new reference) named by a cap in the caller's cspace with the
  * object_activate right: how configuration calls name objects before activation. Rights are
