@@ -11,6 +11,7 @@
 #include "platform.h"
 #include "sched.h"
 #include "sysreg.h"
+#include "vcpu_context.h"
 #include "vgic.h"
 #include "vm.h"
 
@@ -38,6 +39,7 @@ boot_cpu_main(void)
 	gic_init_distributor();
 	gic_init_cpu();
 	vgic_cpu_init();
+	vcpu_context_cpu_init();
 	sched_cpu_init();
 	smp_start_secondaries();
 	hyp_log("all %u CPUs online", smp_online_count());

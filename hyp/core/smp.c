@@ -11,6 +11,7 @@
 #include "platform.h"
 #include "sched.h"
 #include "sysreg.h"
+#include "vcpu_context.h"
 #include "vgic.h"
 
 #define CPU_ON_TIMEOUT_MS 2000U
@@ -56,6 +57,7 @@ secondary_cpu_main(unsigned index)
 	mmu_enable_secondary();
 	gic_init_cpu();
 	vgic_cpu_init();
+	vcpu_context_cpu_init();
 	sched_cpu_init();
 	hyp_log("CPU %u online (MPIDR 0x%lx)", index, sysreg_read(mpidr_el1) & 0xff00ffffffUL);
 	__atomic_fetch_add(&online_count, 1U, __ATOMIC_RELEASE);

@@ -13,6 +13,14 @@ void vcpu_context_load(vcpu_t *vcpu);
  * that could fire (virtual timer disabled, ICH_HCR_EL2 = 0). */
 void vcpu_context_save(vcpu_t *vcpu);
 
+/* Once per CPU at boot: the hardware values every switch writes (VTCR, VPIDR, PMCR.N). */
+void vcpu_context_cpu_init(void);
+
+/* The loaded vCPU's first FP/SIMD access since it was switched in trapped (ESR EC 0x07):
+ * load its FP/SIMD registers and stop trapping; the instruction then runs again. The next
+ * switch away saves them (and only then). */
+void vcpu_fp_trap(vcpu_t *vcpu);
+
 /* FP/SIMD save and restore (fp_context.S). */
 void fp_context_save(fp_context_t *fp);
 void fp_context_load(const fp_context_t *fp);

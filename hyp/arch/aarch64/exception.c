@@ -9,6 +9,7 @@
 #include "panic.h"
 #include "sched.h"
 #include "sysreg.h"
+#include "vcpu_context.h"
 #include "vcpu_sysreg.h"
 #include "vgic.h"
 #include "vm.h"
@@ -139,6 +140,9 @@ exception_lower_sync(trap_frame_t *frame)
 			sched_current_wait();
 		}
 		break; /* WFE: nothing to wait for that a guest could see; just reschedule */
+	case ESR_EC_FP:
+		vcpu_fp_trap(vcpu); /* returns to the same instruction */
+		break;
 	case ESR_EC_SYSREG:
 		if (!vcpu_sysreg_trap(vcpu, esr, frame)) {
 			vm_fault(vcpu, frame, esr);

@@ -2,6 +2,8 @@
  * controls that come with its VM: stage 2, traps, virtual IDs, timer offset, PMU/debug access. */
 #include <stdint.h>
 
+#include "cpu.h"
+#include "hyp_config.h"
 #include "mmu.h"
 #include "pgtable.h"
 #include "sysreg.h"
@@ -36,6 +38,7 @@
 #define VTCR_WALK_CACHED ((1UL << 8) | (1UL << 10) | (3UL << 12))
 
 #define CPTR_EL2_TRAP_SVE_SME 0x33ffUL /* RES1 bits; TZ and TSM set, FP/SIMD not trapped */
+#define CPTR_EL2_TFP (1UL << 10)       /* FP/SIMD trapped too: until the vCPU's first use */
 #define CNTHCTL_EL1PCTEN (1UL << 0)    /* physical counter readable; the EL1 physical
 					* timer (EL1PCEN clear) traps and is emulated */
 #define MDCR_TPMCR (1UL << 5)
@@ -54,6 +57,25 @@ vtcr_value(void)
 	       ((uint64_t)mmu_pa_size_field() << 16);
 }
 
+/* Values every vCPU switch writes that depend only on the hardware: worked out once per
+ * CPU (vcpu_context_cpu_init), not on every switch. */
+typedef struct cpu_fixed {
+	uint64_t vtcr;
+	uint64_t vpidr;
+	uint64_t pmu_counters; /* PMCR_EL0.N, for MDCR_EL2.HPMN */
+} cpu_fixed_t;
+
+static cpu_fixed_t cpu_fixed[PLATFORM_CPU_COUNT];
+
+void
+vcpu_context_cpu_init(void)
+{
+	unsigned cpu = cpu_index();
+	cpu_fixed[cpu].vtcr = vtcr_value();
+	cpu_fixed[cpu].vpidr = sysreg_read(midr_el1);
+	cpu_fixed[cpu].pmu_counters = (sysreg_read(pmcr_el0) >> 11) & 0x1fUL;
+}
+
 void
 vcpu_context_reset(vcpu_t *vcpu, uint64_t entry, uint64_t context)
 {
@@ -67,9 +89,8 @@ vcpu_context_reset(vcpu_t *vcpu, uint64_t entry, uint64_t context)
 }
 
 static uint64_t
-mdcr_value(const vm_t *vm)
+mdcr_value(const vm_t *vm, uint64_t counters)
 {
-	uint64_t counters = (sysreg_read(pmcr_el0) >> 11) & 0x1fUL;
 	if (vm->pmu_owner) {
 		/* The root VM, and the config's debug.pmu_vms, may count instructions themselves
 		 * (benchmark guests); the PMU is not context-switched, so no other VM gets it. */
@@ -85,15 +106,18 @@ vcpu_context_load(vcpu_t *vcpu)
 {
 	const vm_t *vm = vcpu->vm;
 	const el1_context_t *c = &vcpu->el1;
-	sysreg_write(vtcr_el2, vtcr_value());
+	const cpu_fixed_t *fixed = &cpu_fixed[cpu_index()];
+	sysreg_write(vtcr_el2, fixed->vtcr);
 	sysreg_write(vttbr_el2, pgtable_root_pa(&vm->stage2) | ((uint64_t)vm->vmid << 48));
 	sysreg_write(hcr_el2, HCR_GUEST | (vm->is_root ? HCR_DC : 0U));
-	sysreg_write(cptr_el2, CPTR_EL2_TRAP_SVE_SME);
+	/* FP/SIMD registers are loaded at the vCPU's first use of them (vcpu_fp_trap), so
+	 * switches between vCPUs that never touch them (most IPC) move none. */
+	sysreg_write(cptr_el2, CPTR_EL2_TRAP_SVE_SME | CPTR_EL2_TFP);
 	sysreg_write(cnthctl_el2, CNTHCTL_EL1PCTEN);
 	sysreg_write(cntvoff_el2, vm->cntvoff);
-	sysreg_write(vpidr_el2, sysreg_read(midr_el1));
+	sysreg_write(vpidr_el2, fixed->vpidr);
 	sysreg_write(vmpidr_el2, (1UL << 31) | vcpu->index);
-	sysreg_write(mdcr_el2, mdcr_value(vm));
+	sysreg_write(mdcr_el2, mdcr_value(vm, fixed->pmu_counters));
 
 	sysreg_write(sctlr_el1, c->sctlr);
 	sysreg_write(actlr_el1, c->actlr);
@@ -122,7 +146,6 @@ vcpu_context_load(vcpu_t *vcpu)
 	sysreg_write(mdscr_el1, c->mdscr);
 	sysreg_write(cntv_cval_el0, c->cntv_cval);
 	sysreg_write(cntv_ctl_el0, c->cntv_ctl);
-	fp_context_load(&vcpu->fp);
 	vgic_load(vcpu);
 	isb();
 }
@@ -159,7 +182,20 @@ vcpu_context_save(vcpu_t *vcpu)
 	c->cntv_ctl = sysreg_read(cntv_ctl_el0);
 	c->cntv_cval = sysreg_read(cntv_cval_el0);
 	sysreg_write(cntv_ctl_el0, 0); /* must not fire for whoever runs next */
-	fp_context_save(&vcpu->fp);
+	if (vcpu->fp_loaded) {
+		fp_context_save(&vcpu->fp); /* FP access is untrapped: the save can run */
+		vcpu->fp_loaded = false;
+	}
 	vgic_save(vcpu);
 	isb();
+}
+
+void
+vcpu_fp_trap(vcpu_t *vcpu)
+{
+	/* TFP traps EL2's own FP instructions too: lift it before loading. */
+	sysreg_write(cptr_el2, CPTR_EL2_TRAP_SVE_SME);
+	isb();
+	fp_context_load(&vcpu->fp);
+	vcpu->fp_loaded = true;
 }

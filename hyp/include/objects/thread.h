@@ -46,6 +46,7 @@ typedef struct thread {
 	trap_frame_t regs; /* general registers, PC and PSTATE while not running */
 	el1_context_t el1;
 	fp_context_t fp;
+	bool fp_loaded; /* its FP/SIMD registers are in the CPU (used since it was loaded) */
 	vgic_vcpu_t vgic;
 
 	/* Scheduling, under the owning CPU's run-queue lock. */
