@@ -20,6 +20,10 @@
 
 cpu_sched_t sched_cpus[PLATFORM_CPU_COUNT];
 
+/* Per CPU: where vectors.S saves a guest's registers, the loaded vCPU's own frame (NULL
+ * while idle, when no guest can trap). */
+trap_frame_t *cpu_guest_frame[PLATFORM_CPU_COUNT];
+
 void idle_enter(void) __attribute__((noreturn));
 void sched_idle_loop(void) __attribute__((noreturn));
 
@@ -312,9 +316,9 @@ sched_current_wait(void)
 	 * and a guest polling with "enable; WFI; acknowledge" must see neither a stale mask
 	 * (it would sleep through a pending interrupt) nor a stale pending entry. */
 	if (vcpu->vic != NULL) {
-		vgic_sync(vcpu);
+		bool pending = vgic_sync_has_pending(vcpu);
 		cs->vgic_synced = true; /* sched_exit_slow need not read the list registers again */
-		if (vgic_has_pending(vcpu)) {
+		if (pending) {
 			sched_wake(vcpu);
 		}
 	}
@@ -406,10 +410,13 @@ schedule(trap_frame_t *frame)
 		if (prev->state == VCPU_STATE_RUNNING) {
 			prev->state = VCPU_STATE_READY;
 		}
-		prev->regs = *frame;
+		if (frame != &prev->regs) {
+			prev->regs = *frame; /* vectors.S saves guest traps in place already */
+		}
 		vcpu_context_save(prev);
 	}
 	cs->current = next;
+	cpu_guest_frame[cpu_index()] = next != NULL ? &next->regs : NULL;
 	if (next != NULL) {
 		next->state = VCPU_STATE_RUNNING;
 	}

@@ -48,7 +48,7 @@ void sched_exit_slow(trap_frame_t *frame);
 
 /* Every exception from a guest ends here: run the scheduler if needed, refresh the vCPU's
  * list registers, and return to whichever vCPU should run (or idle). `frame` is the
- * interrupted vCPU's registers on this CPU's stack. */
+ * interrupted vCPU's own frame (vectors.S saves guest registers in place). */
 static inline void
 sched_return_to_guest(trap_frame_t *frame)
 {

@@ -135,7 +135,8 @@ void vgic_save(struct thread *vcpu);
 void vgic_flush(struct thread *vcpu);
 /* After a guest exit (vCPU loaded): read list registers back, retire deactivated entries. */
 void vgic_sync(struct thread *vcpu);
-/* True when the vCPU has an interrupt it could take (for waking from WFI). */
-bool vgic_has_pending(struct thread *vcpu);
+/* vgic_sync, then whether the vCPU has an interrupt it could take (for waking from WFI),
+ * under one hold of the vic lock. */
+bool vgic_sync_has_pending(struct thread *vcpu);
 /* The maintenance interrupt (PPI 25) fired on this CPU for the loaded vCPU. */
 void vgic_maintenance(struct thread *vcpu);

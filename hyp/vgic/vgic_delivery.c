@@ -183,6 +183,17 @@ lower_listed_here(vic_t *vic, thread_t *target, uint32_t intid, vgic_irq_t *irq)
 		if (v->lr_intid[n] != intid) {
 			continue;
 		}
+		/* The usual case: the guest has acknowledged the entry (it is in its handler)
+		 * and no latch waits to be consumed. Then only the EOI request goes, straight
+		 * in the hardware register; the saved copy stays what the next sync compares
+		 * with, so that sync still sees the acknowledge. */
+		uint64_t lr = lr_read(n);
+		if (!irq->pending && (lr & (LR_STATE | LR_HW)) == LR_ACTIVE) {
+			if ((lr & LR_EOI) != 0U) {
+				lr_write(n, lr & ~LR_EOI);
+			}
+			return true;
+		}
 		bool rescan = v->rescan;
 		sync_lr(vic, target, n);
 		if (irq->in_lr) {
@@ -477,6 +488,16 @@ sync_lr(vic_t *vic, thread_t *vcpu, unsigned n)
 	vgic_irq_track(vic, vcpu, intid, irq);
 }
 
+/* Under vic->lock: reads every live list register back (vgic_sync). */
+static void
+sync_locked(vic_t *vic, thread_t *vcpu)
+{
+	vcpu->vgic.vmcr = sysreg_read(ich_vmcr_el2); /* for the pending check */
+	for (uint32_t live = vcpu->vgic.lr_live; live != 0U; live &= live - 1U) {
+		sync_lr(vic, vcpu, (unsigned)__builtin_ctz(live));
+	}
+}
+
 void
 vgic_sync(thread_t *vcpu)
 {
@@ -485,10 +506,7 @@ vgic_sync(thread_t *vcpu)
 		return;
 	}
 	spinlock_acquire(&vic->lock);
-	vcpu->vgic.vmcr = sysreg_read(ich_vmcr_el2); /* for vgic_has_pending */
-	for (uint32_t live = vcpu->vgic.lr_live; live != 0U; live &= live - 1U) {
-		sync_lr(vic, vcpu, (unsigned)__builtin_ctz(live));
-	}
+	sync_locked(vic, vcpu);
 	spinlock_release(&vic->lock);
 }
 
@@ -501,17 +519,19 @@ unmasked(uint64_t vmcr, bool group1, uint8_t priority)
 }
 
 bool
-vgic_has_pending(thread_t *vcpu)
+vgic_sync_has_pending(thread_t *vcpu)
 {
 	vic_t *vic = vcpu->vic;
 	if (vic == NULL) {
 		return false;
 	}
+	spinlock_acquire(&vic->lock);
+	sync_locked(vic, vcpu);
 	uint64_t vmcr = vcpu->vgic.vmcr;
 	bool found = false;
-	spinlock_acquire(&vic->lock);
-	for (unsigned n = 0; n < lr_count() && !found; n++) {
-		uint64_t lr = vcpu->vgic.lr[n];
+	/* Only live entries can be pending: sync_lr zeroes the others. */
+	for (uint32_t live = vcpu->vgic.lr_live; live != 0U && !found; live &= live - 1U) {
+		uint64_t lr = vcpu->vgic.lr[__builtin_ctz(live)];
 		found = (lr & LR_PENDING) != 0U &&
 			unmasked(vmcr, (lr & LR_GROUP1) != 0U, (uint8_t)(lr >> LR_PRIORITY_SHIFT));
 	}

@@ -67,6 +67,50 @@
 	b	restore_frame
 .endm
 
+/* A slot for exceptions from a guest: its registers go straight into the frame of the vCPU
+ * loaded on this CPU (cpu_guest_frame, kept by the scheduler), so a switch to another vCPU
+ * copies no registers. x0 and x1 wait on the stack while the frame is found. */
+.macro guest_vector handler
+	.balign	0x80
+	stp	x0, x1, [sp, #-16]!
+	mrs	x0, tpidr_el2
+	adrp	x1, cpu_guest_frame
+	add	x1, x1, :lo12:cpu_guest_frame
+	ldr	x0, [x1, x0, lsl #3]
+	b	\handler\()_from_guest
+.endm
+
+/* The rest of a guest slot, out of line: save, call handler(frame); if the handler returns,
+ * the same vCPU goes on (a switch erets from C through trap_frame_return). x19 is free to
+ * carry the frame across the call: the guest's value is already saved. */
+.macro guest_entry handler
+\handler\()_from_guest:
+	stp	x2, x3, [x0, #16 * 1]
+	stp	x4, x5, [x0, #16 * 2]
+	stp	x6, x7, [x0, #16 * 3]
+	stp	x8, x9, [x0, #16 * 4]
+	stp	x10, x11, [x0, #16 * 5]
+	stp	x12, x13, [x0, #16 * 6]
+	stp	x14, x15, [x0, #16 * 7]
+	stp	x16, x17, [x0, #16 * 8]
+	stp	x18, x19, [x0, #16 * 9]
+	stp	x20, x21, [x0, #16 * 10]
+	stp	x22, x23, [x0, #16 * 11]
+	stp	x24, x25, [x0, #16 * 12]
+	stp	x26, x27, [x0, #16 * 13]
+	stp	x28, x29, [x0, #16 * 14]
+	mrs	x21, elr_el2
+	stp	x30, x21, [x0, #16 * 15]
+	mrs	x22, spsr_el2
+	str	x22, [x0, #TRAP_FRAME_SPSR]
+	ldp	x2, x3, [sp], #16
+	stp	x2, x3, [x0, #16 * 0]
+	mov	x19, x0
+	bl	\handler
+	mov	x0, x19
+	b	load_frame_and_eret
+.endm
+
 	.section .text.vectors, "ax"
 	.balign	0x800
 	.global hyp_vectors
@@ -79,10 +123,10 @@ hyp_vectors:
 	vector	exception_hyp_irq	/* only the idle loop unmasks IRQs at EL2 */
 	fatal_vector exception_hyp_fiq
 	fatal_vector exception_hyp_serror
-	vector	exception_lower_sync	/* lower EL, AArch64 */
-	vector	exception_lower_irq
-	vector	exception_lower_fiq
-	vector	exception_lower_serror
+	guest_vector exception_lower_sync	/* lower EL, AArch64 */
+	guest_vector exception_lower_irq
+	guest_vector exception_lower_fiq
+	guest_vector exception_lower_serror
 	vector	exception_lower_aarch32	/* lower EL, AArch32: bothy runs none */
 	vector	exception_lower_aarch32
 	vector	exception_lower_aarch32
@@ -92,6 +136,11 @@ hyp_vectors:
 	fatal_entry exception_hyp_sync
 	fatal_entry exception_hyp_fiq
 	fatal_entry exception_hyp_serror
+
+	guest_entry exception_lower_sync
+	guest_entry exception_lower_irq
+	guest_entry exception_lower_fiq
+	guest_entry exception_lower_serror
 
 restore_frame:
 	mov	x0, sp
