@@ -106,7 +106,14 @@ def check_ipc_run(result: RunResult, iterations: int) -> None:
     sent, received, lost, dup, reordered, full, woken = (int(g) for g in stress.groups())
     assert (sent, received, lost, dup, reordered) == (iterations, iterations, 0, 0, 0)
     assert full > 0 and woken > 0, "backpressure was never exercised"
-    assert f"[pong] ipc-test: ping-pong: {PINGPONG_ROUNDS} round trips, sizes 1..240" in out
+    # Both sides (ping, the primary VM, prints without a prefix); each filled its FP/SIMD
+    # registers before every round and found them intact after the peer's turn.
+    pingpong = (
+        f"ipc-test: ping-pong: {PINGPONG_ROUNDS} round trips, sizes 1..240, "
+        "FP/SIMD registers changed 0 times"
+    )
+    assert f"[pong] {pingpong}" in out
+    assert re.search(rf"^{re.escape(pingpong)}\r?$", out, re.MULTILINE), "ping's report"
     assert f"[pong] ipc-test: doorbell storm: {BELL_ROUNDS} rounds of 64 flags, 0 duplicated" in out
     # The RM printed both VMs' console writes, each line of the 3-fragment one whole.
     alphabet = "abcdefghijklmnopqrstuvwxyz" * 3

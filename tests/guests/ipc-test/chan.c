@@ -35,9 +35,14 @@ void
 chan_pingpong(unsigned rounds)
 {
 	uint8_t msg[RM_RPC_MESSAGE_SIZE], back[RM_RPC_MESSAGE_SIZE];
-	unsigned bad_size = 0, bad_bytes = 0, sizes_seen = 0;
+	unsigned bad_size = 0, bad_bytes = 0, sizes_seen = 0, fp_changed = 0;
 	for (unsigned r = 0; r < rounds; r++) {
 		size_t size = 1U + r % T.chan.tx_msg_size, got = 0;
+		/* Each side's FP/SIMD registers hold its own pattern across the round, in which
+		 * the peer (on the same CPU) runs and fills its registers with another. This C
+		 * is built with -mgeneral-regs-only, so nothing here touches them. */
+		uint64_t fp_seed = ((uint64_t)T.vmid << 32) | r;
+		fp_state_fill(fp_seed);
 		sizes_seen = size > sizes_seen ? (unsigned)size : sizes_seen;
 		if (T.ping) {
 			for (size_t i = 0; i < size; i++) {
@@ -63,8 +68,12 @@ chan_pingpong(unsigned rounds)
 			}
 		}
 		bad_size += got != size;
+		fp_changed += fp_state_mismatches(fp_seed);
 	}
-	guest_printf("%s: ping-pong: %u round trips, sizes 1..%u\n", CHECK_PREFIX, rounds, sizes_seen);
+	guest_printf("%s: ping-pong: %u round trips, sizes 1..%u, FP/SIMD registers changed %u "
+		     "times\n",
+		     CHECK_PREFIX, rounds, sizes_seen, fp_changed);
+	check_value("ping-pong: FP/SIMD registers changed by the peer's turn", fp_changed, 0);
 	check_value("ping-pong: messages of the wrong size", bad_size, 0);
 	check_value("ping-pong: wrong payload bytes", bad_bytes, 0);
 }

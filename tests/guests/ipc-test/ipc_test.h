@@ -43,6 +43,10 @@ void ctl_expect(uint32_t tag, void *body, size_t len);
 /* Counted checks (check.h) with exact values, plus a bare condition. */
 void check_true(const char *what, bool ok);
 
+/* fp_state.S: fill q0-q31 and FPCR.RMode from `seed`; count registers that differ. */
+void fp_state_fill(uint64_t seed);
+unsigned fp_state_mismatches(uint64_t seed);
+
 /* The phases, in the order both sides run them. */
 void rpc_checks(void);
 void rpc_notification_checks(void);
