@@ -13,7 +13,7 @@ void vcpu_context_load(vcpu_t *vcpu);
  * that could fire (virtual timer disabled, ICH_HCR_EL2 = 0). */
 void vcpu_context_save(vcpu_t *vcpu);
 
-/* Once per CPU at boot: the hardware values every switch writes (VTCR, VPIDR, PMCR.N). */
+/* Once per CPU at boot: the EL2 controls common to every vCPU (VTCR, VPIDR, CNTHCTL). */
 void vcpu_context_cpu_init(void);
 
 /* The loaded vCPU's first FP/SIMD access since it was switched in trapped (ESR EC 0x07):

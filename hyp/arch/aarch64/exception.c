@@ -65,8 +65,9 @@ exception_hyp_serror(trap_frame_t *frame)
 	panic_exception("SError at EL2", frame);
 }
 
-/* A stage-2 fault on an address the VM has no memory at: an emulated device, or a fault. */
-static void
+/* A stage-2 fault on an address the VM has no memory at: an emulated device, or a fault.
+ * Not inlined: its stack frame would otherwise be set up on every exception, hypercalls too. */
+static __attribute__((noinline)) void
 data_abort(vcpu_t *vcpu, trap_frame_t *frame, uint64_t esr)
 {
 	uint32_t iss = (uint32_t)ESR_ISS(esr);

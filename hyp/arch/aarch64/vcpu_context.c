@@ -57,23 +57,19 @@ vtcr_value(void)
 	       ((uint64_t)mmu_pa_size_field() << 16);
 }
 
-/* Values every vCPU switch writes that depend only on the hardware: worked out once per
- * CPU (vcpu_context_cpu_init), not on every switch. */
-typedef struct cpu_fixed {
-	uint64_t vtcr;
-	uint64_t vpidr;
-	uint64_t pmu_counters; /* PMCR_EL0.N, for MDCR_EL2.HPMN */
-} cpu_fixed_t;
+/* PMCR_EL0.N per CPU, for MDCR_EL2.HPMN: read once, not on every switch. */
+static uint64_t pmu_counters[PLATFORM_CPU_COUNT];
 
-static cpu_fixed_t cpu_fixed[PLATFORM_CPU_COUNT];
-
+/* EL2 controls that are the same for every vCPU are written once per CPU, here; nothing
+ * else writes them (no VM's stage 2 differs in shape, every VM sees the host's MIDR). */
 void
 vcpu_context_cpu_init(void)
 {
-	unsigned cpu = cpu_index();
-	cpu_fixed[cpu].vtcr = vtcr_value();
-	cpu_fixed[cpu].vpidr = sysreg_read(midr_el1);
-	cpu_fixed[cpu].pmu_counters = (sysreg_read(pmcr_el0) >> 11) & 0x1fUL;
+	pmu_counters[cpu_index()] = (sysreg_read(pmcr_el0) >> 11) & 0x1fUL;
+	sysreg_write(vtcr_el2, vtcr_value());
+	sysreg_write(vpidr_el2, sysreg_read(midr_el1));
+	sysreg_write(cnthctl_el2, CNTHCTL_EL1PCTEN);
+	isb();
 }
 
 void
@@ -106,18 +102,14 @@ vcpu_context_load(vcpu_t *vcpu)
 {
 	const vm_t *vm = vcpu->vm;
 	const el1_context_t *c = &vcpu->el1;
-	const cpu_fixed_t *fixed = &cpu_fixed[cpu_index()];
-	sysreg_write(vtcr_el2, fixed->vtcr);
 	sysreg_write(vttbr_el2, pgtable_root_pa(&vm->stage2) | ((uint64_t)vm->vmid << 48));
 	sysreg_write(hcr_el2, HCR_GUEST | (vm->is_root ? HCR_DC : 0U));
 	/* FP/SIMD registers are loaded at the vCPU's first use of them (vcpu_fp_trap), so
 	 * switches between vCPUs that never touch them (most IPC) move none. */
 	sysreg_write(cptr_el2, CPTR_EL2_TRAP_SVE_SME | CPTR_EL2_TFP);
-	sysreg_write(cnthctl_el2, CNTHCTL_EL1PCTEN);
 	sysreg_write(cntvoff_el2, vm->cntvoff);
-	sysreg_write(vpidr_el2, fixed->vpidr);
 	sysreg_write(vmpidr_el2, (1UL << 31) | vcpu->index);
-	sysreg_write(mdcr_el2, mdcr_value(vm, fixed->pmu_counters));
+	sysreg_write(mdcr_el2, mdcr_value(vm, pmu_counters[cpu_index()]));
 
 	sysreg_write(sctlr_el1, c->sctlr);
 	sysreg_write(actlr_el1, c->actlr);
