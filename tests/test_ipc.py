@@ -122,6 +122,14 @@ def check_ipc_run(result: RunResult, iterations: int) -> None:
         for line in range(1, 5):
             text = f"ipc-test: RM console: long write from VM {vmid:#x}, line {line} of 4: "
             assert re.search(rf"\[rm\] {re.escape(text + alphabet)}\r?\n", out), text
+    # Console forwarding between pong and its owner, ping, both ways (NOTIFY_VM_CONSOLE_CHARS).
+    assert (
+        f'[pong] ipc-test: console forwarding: got "down from VM {PING_VMID:#x}" from VM '
+        f"{PING_VMID:#x}" in out
+    )
+    up = f'ipc-test: console forwarding: got "up from VM {PONG_VMID:#x}" from VM {PONG_VMID:#x}'
+    assert re.search(rf"^{re.escape(up)}\r?$", out, re.MULTILINE), "ping's forwarding report"
+    assert f"[rm] up from VM {PONG_VMID:#x}\n" in out.replace("\r", "")
     # pong's write to the region it may only read faulted at stage 2, and only pong stopped.
     faults = [line for line in out.splitlines() if "VM fault:" in line]
     assert len(faults) == 1 and "pong" in faults[0], faults

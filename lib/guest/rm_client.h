@@ -14,7 +14,7 @@
  * only counted once this many are kept). */
 #define RM_CLIENT_NOTES 8U
 /* Bytes of a kept notification's payload. */
-#define RM_CLIENT_NOTE_BYTES 16U
+#define RM_CLIENT_NOTE_BYTES 64U
 
 /* One whole message as received: header fields and the reassembled payload. */
 typedef struct {

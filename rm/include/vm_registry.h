@@ -34,7 +34,10 @@ typedef struct rm_vm {
 	rm_hyp_resource_t resources[RM_VM_MAX_RESOURCES];
 	unsigned resource_count;
 	rpc_client_t *rpc; /* NULL: no RM RPC link */
-	bool console_open; /* VM_CONSOLE_OPEN seen, VM_CONSOLE_CLOSE not since */
+	/* Its RM console: opened (VM_CONSOLE_OPEN, not closed since) by the VM itself, and by
+	 * its owner, who then receives what the VM writes as NOTIFY_VM_CONSOLE_CHARS. */
+	bool console_open;
+	bool console_owner_open;
 	bool in_use;
 } rm_vm_t;
 
@@ -56,6 +59,11 @@ void rm_vm_set_state(rm_vm_t *vm, uint8_t vm_state);
 /* The VM stopped: state EXITED (with NOTIFY_VM_STATUS), then NOTIFY_VM_EXITED
  * {vmid, exit_type, reason_size, reason} to the owner's client, if it has one. */
 void rm_vm_exited(rm_vm_t *vm, uint16_t exit_type, const void *reason, size_t reason_len);
+
+/* Sends NOTIFY_VM_CONSOLE_CHARS {from_vmid, num_bytes, bytes} to `to`'s client. False if
+ * `to` has no client or its queue cannot take it (then logged). */
+bool rm_vm_notify_console_chars(const rm_vm_t *to, uint16_t from_vmid, const uint8_t *bytes,
+				uint16_t len);
 
 /* Sends NOTIFY_VM_STATUS about `vm` to its owner's client, if it has one. */
 void rm_vm_notify_status(const rm_vm_t *vm);

@@ -78,6 +78,26 @@ notify(const rm_vm_t *vm, rpc_client_t *to, uint32_t msg_id, const uint8_t *msg,
 	}
 }
 
+bool
+rm_vm_notify_console_chars(const rm_vm_t *to, uint16_t from_vmid, const uint8_t *bytes,
+			   uint16_t len)
+{
+	static uint8_t msg[RM_RPC_MAX_PAYLOAD];
+	if (to->rpc == NULL || (size_t)len > RM_RPC_MAX_PAYLOAD - RM_RPC_NOTIFY_VM_CONSOLE_CHARS_SIZE) {
+		return false;
+	}
+	le16_store(&msg[RM_RPC_NOTIFY_VM_CONSOLE_CHARS_FROM_VMID_OFF], from_vmid);
+	le16_store(&msg[RM_RPC_NOTIFY_VM_CONSOLE_CHARS_NUM_BYTES_OFF], len);
+	memcpy(&msg[RM_RPC_NOTIFY_VM_CONSOLE_CHARS_SIZE], bytes, len);
+	error_t err = rpc_client_notify(to->rpc, RM_RPC_NOTIFY_VM_CONSOLE_CHARS, msg,
+					RM_RPC_NOTIFY_VM_CONSOLE_CHARS_SIZE + (size_t)len);
+	if (err != OK) {
+		rm_log("rpc: %u console bytes from VM %u to VM %u not sent (error %d)", (unsigned)len,
+		       (unsigned)from_vmid, (unsigned)to->vmid, (int)err);
+	}
+	return err == OK;
+}
+
 void
 rm_vm_notify_status(const rm_vm_t *vm)
 {

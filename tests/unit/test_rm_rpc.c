@@ -273,6 +273,57 @@ console_write(rpc_client_t *c, fx_queue_t *q, uint16_t vmid, const char *text, s
 	return call(c, q, 11, RM_RPC_VM_CONSOLE_WRITE, req, RM_RPC_CONSOLE_WRITE_REQUEST_SIZE + n);
 }
 
+/* The next message on `q` is NOTIFY_VM_CONSOLE_CHARS {from, bytes}. */
+static void
+expect_console_chars(fx_queue_t *q, uint16_t from, const char *bytes, size_t n)
+{
+	CHECK(fx_next_message(q, &msg));
+	CHECK_EQ(msg.type, RM_RPC_TYPE_NOTIFICATION);
+	CHECK_EQ(msg.msg_id, RM_RPC_NOTIFY_VM_CONSOLE_CHARS);
+	CHECK_EQ(msg.len, RM_RPC_NOTIFY_VM_CONSOLE_CHARS_SIZE + n);
+	CHECK_EQ(le16_load(&msg.payload[RM_RPC_NOTIFY_VM_CONSOLE_CHARS_FROM_VMID_OFF]), from);
+	CHECK_EQ(le16_load(&msg.payload[RM_RPC_NOTIFY_VM_CONSOLE_CHARS_NUM_BYTES_OFF]), n);
+	CHECK(memcmp(&msg.payload[RM_RPC_NOTIFY_VM_CONSOLE_CHARS_SIZE], bytes, n) == 0);
+}
+
+/* The owner's side of a VM's console (the child's is open on entry). */
+static void
+test_console_forwarding(void)
+{
+	/* Not open on the owner's side: its writes are DENIED, the VM's are only printed. */
+	CHECK_EQ(console_write(&hlos_client, &hlos_q, CHILD, "x", 1, 1), RM_ERROR_DENIED);
+	CHECK_EQ(call_vmid(&hlos_client, &hlos_q, RM_RPC_VM_CONSOLE_FLUSH, CHILD, 0),
+		 RM_ERROR_DENIED);
+	CHECK_EQ(console_write(&child_client, &child_q, 0, "quiet", 5, 5), RM_OK);
+	expect_no_output(&hlos_q);
+	/* Open: the VM's bytes are printed and reach the owner, from the VM's VMID. */
+	CHECK_EQ(call_vmid(&hlos_client, &hlos_q, RM_RPC_VM_CONSOLE_OPEN, CHILD, 0), RM_OK);
+	CHECK(child_vm->console_owner_open && child_vm->console_open);
+	fx_reset_captures();
+	CHECK_EQ(console_write(&child_client, &child_q, 0, "up\n", 3, 3), RM_OK);
+	CHECK_EQ(fx_console_len, 3);
+	expect_console_chars(&hlos_q, CHILD, "up\n", 3);
+	expect_no_output(&hlos_q);
+	/* The owner's bytes reach the VM, from the owner's VMID, and are not printed. */
+	CHECK_EQ(console_write(&hlos_client, &hlos_q, CHILD, "ls\n", 3, 3), RM_OK);
+	CHECK_EQ(fx_console_len, 3);
+	expect_console_chars(&child_q, HLOS, "ls\n", 3);
+	expect_no_output(&child_q);
+	CHECK_EQ(console_write(&hlos_client, &hlos_q, CHILD, "", 0, 0), RM_OK);
+	expect_no_output(&child_q);
+	CHECK_EQ(call_vmid(&hlos_client, &hlos_q, RM_RPC_VM_CONSOLE_FLUSH, CHILD, 0), RM_OK);
+	/* The VM closed its side: the owner's bytes would go nowhere, so DENIED. */
+	CHECK_EQ(call_vmid(&child_client, &child_q, RM_RPC_VM_CONSOLE_CLOSE, 0, 0), RM_OK);
+	CHECK_EQ(console_write(&hlos_client, &hlos_q, CHILD, "ls\n", 3, 3), RM_ERROR_DENIED);
+	expect_no_output(&child_q);
+	CHECK_EQ(call_vmid(&child_client, &child_q, RM_RPC_VM_CONSOLE_OPEN, 0, 0), RM_OK);
+	/* The owner closed its side: nothing more reaches it. */
+	CHECK_EQ(call_vmid(&hlos_client, &hlos_q, RM_RPC_VM_CONSOLE_CLOSE, CHILD, 0), RM_OK);
+	CHECK(!child_vm->console_owner_open && child_vm->console_open);
+	CHECK_EQ(console_write(&child_client, &child_q, 0, "bye", 3, 3), RM_OK);
+	expect_no_output(&hlos_q);
+}
+
 static void
 test_console(void)
 {
@@ -292,11 +343,14 @@ test_console(void)
 	CHECK_EQ(console_write(&child_client, &child_q, 0, "abc", 3, 2), RM_ERROR_MSG_INVALID);
 	CHECK_EQ(call(&child_client, &child_q, 12, RM_RPC_VM_CONSOLE_WRITE, "ab", 2),
 		 RM_ERROR_MSG_INVALID);
-	/* Only a VM's own console, even for its owner; unknown VMs are VMID_INVALID. */
-	CHECK_EQ(console_write(&hlos_client, &hlos_q, CHILD, "x", 1, 1), RM_ERROR_DENIED);
-	CHECK_EQ(call_vmid(&hlos_client, &hlos_q, RM_RPC_VM_CONSOLE_OPEN, CHILD, 0), RM_ERROR_DENIED);
+	/* A VM's own console or one it owns; unknown VMs are VMID_INVALID. */
+	CHECK_EQ(call_vmid(&stranger_client, &stranger_q, RM_RPC_VM_CONSOLE_OPEN, CHILD, 0),
+		 RM_ERROR_DENIED);
+	CHECK_EQ(console_write(&stranger_client, &stranger_q, CHILD, "x", 1, 1), RM_ERROR_DENIED);
 	CHECK_EQ(call_vmid(&hlos_client, &hlos_q, RM_RPC_VM_CONSOLE_OPEN, 0x99, 0),
 		 RM_ERROR_VMID_INVALID);
+	CHECK_EQ(call_vmid(&child_client, &child_q, RM_RPC_VM_CONSOLE_OPEN, HLOS, 0),
+		 RM_ERROR_DENIED);
 	CHECK_EQ(call_vmid(&child_client, &child_q, RM_RPC_VM_CONSOLE_CLOSE, 0, 7),
 		 RM_ERROR_MSG_INVALID);
 	CHECK_EQ(call_vmid(&child_client, &child_q, RM_RPC_VM_CONSOLE_FLUSH, 0, 0), RM_OK);
@@ -314,6 +368,7 @@ test_console(void)
 	CHECK_EQ(console_write(&child_client, &child_q, 0, big, sizeof(big), sizeof(big)), RM_OK);
 	CHECK_EQ(fx_console_len, sizeof(big));
 	CHECK(memcmp(fx_console, big, sizeof(big)) == 0);
+	test_console_forwarding();
 }
 
 static void

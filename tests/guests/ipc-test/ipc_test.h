@@ -34,6 +34,7 @@ enum {
 	CTL_REPORT = 0x5245504fU,
 	CTL_GO = 0x474f2121U,
 	CTL_DONE = 0x444f4e45U,
+	CTL_CONSOLE = 0x434f4e53U, /* ping opened pong's console */
 };
 void ctl_send(uint32_t tag, const void *body, size_t len);
 /* Receives the next control message, which must be `tag` with exactly `len` body bytes
@@ -50,6 +51,7 @@ unsigned fp_state_mismatches(uint64_t seed);
 /* The phases, in the order both sides run them. */
 void rpc_checks(void);
 void rpc_notification_checks(void);
+void rpc_console_forwarding_checks(void);
 void chan_pingpong(unsigned rounds);
 void chan_stress(uint64_t messages);
 void bell_storm(unsigned rounds);

@@ -109,6 +109,7 @@ guest_main(const root_boot_info_t *info)
 	ctl_send(CTL_HELLO, NULL, 0);
 	ctl_expect(CTL_HELLO, NULL, 0);
 	rpc_notification_checks();
+	rpc_console_forwarding_checks();
 	chan_pingpong(PINGPONG_ROUNDS);
 	chan_stress(BOTHY_TEST_ITERATIONS);
 	bell_storm(BELL_ROUNDS);

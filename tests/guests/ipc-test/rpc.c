@@ -239,19 +239,32 @@ resource_checks(void)
 		    call(RM_RPC_VM_GET_HYP_RESOURCES, req, sizeof(req), &n), RM_ERROR_DENIED);
 }
 
-/* VM_CONSOLE_WRITE of `text` (num_bytes = its length + `extra`, to make it wrong). */
+/* VM_CONSOLE_WRITE of `text` to VM `vmid`'s console (0: the caller's), num_bytes = its length
+ * + `extra` (to make it wrong). */
 static uint32_t
-console_write(const char *text, size_t len, unsigned extra)
+console_write_vmid(uint16_t vmid, const char *text, size_t len, unsigned extra)
 {
 	static uint8_t req[RM_RPC_CONSOLE_WRITE_REQUEST_SIZE + 1024U];
 	if (len > 1024U) {
 		guest_fail("console text too long");
 	}
-	le16_store(&req[RM_RPC_CONSOLE_WRITE_REQUEST_VMID_OFF], 0);
+	le16_store(&req[RM_RPC_CONSOLE_WRITE_REQUEST_VMID_OFF], vmid);
 	le16_store(&req[RM_RPC_CONSOLE_WRITE_REQUEST_NUM_BYTES_OFF], (uint16_t)(len + extra));
 	memcpy(&req[RM_RPC_CONSOLE_WRITE_REQUEST_SIZE], text, len);
 	size_t n;
 	return call(RM_RPC_VM_CONSOLE_WRITE, req, RM_RPC_CONSOLE_WRITE_REQUEST_SIZE + len, &n);
+}
+
+static uint32_t
+console_write(const char *text, size_t len, unsigned extra)
+{
+	return console_write_vmid(0, text, len, extra);
+}
+
+static uint32_t
+console_write_to(uint16_t vmid, const char *text, size_t len)
+{
+	return console_write_vmid(vmid, text, len, 0);
 }
 
 static void
@@ -334,4 +347,96 @@ rpc_notification_checks(void)
 	check_true("NOTIFY_VM_STATUS for the secondary's VM_SET_STATUS (RUNNING, os RUN, app status)",
 		   found);
 	check_value("RM RPC fragments that matched nothing", T.rm.stray, 0);
+}
+
+/* The next NOTIFY_VM_CONSOLE_CHARS (one kept while a call waited, else the next to arrive);
+ * other notifications are skipped. Its text, NUL-terminated, goes to `text`. */
+static uint16_t
+next_console_chars(char *text, size_t max)
+{
+	static rm_message_t m;
+	rm_note_t note;
+	const uint8_t *payload = NULL;
+	size_t len = 0;
+	while (payload == NULL && rm_client_take_note(&T.rm, &note)) {
+		if (note.msg_id == RM_RPC_NOTIFY_VM_CONSOLE_CHARS) {
+			payload = note.payload;
+			len = note.len < RM_CLIENT_NOTE_BYTES ? note.len : RM_CLIENT_NOTE_BYTES;
+		}
+	}
+	while (payload == NULL) {
+		if (rm_client_receive(&T.rm, &m, true) != OK) {
+			guest_fail("cannot receive from the RM");
+		}
+		if (m.type == RM_RPC_TYPE_NOTIFICATION && m.msg_id == RM_RPC_NOTIFY_VM_CONSOLE_CHARS) {
+			payload = m.payload;
+			len = m.len;
+		}
+	}
+	size_t n = len < RM_RPC_NOTIFY_VM_CONSOLE_CHARS_SIZE
+			   ? 0U
+			   : le16_load(&payload[RM_RPC_NOTIFY_VM_CONSOLE_CHARS_NUM_BYTES_OFF]);
+	check_value("NOTIFY_VM_CONSOLE_CHARS: size", len, RM_RPC_NOTIFY_VM_CONSOLE_CHARS_SIZE + n);
+	n = n < max ? n : max - 1U;
+	memcpy(text, &payload[RM_RPC_NOTIFY_VM_CONSOLE_CHARS_SIZE], n);
+	text[n] = '\0';
+	return le16_load(&payload[RM_RPC_NOTIFY_VM_CONSOLE_CHARS_FROM_VMID_OFF]);
+}
+
+/* One report line: the forwarded text without its newline. */
+static void
+report_forwarding(char *got, uint16_t from)
+{
+	size_t len = strlen(got);
+	if (len > 0U && got[len - 1U] == '\n') {
+		got[len - 1U] = '\0';
+	}
+	guest_printf("%s: console forwarding: got \"%s\" from VM 0x%x\n", CHECK_PREFIX, got, from);
+}
+
+/* Console forwarding between a VM and its owner: ping (the primary VM) owns pong. Ping opens
+ * pong's console; pong's write reaches ping as NOTIFY_VM_CONSOLE_CHARS from pong, and ping's
+ * write into pong's console reaches pong from ping. Pong may not open ping's console. */
+void
+rpc_console_forwarding_checks(void)
+{
+	uint8_t req[RM_RPC_VMID_REQUEST_SIZE];
+	char want[48], got[48];
+	size_t n;
+	if (T.ping) {
+		vmid_request(req, T.peer_vmid);
+		check_value("VM_CONSOLE_OPEN of the VM it owns: RM_OK",
+			    call(RM_RPC_VM_CONSOLE_OPEN, req, sizeof(req), &n), RM_OK);
+		ctl_send(CTL_CONSOLE, NULL, 0);
+		size_t len = format_buf(want, sizeof(want), "up from VM 0x%x\n", T.peer_vmid);
+		uint16_t from = next_console_chars(got, sizeof(got));
+		check_value("console chars from the owned VM: from_vmid", from, T.peer_vmid);
+		check_true("console chars from the owned VM: its bytes",
+			   strlen(got) == len && memcmp(got, want, len) == 0);
+		len = format_buf(want, sizeof(want), "down from VM 0x%x\n", T.vmid);
+		check_value("VM_CONSOLE_WRITE into the owned VM's console: RM_OK",
+			    console_write_to(T.peer_vmid, want, len), RM_OK);
+		check_value("VM_CONSOLE_CLOSE of the VM it owns: RM_OK",
+			    call(RM_RPC_VM_CONSOLE_CLOSE, req, sizeof(req), &n), RM_OK);
+		report_forwarding(got, from);
+		return;
+	}
+	vmid_request(req, T.peer_vmid);
+	check_value("VM_CONSOLE_OPEN of its owner's console: RM_ERROR_DENIED",
+		    call(RM_RPC_VM_CONSOLE_OPEN, req, sizeof(req), &n), RM_ERROR_DENIED);
+	ctl_expect(CTL_CONSOLE, NULL, 0);
+	vmid_request(req, 0);
+	check_value("VM_CONSOLE_OPEN (again): RM_OK",
+		    call(RM_RPC_VM_CONSOLE_OPEN, req, sizeof(req), &n), RM_OK);
+	size_t len = format_buf(want, sizeof(want), "up from VM 0x%x\n", T.vmid);
+	check_value("VM_CONSOLE_WRITE seen by the owner: RM_OK", console_write_to(0, want, len),
+		    RM_OK);
+	len = format_buf(want, sizeof(want), "down from VM 0x%x\n", T.peer_vmid);
+	uint16_t from = next_console_chars(got, sizeof(got));
+	check_value("console chars from the owner: from_vmid", from, T.peer_vmid);
+	check_true("console chars from the owner: its bytes",
+		   strlen(got) == len && memcmp(got, want, len) == 0);
+	check_value("VM_CONSOLE_CLOSE: RM_OK", call(RM_RPC_VM_CONSOLE_CLOSE, req, sizeof(req), &n),
+		    RM_OK);
+	report_forwarding(got, from);
 }
