@@ -66,10 +66,10 @@
 #define RM_RPC_VM_IRQ_NOTIFY 0x56000054U /* notify VMs about an IRQ (RM_ERROR_UNIMPLEMENTED) */
 #define RM_RPC_VM_IRQ_UNMAP 0x56000055U /* unmap IRQs (RM_ERROR_UNIMPLEMENTED) */
 #define RM_RPC_VM_SET_STATUS 0x56000080U /* the caller reports its own os_state and app_status */
-#define RM_RPC_VM_CONSOLE_OPEN 0x56000081U /* open the caller's RM console */
-#define RM_RPC_VM_CONSOLE_CLOSE 0x56000082U /* close the caller's RM console */
-#define RM_RPC_VM_CONSOLE_WRITE 0x56000083U /* write bytes to the caller's RM console */
-#define RM_RPC_VM_CONSOLE_FLUSH 0x56000084U /* flush the caller's RM console */
+#define RM_RPC_VM_CONSOLE_OPEN 0x56000081U /* open the RM console of the caller or of a VM it owns */
+#define RM_RPC_VM_CONSOLE_CLOSE 0x56000082U /* close the RM console of the caller or of a VM it owns */
+#define RM_RPC_VM_CONSOLE_WRITE 0x56000083U /* write bytes to the RM console of the caller or of a VM it owns */
+#define RM_RPC_VM_CONSOLE_FLUSH 0x56000084U /* flush the RM console of the caller or of a VM it owns */
 #define RM_RPC_VM_EXIT 0x56000085U /* the caller exits (RM_ERROR_UNIMPLEMENTED) */
 #define RM_RPC_VM_SET_CRASH_MSG 0x56000086U /* the caller's crash message (RM_ERROR_UNIMPLEMENTED) */
 #define RM_RPC_VM_HOST_GET_TYPE 0x560000a0U /* the host's architecture, type and version */
@@ -190,6 +190,9 @@
 #define RM_RPC_CONSOLE_WRITE_REQUEST_SIZE 4U
 #define RM_RPC_CONSOLE_WRITE_REQUEST_VMID_OFF 0U /* u16 */
 #define RM_RPC_CONSOLE_WRITE_REQUEST_NUM_BYTES_OFF 2U /* u16 */
+#define RM_RPC_NOTIFY_VM_CONSOLE_CHARS_SIZE 4U
+#define RM_RPC_NOTIFY_VM_CONSOLE_CHARS_FROM_VMID_OFF 0U /* u16 */
+#define RM_RPC_NOTIFY_VM_CONSOLE_CHARS_NUM_BYTES_OFF 2U /* u16 */
 #define RM_RPC_VM_STATE_REPLY_SIZE 4U
 #define RM_RPC_VM_STATE_REPLY_VM_STATE_OFF 0U /* u8 */
 #define RM_RPC_VM_STATE_REPLY_OS_STATE_OFF 1U /* u8 */
