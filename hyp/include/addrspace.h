@@ -25,3 +25,12 @@ error_t addrspace_map(vm_t *vm, memextent_t *extent, uint64_t ipa, uint64_t offs
 /* Unmaps; no CPU can use the old translation when this returns. */
 error_t addrspace_unmap(vm_t *vm, memextent_t *extent, uint64_t ipa, uint64_t offset,
 			uint64_t size);
+
+/* Maps the hypervisor-owned page `page` at `ipa` of `vm`: read-only Normal write-back memory,
+ * never executable, so guest writes take a stage-2 permission fault. The caller keeps the
+ * page alive until it unmaps it or the address space goes. ERROR_EXISTING_MAPPING if
+ * something is mapped there, ERROR_NOMEM if a table was needed and the pool is empty. */
+error_t addrspace_map_hyp_page(vm_t *vm, uint64_t ipa, const void *page);
+/* Unmaps such a page; no CPU can read through the old translation when this returns.
+ * ERROR_ADDR_INVALID if nothing was mapped there. */
+error_t addrspace_unmap_hyp_page(vm_t *vm, uint64_t ipa);

@@ -1,5 +1,6 @@
 /* addrspace.c - address space objects: one VM's stage-2 tables and VMID, its console and
- * vCPUs; mapping memory extents with rights and type, unmapping with broadcast TLB invalidation. */
+ * vCPUs; mapping memory extents with rights and type (and hypervisor-owned pages such as the
+ * vPL011's shadow), unmapping with broadcast TLB invalidation. */
 #include <stdint.h>
 
 #include "addrspace.h"
@@ -118,6 +119,7 @@ addrspace_cleanup(object_header_t *object)
 			__atomic_store_n(&primary_vm, NULL, __ATOMIC_RELEASE);
 		}
 		tlb_invalidate_vmid(vm);
+		vuart_cleanup(vm);
 		pgtable_destroy(&vm->stage2);
 		vmid_release(vm->vmid);
 	}
@@ -219,6 +221,48 @@ addrspace_unmap(vm_t *vm, memextent_t *extent, uint64_t ipa, uint64_t offset, ui
 	spinlock_acquire(&vm->stage2_lock);
 	err = pgtable_unmap(&vm->stage2, ipa, size);
 	tlb_invalidate_vmid(vm);
+	spinlock_release(&vm->stage2_lock);
+	return err;
+}
+
+error_t
+addrspace_map_hyp_page(vm_t *vm, uint64_t ipa, const void *page)
+{
+	/* The guest's stage 1 decides the type it sees (Device, for a UART); Normal here keeps
+	 * stage 2 from making it stricter. The hypervisor reaches the page write-back cached,
+	 * so whoever writes it cleans it to the point of coherency for a non-cached reader. */
+	uint64_t attrs = PTE_SH_INNER | PTE_S2_MEMATTR_NORMAL_WB | PTE_S2_READ | PTE_XN;
+	spinlock_acquire(&vm->stage2_lock);
+	/* EL2 runs identity-mapped: the page's address is its physical address. A new valid
+	 * entry replaces an invalid one, which no TLB holds: no invalidation needed. */
+	error_t err = pgtable_map(&vm->stage2, ipa, (uint64_t)(uintptr_t)page, PAGE_SIZE, attrs);
+	spinlock_release(&vm->stage2_lock);
+	return err;
+}
+
+/* Invalidates `ipa`'s stage-2 entries of `vm` on every CPU, then (as a combined stage-1 and
+ * stage-2 entry may hold it too) the VM's stage-1 entries; VTTBR_EL2 borrowed as above. */
+static void
+tlb_invalidate_ipa(const vm_t *vm, uint64_t ipa)
+{
+	uint64_t saved = sysreg_read(vttbr_el2);
+	dsb_ish();
+	sysreg_write(vttbr_el2, pgtable_root_pa(&vm->stage2) | ((uint64_t)vm->vmid << 48));
+	isb();
+	__asm__ volatile("tlbi ipas2e1is, %0" ::"r"(ipa >> 12) : "memory");
+	dsb_ish();
+	__asm__ volatile("tlbi vmalle1is" ::: "memory");
+	dsb_ish();
+	sysreg_write(vttbr_el2, saved);
+	isb();
+}
+
+error_t
+addrspace_unmap_hyp_page(vm_t *vm, uint64_t ipa)
+{
+	spinlock_acquire(&vm->stage2_lock);
+	error_t err = pgtable_unmap(&vm->stage2, ipa, PAGE_SIZE);
+	tlb_invalidate_ipa(vm, ipa);
 	spinlock_release(&vm->stage2_lock);
 	return err;
 }

@@ -1,5 +1,6 @@
 /* vm_fault.c - what happens when a guest does something bothy does not handle: the fault is
  * reported with the decoded syndrome and the VM is stopped; the rest of the system runs on. */
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "console.h"
@@ -40,6 +41,7 @@ error_t
 vm_prepare_restart(vm_t *vm)
 {
 	error_t err = OK;
+	bool restarted = false;
 	spinlock_acquire(&vm->vcpus_lock);
 	if (vm->stopped) {
 		for (unsigned i = 0; i < vm->vcpu_count && err == OK; i++) {
@@ -49,13 +51,18 @@ vm_prepare_restart(vm_t *vm)
 			if (vm->vic != NULL) {
 				vgic_reset(vm->vic);
 			}
-			vuart_init(&vm->vuart);
 			vm->cntvoff = sysreg_read(cntpct_el0);
 			vm->stopped = false;
 			vm->exit_reason = VM_EXIT_NONE;
+			restarted = true;
 		}
 	}
 	spinlock_release(&vm->vcpus_lock);
+	if (restarted) {
+		/* Outside vcpus_lock, which the vGIC and stage-2 updates it makes need not nest
+		 * in; every vCPU stays off until the RM powers vCPU 0 on after this returns. */
+		vuart_reset(vm);
+	}
 	return err;
 }
 

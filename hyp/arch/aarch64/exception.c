@@ -32,6 +32,9 @@ void exception_lower_aarch32(trap_frame_t *frame);
 #define ISS_DABT_S1PTW (1U << 7)
 #define ISS_DABT_WNR (1U << 6)
 #define ISS_WFX_WFE 1U
+#define SPSR_EL_MASK (3U << 2) /* SPSR_ELx.M[3:2]: the exception level taken from */
+#define PAR_F 1U
+#define PAR_PA_MASK 0x000ffffffffff000UL /* PAR_EL1.PA, bits [51:12] */
 
 void
 exception_hyp_sp0(trap_frame_t *frame)
@@ -65,7 +68,32 @@ exception_hyp_serror(trap_frame_t *frame)
 	panic_exception("SError at EL2", frame);
 }
 
-/* A stage-2 fault on an address the VM has no memory at: an emulated device, or a fault.
+/* The IPA of a write that took a stage-2 permission fault. HPFAR_EL2 is only defined for
+ * translation, access flag and address size faults, so ask stage 1 instead: it allowed this
+ * write at the guest's EL, so a write translation at that EL finds the same IPA unless the
+ * guest changed its tables meanwhile (then false: the guest retries the access). PAR_EL1 is
+ * the guest's and still live: saved and restored around the AT. */
+static bool
+permission_fault_ipa(const trap_frame_t *frame, uint64_t far, uint64_t *ipa)
+{
+	uint64_t saved = sysreg_read(par_el1);
+	if ((frame->spsr & SPSR_EL_MASK) == 0U) {
+		__asm__ volatile("at s1e0w, %0" ::"r"(far));
+	} else {
+		__asm__ volatile("at s1e1w, %0" ::"r"(far));
+	}
+	isb();
+	uint64_t par = sysreg_read(par_el1);
+	sysreg_write(par_el1, saved);
+	if ((par & PAR_F) != 0U) {
+		return false;
+	}
+	*ipa = (par & PAR_PA_MASK) | (far & 0xfffU);
+	return true;
+}
+
+/* A stage-2 fault on an address the VM has no memory at, or a write to a page it may only
+ * read (the vPL011's shadow): an emulated device, or a fault.
  * Not inlined: its stack frame would otherwise be set up on every exception, hypercalls too. */
 static __attribute__((noinline)) void
 data_abort(vcpu_t *vcpu, trap_frame_t *frame, uint64_t esr)
@@ -73,14 +101,22 @@ data_abort(vcpu_t *vcpu, trap_frame_t *frame, uint64_t esr)
 	uint32_t iss = (uint32_t)ESR_ISS(esr);
 	uint32_t dfsc = iss & 0x3fU;
 	bool translation_fault = dfsc >= 0x04U && dfsc <= 0x07U;
-	if ((iss & ISS_DABT_ISV) == 0U || (iss & ISS_DABT_S1PTW) != 0U || !translation_fault) {
+	bool permission_fault = dfsc >= 0x0cU && dfsc <= 0x0fU;
+	bool write = (iss & ISS_DABT_WNR) != 0U;
+	if ((iss & ISS_DABT_ISV) == 0U || (iss & ISS_DABT_S1PTW) != 0U ||
+	    !(translation_fault || (permission_fault && write))) {
 		vm_fault(vcpu, frame, esr);
+	}
+	uint64_t far = sysreg_read(far_el2);
+	uint64_t ipa = ((sysreg_read(hpfar_el2) >> 4) << 12) | (far & 0xfffU);
+	if (permission_fault && !permission_fault_ipa(frame, far, &ipa)) {
+		return; /* ELR unchanged: the guest retries */
 	}
 	unsigned rt = (iss >> 16) & 0x1fU;
 	mmio_access_t access = {
-		.ipa = ((sysreg_read(hpfar_el2) >> 4) << 12) | (sysreg_read(far_el2) & 0xfffU),
+		.ipa = ipa,
 		.size = 1U << ((iss >> 22) & 3U),
-		.write = (iss & ISS_DABT_WNR) != 0U,
+		.write = write,
 		.value = 0,
 	};
 	if (access.write) {
@@ -90,9 +126,10 @@ data_abort(vcpu_t *vcpu, trap_frame_t *frame, uint64_t esr)
 		}
 	}
 	/* The root VM's only emulated device is its vGIC: its console is the console_write
-	 * hypercall, and a UART would take an SPI from its vic. */
+	 * hypercall, and a UART would take an SPI from its vic. The vGIC maps no pages, so a
+	 * permission fault is the vPL011's or the guest's own. */
 	mmio_result_t result = vcpu->vm->is_root ? MMIO_UNHANDLED : vuart_mmio(vcpu, &access);
-	if (result == MMIO_UNHANDLED && vcpu->vic != NULL) {
+	if (result == MMIO_UNHANDLED && vcpu->vic != NULL && !permission_fault) {
 		result = vgic_mmio(vcpu, &access);
 	}
 	if (result != MMIO_HANDLED) {
