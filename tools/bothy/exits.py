@@ -28,7 +28,14 @@ from pathlib import Path
 __all__ = ["ESR_EC_DABT_LOWER", "El2Entry", "el2_entries", "summary"]
 
 ESR_EC_DABT_LOWER = 0x24
-_EC_NAMES = {0x01: "WFI/WFE", 0x16: "HVC", 0x17: "SMC", 0x18: "system register", 0x24: "data abort"}
+_EC_NAMES = {
+    0x01: "WFI/WFE",
+    0x07: "FP/SIMD",
+    0x16: "HVC",
+    0x17: "SMC",
+    0x18: "system register",
+    0x24: "data abort",
+}
 _DFSC_PERMISSION = range(0x0C, 0x10)
 _TAKING = re.compile(r"Taking exception \d+ \[([^\]]+)\] on CPU (\d+)")
 _FROM = re.compile(r"\.\.\.from EL(\d) to EL(\d)")
