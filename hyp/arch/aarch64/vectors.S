@@ -8,26 +8,31 @@
 	save_registers
 .endm
 
+/* Saves x2-x30, ELR_EL2 and SPSR_EL2 into the frame at \base (x21, x22 are free once saved). */
+.macro save_upper_registers base
+	stp	x2, x3, [\base, #16 * 1]
+	stp	x4, x5, [\base, #16 * 2]
+	stp	x6, x7, [\base, #16 * 3]
+	stp	x8, x9, [\base, #16 * 4]
+	stp	x10, x11, [\base, #16 * 5]
+	stp	x12, x13, [\base, #16 * 6]
+	stp	x14, x15, [\base, #16 * 7]
+	stp	x16, x17, [\base, #16 * 8]
+	stp	x18, x19, [\base, #16 * 9]
+	stp	x20, x21, [\base, #16 * 10]
+	stp	x22, x23, [\base, #16 * 11]
+	stp	x24, x25, [\base, #16 * 12]
+	stp	x26, x27, [\base, #16 * 13]
+	stp	x28, x29, [\base, #16 * 14]
+	mrs	x21, elr_el2
+	stp	x30, x21, [\base, #16 * 15]
+	mrs	x22, spsr_el2
+	str	x22, [\base, #TRAP_FRAME_SPSR]
+.endm
+
 .macro save_registers
 	stp	x0, x1, [sp, #16 * 0]
-	stp	x2, x3, [sp, #16 * 1]
-	stp	x4, x5, [sp, #16 * 2]
-	stp	x6, x7, [sp, #16 * 3]
-	stp	x8, x9, [sp, #16 * 4]
-	stp	x10, x11, [sp, #16 * 5]
-	stp	x12, x13, [sp, #16 * 6]
-	stp	x14, x15, [sp, #16 * 7]
-	stp	x16, x17, [sp, #16 * 8]
-	stp	x18, x19, [sp, #16 * 9]
-	stp	x20, x21, [sp, #16 * 10]
-	stp	x22, x23, [sp, #16 * 11]
-	stp	x24, x25, [sp, #16 * 12]
-	stp	x26, x27, [sp, #16 * 13]
-	stp	x28, x29, [sp, #16 * 14]
-	mrs	x21, elr_el2
-	stp	x30, x21, [sp, #16 * 15]
-	mrs	x22, spsr_el2
-	str	x22, [sp, #TRAP_FRAME_SPSR]
+	save_upper_registers sp
 .endm
 
 /* An exception taken at EL2 is always fatal and may come from an overflowed stack: switch
@@ -85,24 +90,7 @@
  * carry the frame across the call: the guest's value is already saved. */
 .macro guest_entry handler
 \handler\()_from_guest:
-	stp	x2, x3, [x0, #16 * 1]
-	stp	x4, x5, [x0, #16 * 2]
-	stp	x6, x7, [x0, #16 * 3]
-	stp	x8, x9, [x0, #16 * 4]
-	stp	x10, x11, [x0, #16 * 5]
-	stp	x12, x13, [x0, #16 * 6]
-	stp	x14, x15, [x0, #16 * 7]
-	stp	x16, x17, [x0, #16 * 8]
-	stp	x18, x19, [x0, #16 * 9]
-	stp	x20, x21, [x0, #16 * 10]
-	stp	x22, x23, [x0, #16 * 11]
-	stp	x24, x25, [x0, #16 * 12]
-	stp	x26, x27, [x0, #16 * 13]
-	stp	x28, x29, [x0, #16 * 14]
-	mrs	x21, elr_el2
-	stp	x30, x21, [x0, #16 * 15]
-	mrs	x22, spsr_el2
-	str	x22, [x0, #TRAP_FRAME_SPSR]
+	save_upper_registers x0
 	ldp	x2, x3, [sp], #16
 	stp	x2, x3, [x0, #16 * 0]
 	mov	x19, x0
