@@ -377,9 +377,10 @@ program_timer(cpu_sched_t *cs, vcpu_t *next, uint64_t now)
 }
 
 /* Chooses what runs next on this CPU and switches to it. Returns only if the interrupted
- * vCPU (whose registers are in `frame`) keeps running. */
+ * vCPU keeps running. Its general registers need no saving: vectors.S saved them in its own
+ * frame (cpu_guest_frame). */
 static void
-schedule(trap_frame_t *frame)
+schedule(void)
 {
 	cpu_sched_t *cs = this_cpu();
 	uint64_t now = sysreg_read(cntpct_el0);
@@ -410,9 +411,6 @@ schedule(trap_frame_t *frame)
 		if (prev->state == VCPU_STATE_RUNNING) {
 			prev->state = VCPU_STATE_READY;
 		}
-		if (frame != &prev->regs) {
-			prev->regs = *frame; /* vectors.S saves guest traps in place already */
-		}
 		vcpu_context_save(prev);
 	}
 	cs->current = next;
@@ -432,7 +430,7 @@ schedule(trap_frame_t *frame)
 }
 
 void
-sched_exit_slow(trap_frame_t *frame)
+sched_exit_slow(void)
 {
 	cpu_sched_t *cs = this_cpu();
 	vcpu_t *cur = cs->current;
@@ -441,7 +439,7 @@ sched_exit_slow(trap_frame_t *frame)
 	}
 	cs->vgic_synced = false;
 	if (cs->resched || cur == NULL || cur->state != VCPU_STATE_RUNNING) {
-		schedule(frame);
+		schedule();
 	}
 	if (cur->vic != NULL) {
 		vgic_flush(cur);
@@ -454,7 +452,7 @@ sched_idle_loop(void)
 	cpu_sched_t *cs = this_cpu();
 	for (;;) {
 		if (__atomic_load_n(&cs->resched, __ATOMIC_ACQUIRE)) {
-			schedule(NULL); /* returns only if there is still nothing to run */
+			schedule(); /* returns only if there is still nothing to run */
 		}
 		/* WFI with IRQs masked still wakes on a pending interrupt; unmasking only after
 		 * it means an IRQ that arrived after the check above cannot be consumed by the

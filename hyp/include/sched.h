@@ -44,13 +44,13 @@ bool sched_vcpu_loaded(const vcpu_t *vcpu);
 error_t sched_set_affinity(vcpu_t *vcpu, unsigned cpu);
 
 /* The general exit: vGIC sync, the scheduler if needed, vGIC flush (see below). */
-void sched_exit_slow(trap_frame_t *frame);
+void sched_exit_slow(void);
 
 /* Every exception from a guest ends here: run the scheduler if needed, refresh the vCPU's
- * list registers, and return to whichever vCPU should run (or idle). `frame` is the
- * interrupted vCPU's own frame (vectors.S saves guest registers in place). */
+ * list registers, and return to whichever vCPU should run (or idle). The interrupted vCPU's
+ * registers are in its own frame already (vectors.S saves guest registers in place). */
 static inline void
-sched_return_to_guest(trap_frame_t *frame)
+sched_return_to_guest(void)
 {
 	/* Inline because every exception passes here: a vCPU that keeps its CPU and has no
 	 * interrupt in flight in its vGIC (a hypercall of the RM, say) needs nothing more. */
@@ -59,7 +59,7 @@ sched_return_to_guest(trap_frame_t *frame)
 	if (__atomic_load_n(&cs->resched, __ATOMIC_RELAXED) || cur == NULL ||
 	    cur->state != VCPU_STATE_RUNNING ||
 	    (cur->vic != NULL && !vgic_idle(cur->vic, &cur->vgic))) {
-		sched_exit_slow(frame);
+		sched_exit_slow();
 	}
 }
 

@@ -105,7 +105,8 @@ addrspace_activate(object_header_t *object)
 	return OK;
 }
 
-static void tlb_invalidate_vmid(const vm_t *vm);
+#define TLB_ALL UINT64_MAX /* tlb_invalidate: every entry of the VM, not one IPA's */
+static void tlb_invalidate(const vm_t *vm, uint64_t ipa);
 
 /* The last reference is gone: every vCPU of the VM held one, so none can run. Its TLB
  * entries may linger on any CPU, and must go before the tables are reused or the VMID is
@@ -118,7 +119,7 @@ addrspace_cleanup(object_header_t *object)
 		if (vm->is_primary) {
 			__atomic_store_n(&primary_vm, NULL, __ATOMIC_RELEASE);
 		}
-		tlb_invalidate_vmid(vm);
+		tlb_invalidate(vm, TLB_ALL);
 		vuart_cleanup(vm);
 		pgtable_destroy(&vm->stage2);
 		vmid_release(vm->vmid);
@@ -195,17 +196,25 @@ addrspace_map(vm_t *vm, memextent_t *extent, uint64_t ipa, uint64_t offset, uint
 	return err;
 }
 
-/* Invalidates every stage-1 and stage-2 TLB entry of `vmid` on every CPU (inner-shareable
- * broadcast). TLBI acts on the VMID in VTTBR_EL2, so borrow it for the duration; this runs
- * at EL2 with interrupts masked, where the guest translation regime is not in use. */
+/* Invalidates `vm`'s TLB entries on every CPU (inner-shareable broadcast): all of them
+ * (stage 1 and 2) for TLB_ALL, else the stage-2 entries of one IPA and, as a combined stage-1
+ * and stage-2 entry may hold it too, the VM's stage-1 entries. TLBI acts on the VMID in
+ * VTTBR_EL2, so borrow it for the duration; this runs at EL2 with interrupts masked, where
+ * the guest translation regime is not in use. */
 static void
-tlb_invalidate_vmid(const vm_t *vm)
+tlb_invalidate(const vm_t *vm, uint64_t ipa)
 {
 	uint64_t saved = sysreg_read(vttbr_el2);
 	dsb_ish();
 	sysreg_write(vttbr_el2, pgtable_root_pa(&vm->stage2) | ((uint64_t)vm->vmid << 48));
 	isb();
-	__asm__ volatile("tlbi vmalls12e1is" ::: "memory");
+	if (ipa == TLB_ALL) {
+		__asm__ volatile("tlbi vmalls12e1is" ::: "memory");
+	} else {
+		__asm__ volatile("tlbi ipas2e1is, %0" ::"r"(ipa >> 12) : "memory");
+		dsb_ish();
+		__asm__ volatile("tlbi vmalle1is" ::: "memory");
+	}
 	dsb_ish();
 	sysreg_write(vttbr_el2, saved);
 	isb();
@@ -220,7 +229,7 @@ addrspace_unmap(vm_t *vm, memextent_t *extent, uint64_t ipa, uint64_t offset, ui
 	}
 	spinlock_acquire(&vm->stage2_lock);
 	err = pgtable_unmap(&vm->stage2, ipa, size);
-	tlb_invalidate_vmid(vm);
+	tlb_invalidate(vm, TLB_ALL);
 	spinlock_release(&vm->stage2_lock);
 	return err;
 }
@@ -240,29 +249,12 @@ addrspace_map_hyp_page(vm_t *vm, uint64_t ipa, const void *page)
 	return err;
 }
 
-/* Invalidates `ipa`'s stage-2 entries of `vm` on every CPU, then (as a combined stage-1 and
- * stage-2 entry may hold it too) the VM's stage-1 entries; VTTBR_EL2 borrowed as above. */
-static void
-tlb_invalidate_ipa(const vm_t *vm, uint64_t ipa)
-{
-	uint64_t saved = sysreg_read(vttbr_el2);
-	dsb_ish();
-	sysreg_write(vttbr_el2, pgtable_root_pa(&vm->stage2) | ((uint64_t)vm->vmid << 48));
-	isb();
-	__asm__ volatile("tlbi ipas2e1is, %0" ::"r"(ipa >> 12) : "memory");
-	dsb_ish();
-	__asm__ volatile("tlbi vmalle1is" ::: "memory");
-	dsb_ish();
-	sysreg_write(vttbr_el2, saved);
-	isb();
-}
-
 error_t
 addrspace_unmap_hyp_page(vm_t *vm, uint64_t ipa)
 {
 	spinlock_acquire(&vm->stage2_lock);
 	error_t err = pgtable_unmap(&vm->stage2, ipa, PAGE_SIZE);
-	tlb_invalidate_ipa(vm, ipa);
+	tlb_invalidate(vm, ipa);
 	spinlock_release(&vm->stage2_lock);
 	return err;
 }

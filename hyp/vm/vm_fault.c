@@ -83,6 +83,6 @@ vm_fault(vcpu_t *vcpu, const trap_frame_t *frame, uint64_t esr)
 	}
 	vm_stop(vcpu->vm, VM_EXIT_FAULT, "guest fault");
 	/* The stopped vCPU never resumes: the scheduler picks something else or idles. */
-	sched_return_to_guest((trap_frame_t *)frame);
+	sched_return_to_guest();
 	__builtin_unreachable();
 }

@@ -193,14 +193,15 @@ exception_lower_sync(trap_frame_t *frame)
 	default:
 		vm_fault(vcpu, frame, esr);
 	}
-	sched_return_to_guest(frame);
+	sched_return_to_guest();
 }
 
 void
 exception_lower_irq(trap_frame_t *frame)
 {
+	(void)frame; /* the guest's registers are in its vCPU's frame; an IRQ needs none */
 	irq_handle();
-	sched_return_to_guest(frame);
+	sched_return_to_guest();
 }
 
 void
