@@ -324,53 +324,68 @@ sched_current_wait(void)
 	}
 }
 
-/* Highest priority runnable vCPU; among equals the one that ran least recently. The
- * current vCPU keeps the CPU against equals until its slice ends. */
-static vcpu_t *
-pick_next(cpu_sched_t *cs, bool slice_over)
+/* One pass over the CPU's vCPUs: what should run, and what CNTHP must wake up for. */
+typedef struct run_queue_scan {
+	vcpu_t *next;      /* NULL: nothing runnable, idle */
+	unsigned equals;   /* runnable vCPUs at next's priority, next included */
+	uint64_t deadline; /* earliest timer of any vCPU (blocked virtual, emulated physical) */
+} run_queue_scan_t;
+
+/* The highest priority runnable vCPU; among equals the one that ran least recently, except
+ * that the current vCPU keeps the CPU against equals until its slice ends. */
+static run_queue_scan_t
+scan_run_queue(cpu_sched_t *cs, bool slice_over)
 {
-	vcpu_t *cur = cs->current;
-	vcpu_t *best = NULL;
+	run_queue_scan_t scan = { .next = NULL, .equals = 0U, .deadline = UINT64_MAX };
 	for (vcpu_t *v = cs->vcpus; v != NULL; v = v->sched_next) {
+		if (v->ptimer_deadline != 0U && v->ptimer_deadline < scan.deadline) {
+			scan.deadline = v->ptimer_deadline;
+		}
+		if (v->state == VCPU_STATE_BLOCKED) {
+			if (v->wake_deadline != 0U && v->wake_deadline < scan.deadline) {
+				scan.deadline = v->wake_deadline;
+			}
+			continue;
+		}
 		if (v->state != VCPU_STATE_READY && v->state != VCPU_STATE_RUNNING) {
 			continue;
 		}
-		if (best == NULL || v->priority > best->priority ||
-		    (v->priority == best->priority && v->last_run < best->last_run)) {
-			best = v;
+		if (scan.next == NULL || v->priority > scan.next->priority) {
+			scan.next = v;
+			scan.equals = 1U;
+		} else if (v->priority == scan.next->priority) {
+			scan.equals++;
+			if (v->last_run < scan.next->last_run) {
+				scan.next = v;
+			}
 		}
 	}
-	if (cur != NULL && cur->state == VCPU_STATE_RUNNING && best != NULL &&
-	    best->priority == cur->priority && !slice_over) {
-		return cur;
+	vcpu_t *cur = cs->current;
+	if (cur != NULL && cur->state == VCPU_STATE_RUNNING && scan.next != NULL &&
+	    scan.next->priority == cur->priority && !slice_over) {
+		scan.next = cur;
 	}
-	return best;
+	return scan;
 }
 
-/* Arms CNTHP for the earliest of: the end of the current slice (only if an equal-priority
- * vCPU is waiting) and the virtual timers of blocked vCPUs. */
+/* Arms CNTHP for the earliest of the vCPUs' timers and, when an equal-priority vCPU waits
+ * for the CPU, the end of the current slice; disarms it when there is neither. */
 static void
-program_timer(cpu_sched_t *cs, vcpu_t *next, uint64_t now)
+program_timer(cpu_sched_t *cs, const run_queue_scan_t *scan, uint64_t now)
 {
-	uint64_t deadline = 0;
-	for (vcpu_t *v = cs->vcpus; v != NULL; v = v->sched_next) {
-		if (v->state == VCPU_STATE_BLOCKED && v->wake_deadline != 0U &&
-		    (deadline == 0U || v->wake_deadline < deadline)) {
-			deadline = v->wake_deadline;
-		}
-		if (v->ptimer_deadline != 0U && (deadline == 0U || v->ptimer_deadline < deadline)) {
-			deadline = v->ptimer_deadline;
-		}
-		if (next != NULL && v != next && v->state == VCPU_STATE_READY &&
-		    v->priority == next->priority && (deadline == 0U || cs->slice_end < deadline)) {
-			deadline = cs->slice_end;
-		}
+	uint64_t deadline = scan->deadline;
+	if (scan->equals > 1U && cs->slice_end < deadline) {
+		deadline = cs->slice_end;
 	}
-	cs->timer_deadline = deadline;
-	if (deadline == 0U) {
+	if (deadline == (cs->timer_deadline != 0U ? cs->timer_deadline : UINT64_MAX)) {
+		return; /* armed for it already (or off and staying off) */
+	}
+	if (deadline == UINT64_MAX) {
+		cs->timer_deadline = 0;
 		sysreg_write(cnthp_ctl_el2, 0);
 		return;
 	}
+	cs->timer_deadline = deadline;
 	sysreg_write(cnthp_cval_el2, deadline > now ? deadline : now);
 	sysreg_write(cnthp_ctl_el2, CNTHP_CTL_ENABLE);
 	isb();
@@ -388,7 +403,8 @@ schedule(void)
 	cs->resched = false;
 	vcpu_t *prev = cs->current;
 	bool slice_over = now >= cs->slice_end;
-	vcpu_t *next = pick_next(cs, slice_over);
+	run_queue_scan_t scan = scan_run_queue(cs, slice_over);
+	vcpu_t *next = scan.next;
 	if (next != prev) {
 		cs->slice_end = now + (next != NULL ? next->timeslice : 0U);
 		if (next != NULL) {
@@ -398,7 +414,7 @@ schedule(void)
 		cs->slice_end = now + next->timeslice;
 		next->last_run = ++cs->sequence;
 	}
-	program_timer(cs, next, now);
+	program_timer(cs, &scan, now);
 	if (next == prev) {
 		if (next != NULL) {
 			/* It may have been woken (READY) while it was on its way to block. */
@@ -422,10 +438,7 @@ schedule(void)
 	if (next == NULL) {
 		idle_enter();
 	}
-	vcpu_context_load(next);
-	if (next->vic != NULL) {
-		vgic_flush(next);
-	}
+	vcpu_context_load(next); /* with vgic_load's flush */
 	trap_frame_return(&next->regs);
 }
 

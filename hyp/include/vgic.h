@@ -56,6 +56,9 @@ typedef struct vgic_vcpu {
 	/* The vic generation this vCPU's list registers are up to date with (nothing was left
 	 * over), or VGIC_NOT_QUIET: set by each full vgic_flush. */
 	uint64_t quiet_generation;
+	/* Its list registers are in the CPU interface (vgic_load to vgic_save); while not, an
+	 * interrupt may be listed straight into lr[] (vgic_irq_changed). Under vic->lock. */
+	bool loaded;
 } vgic_vcpu_t;
 
 /* The vic object: one VM's distributor. Locks: vic->lock guards all vgic_irq_t state of the
@@ -127,7 +130,8 @@ error_t vgic_unbind_hw(vic_t *vic, uint32_t intid);
  * if that one is not attached). */
 unsigned vgic_hw_target_cpu(vic_t *vic, uint32_t intid);
 
-/* Context switch: load this vCPU's ICH state into the CPU interface / save it back. */
+/* Context switch: load this vCPU's ICH state into the CPU interface and flush (vgic_flush)
+ * under one hold of the vic lock / save it back. */
 void vgic_load(struct thread *vcpu);
 void vgic_save(struct thread *vcpu);
 /* Just before entering the guest (with the vCPU loaded): move the highest-priority pending

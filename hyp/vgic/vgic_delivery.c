@@ -100,12 +100,34 @@ irq_target(vic_t *vic, thread_t *vcpu, uint32_t intid, const vgic_irq_t *irq)
 	return irq->target < vic->max_vcpus ? vic->vcpus[irq->target] : NULL;
 }
 
+static uint64_t list_irq_saved(thread_t *vcpu, unsigned n, uint32_t intid, vgic_irq_t *irq);
+
+/* Lists deliverable `irq` straight into the saved list registers of `target` when that vCPU
+ * is not loaded and its list registers are otherwise up to date (quiet): a queue or doorbell
+ * waking a blocked receiver then costs its switch-in no flush pass. Any free register will
+ * do, since the GIC itself picks the best pending entry. Under vic->lock. */
+static bool
+list_while_saved(vic_t *vic, thread_t *target, uint32_t intid, vgic_irq_t *irq)
+{
+	vgic_vcpu_t *v = &target->vgic;
+	uint32_t free = ~(uint32_t)v->lr_live & ((1U << lr_count()) - 1U);
+	if (v->loaded || v->rescan || v->flushed_generation != vic->generation || free == 0U) {
+		return false;
+	}
+	(void)list_irq_saved(target, (unsigned)__builtin_ctz(free), intid, irq);
+	return true;
+}
+
 void
-vgic_irq_changed(vic_t *vic, thread_t *vcpu, uint32_t intid, const vgic_irq_t *irq)
+vgic_irq_changed(vic_t *vic, thread_t *vcpu, uint32_t intid, vgic_irq_t *irq)
 {
 	vgic_irq_track(vic, vcpu, intid, irq);
-	vgic_changed(vic);
 	thread_t *target = irq_target(vic, vcpu, intid, irq);
+	bool listed = target != NULL && !irq->in_lr && deliverable(vic, irq) &&
+		      list_while_saved(vic, target, intid, irq);
+	if (!listed) {
+		vgic_changed(vic);
+	}
 	/* A listed one may need withdrawing or re-pending, which only its CPU can do. */
 	if (target != NULL && (irq->in_lr || deliverable(vic, irq))) {
 		vcpu_kick(target);
@@ -269,12 +291,13 @@ vgic_cpu_init(void)
 	isb();
 }
 
+static void flush_locked(vic_t *vic, thread_t *vcpu);
+
 /* A list register not live in its vCPU is zero there (sync_lr, vgic_reset) and in the
  * hardware while that vCPU is loaded (lr_dirty). */
-void
-vgic_load(thread_t *vcpu)
+static void
+load_registers(vgic_vcpu_t *v)
 {
-	vgic_vcpu_t *v = &vcpu->vgic;
 	uint16_t *dirty = &lr_dirty[cpu_index()];
 	for (uint32_t mask = *dirty | v->lr_live; mask != 0U; mask &= mask - 1U) {
 		unsigned n = (unsigned)__builtin_ctz(mask);
@@ -285,13 +308,28 @@ vgic_load(thread_t *vcpu)
 	sysreg_write(ich_ap1r0_el2, v->ap1r0);
 	sysreg_write(ich_vmcr_el2, v->vmcr);
 	sysreg_write(ich_hcr_el2, v->hcr | ICH_HCR_EN);
-	isb();
 }
 
 void
-vgic_save(thread_t *vcpu)
+vgic_load(thread_t *vcpu)
 {
-	vgic_vcpu_t *v = &vcpu->vgic;
+	vic_t *vic = vcpu->vic;
+	if (vic == NULL) {
+		load_registers(&vcpu->vgic);
+		isb();
+		return;
+	}
+	spinlock_acquire(&vic->lock);
+	vcpu->vgic.loaded = true;
+	load_registers(&vcpu->vgic);
+	flush_locked(vic, vcpu);
+	spinlock_release(&vic->lock);
+	isb();
+}
+
+static void
+save_registers(vgic_vcpu_t *v)
+{
 	for (uint32_t live = v->lr_live; live != 0U; live &= live - 1U) {
 		unsigned n = (unsigned)__builtin_ctz(live);
 		v->lr[n] = lr_read(n);
@@ -303,12 +341,28 @@ vgic_save(thread_t *vcpu)
 	v->hcr = sysreg_read(ich_hcr_el2);
 	/* Disabled, the interface raises no maintenance interrupts on a CPU without a vCPU. */
 	sysreg_write(ich_hcr_el2, 0U);
+}
+
+void
+vgic_save(thread_t *vcpu)
+{
+	vic_t *vic = vcpu->vic;
+	if (vic == NULL) {
+		save_registers(&vcpu->vgic);
+		isb();
+		return;
+	}
+	spinlock_acquire(&vic->lock);
+	save_registers(&vcpu->vgic);
+	vcpu->vgic.loaded = false;
+	spinlock_release(&vic->lock);
 	isb();
 }
 
-/* Writes `irq` into free list register `n` as pending. */
-static void
-list_irq(thread_t *vcpu, unsigned n, uint32_t intid, vgic_irq_t *irq)
+/* Puts `irq` into free list register `n` of `vcpu` as pending, in its saved copy only (the
+ * caller writes the hardware register if the vCPU is loaded). Returns the register value. */
+static uint64_t
+list_irq_saved(thread_t *vcpu, unsigned n, uint32_t intid, vgic_irq_t *irq)
 {
 	uint64_t lr = LR_PENDING | ((uint64_t)irq->priority << LR_PRIORITY_SHIFT) | intid;
 	if (irq->group1) {
@@ -329,7 +383,14 @@ list_irq(thread_t *vcpu, unsigned n, uint32_t intid, vgic_irq_t *irq)
 	vcpu->vgic.lr_intid[n] = (uint16_t)intid;
 	vcpu->vgic.lr_live |= (uint16_t)(1U << n);
 	vcpu->vgic.lr[n] = lr;
-	lr_write(n, lr);
+	return lr;
+}
+
+/* Writes `irq` into free list register `n` of the loaded `vcpu` as pending. */
+static void
+list_irq(thread_t *vcpu, unsigned n, uint32_t intid, vgic_irq_t *irq)
+{
+	lr_write(n, list_irq_saved(vcpu, n, intid, irq));
 }
 
 /* Brings listed entry `n` up to date with its interrupt before the guest runs again.
@@ -366,22 +427,18 @@ refresh_lr(vic_t *vic, thread_t *vcpu, unsigned n)
 	}
 }
 
-void
-vgic_flush(thread_t *vcpu)
+/* vgic_flush under vic->lock, with `vcpu` loaded. */
+static void
+flush_locked(vic_t *vic, thread_t *vcpu)
 {
-	vic_t *vic = vcpu->vic;
-	if (vic == NULL) {
-		return;
-	}
 	unsigned count = lr_count();
 	unsigned n = 0;
 
-	spinlock_acquire(&vic->lock);
 	if (!vcpu->vgic.rescan && vcpu->vgic.flushed_generation == vic->generation) {
 		/* Nothing changed since the last flush: the list registers are still right. Most
-		 * exits (MMIO, hypercalls, traps) take this way. A change made meanwhile on
-		 * another CPU kicks this vCPU, whose exit then comes back here. */
-		spinlock_release(&vic->lock);
+		 * exits (MMIO, hypercalls, traps) take this way, and so does the switch-in of a
+		 * vCPU whose interrupt was listed while it was saved (list_while_saved). A change
+		 * made meanwhile on another CPU kicks this vCPU, whose exit then comes back here. */
 		return;
 	}
 	for (uint32_t live = vcpu->vgic.lr_live; live != 0U; live &= live - 1U) {
@@ -440,6 +497,17 @@ vgic_flush(thread_t *vcpu)
 	vcpu->vgic.flushed_generation = vic->generation;
 	vcpu->vgic.rescan = leftover; /* leftovers: look again at every entry */
 	vcpu->vgic.quiet_generation = vcpu->vgic.rescan ? VGIC_NOT_QUIET : vic->generation;
+}
+
+void
+vgic_flush(thread_t *vcpu)
+{
+	vic_t *vic = vcpu->vic;
+	if (vic == NULL) {
+		return;
+	}
+	spinlock_acquire(&vic->lock);
+	flush_locked(vic, vcpu);
 	spinlock_release(&vic->lock);
 }
 
@@ -481,11 +549,15 @@ sync_lr(vic_t *vic, thread_t *vcpu, unsigned n)
 		vcpu->vgic.lr_intid[n] = VGIC_LR_EMPTY;
 		vcpu->vgic.lr_live &= (uint16_t)~(1U << n);
 	}
-	if (lr != old) {
-		vcpu->vgic.rescan = true; /* acknowledged, deactivated or withdrawn */
-	}
 	vcpu->vgic.lr[n] = lr;
 	vgic_irq_track(vic, vcpu, intid, irq);
+	/* Deactivated or withdrawn while still deliverable (a level line still up, a latch
+	 * raised meanwhile): list it again. Any other change needs no pass: an entry left in
+	 * its register is refreshed when its interrupt changes (that bumps the generation),
+	 * and interrupts that found no free register already left `rescan` set. */
+	if (!irq->in_lr && deliverable(vic, irq)) {
+		vcpu->vgic.rescan = true;
+	}
 }
 
 /* Under vic->lock: reads every live list register back (vgic_sync). */

@@ -73,7 +73,7 @@ vgic_irq_t *vgic_get_irq(vic_t *vic, thread_t *vcpu, uint32_t intid);
 
 /* After a state change of `irq` (INTID `intid`, private to `vcpu` if < 32): kicks its target
  * if it is now deliverable, or sits in a list register that may need updating. Under lock. */
-void vgic_irq_changed(vic_t *vic, thread_t *vcpu, uint32_t intid, const vgic_irq_t *irq);
+void vgic_irq_changed(vic_t *vic, thread_t *vcpu, uint32_t intid, vgic_irq_t *irq);
 
 /* IGROUPR, IS/ICENABLER, IS/ICPENDR, IS/ICACTIVER, IPRIORITYR, ICFGR and IGRPMODR at
  * `offset` (relative to the GICD or SGI_base frame) for INTIDs in [first, end); other
