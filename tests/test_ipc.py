@@ -114,6 +114,13 @@ def check_ipc_run(result: RunResult, iterations: int) -> None:
     )
     assert f"[pong] {pingpong}" in out
     assert re.search(rf"^{re.escape(pingpong)}\r?$", out, re.MULTILINE), "ping's report"
+    # Both spun at once on the CPU they share at equal priority; round robin took it from
+    # each and gave it back every slice (the scheduler once forgot the outgoing vCPU).
+    slices = re.findall(
+        r"^(\[pong\] )?ipc-test: time slices: lost the CPU (\d+) times", out, re.MULTILINE
+    )
+    assert sorted(prefix for prefix, _ in slices) == ["", "[pong] "], slices
+    assert all(int(away) >= 2 for _, away in slices), slices
     assert f"[pong] ipc-test: doorbell storm: {BELL_ROUNDS} rounds of 64 flags, 0 duplicated" in out
     # The RM printed both VMs' console writes, each line of the 3-fragment one whole.
     alphabet = "abcdefghijklmnopqrstuvwxyz" * 3

@@ -54,6 +54,7 @@ void rpc_notification_checks(void);
 void rpc_console_forwarding_checks(void);
 void chan_pingpong(unsigned rounds);
 void chan_stress(uint64_t messages);
+void time_slices(void);
 void bell_storm(unsigned rounds);
 void bell_masks(void);
 void shm_checks(void);

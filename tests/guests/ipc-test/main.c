@@ -112,6 +112,7 @@ guest_main(const root_boot_info_t *info)
 	rpc_console_forwarding_checks();
 	chan_pingpong(PINGPONG_ROUNDS);
 	chan_stress(BOTHY_TEST_ITERATIONS);
+	time_slices();
 	bell_storm(BELL_ROUNDS);
 	bell_masks();
 	shm_checks();
