@@ -57,7 +57,8 @@ typedef struct vgic_vcpu {
 	 * over), or VGIC_NOT_QUIET: set by each full vgic_flush. */
 	uint64_t quiet_generation;
 	/* Its list registers are in the CPU interface (vgic_load to vgic_save); while not, an
-	 * interrupt may be listed straight into lr[] (vgic_irq_changed). Under vic->lock. */
+	 * interrupt may be listed straight into lr[] (vgic_irq_changed). Set under vic->lock,
+	 * cleared with a release store (vgic_save cannot take the lock). */
 	bool loaded;
 } vgic_vcpu_t;
 

@@ -111,7 +111,7 @@ list_while_saved(vic_t *vic, thread_t *target, uint32_t intid, vgic_irq_t *irq)
 {
 	vgic_vcpu_t *v = &target->vgic;
 	uint32_t free = ~(uint32_t)v->lr_live & ((1U << lr_count()) - 1U);
-	if (v->loaded || v->rescan || v->flushed_generation != vic->generation || free == 0U) {
+	if (__atomic_load_n(&v->loaded, __ATOMIC_ACQUIRE) || v->rescan || v->flushed_generation != vic->generation || free == 0U) {
 		return false;
 	}
 	(void)list_irq_saved(target, (unsigned)__builtin_ctz(free), intid, irq);
@@ -343,19 +343,14 @@ save_registers(vgic_vcpu_t *v)
 	sysreg_write(ich_hcr_el2, 0U);
 }
 
+/* Runs under the scheduler's lock, so it must not take the vic lock (the raise path takes
+ * them the other way round). It need not: while `loaded` is set nobody else touches lr[],
+ * and the release store hands lr[] over to list_while_saved complete. */
 void
 vgic_save(thread_t *vcpu)
 {
-	vic_t *vic = vcpu->vic;
-	if (vic == NULL) {
-		save_registers(&vcpu->vgic);
-		isb();
-		return;
-	}
-	spinlock_acquire(&vic->lock);
 	save_registers(&vcpu->vgic);
-	vcpu->vgic.loaded = false;
-	spinlock_release(&vic->lock);
+	__atomic_store_n(&vcpu->vgic.loaded, false, __ATOMIC_RELEASE);
 	isb();
 }
 
