@@ -27,9 +27,9 @@
 /* List registers per CPU; every CPU of the board has the same count. */
 static unsigned nr_lrs;
 
-/* Per CPU: the list registers that may hold a non-zero value (those the last vCPU loaded
- * had live). Every other one is zero, so a switch writes only these and the next vCPU's,
- * and saves only the live ones. */
+/* Per CPU: the list registers that may hold a valid entry (those the last vCPU loaded had
+ * live). Every other one is invalid and asks for no maintenance, so a switch writes only
+ * these and the next vCPU's, and saves only the live ones. */
 static uint16_t lr_dirty[PLATFORM_CPU_COUNT];
 
 static unsigned
@@ -293,8 +293,8 @@ vgic_cpu_init(void)
 
 static void flush_locked(vic_t *vic, thread_t *vcpu);
 
-/* A list register not live in its vCPU is zero there (sync_lr, vgic_reset) and in the
- * hardware while that vCPU is loaded (lr_dirty). */
+/* A list register not live in its vCPU is zero there (sync_lr, vgic_reset) and invalid,
+ * without EOI maintenance, in the hardware while that vCPU is loaded (lr_dirty). */
 static void
 load_registers(vgic_vcpu_t *v)
 {
@@ -511,7 +511,8 @@ static void
 sync_lr(vic_t *vic, thread_t *vcpu, unsigned n)
 {
 	uint64_t old = vcpu->vgic.lr[n];
-	uint64_t lr = lr_read(n);
+	uint64_t hw = lr_read(n);
+	uint64_t lr = hw;
 	uint32_t intid = vcpu->vgic.lr_intid[n];
 	vgic_irq_t *irq = vgic_get_irq(vic, vcpu, intid);
 
@@ -538,8 +539,13 @@ sync_lr(vic_t *vic, thread_t *vcpu, unsigned n)
 		lr &= ~LR_STATE;
 	}
 	if ((lr & LR_STATE) == 0U) {
-		lr = 0U; /* also drops the EOI bit, ending its maintenance condition */
-		lr_write(n, lr);
+		/* A withdrawn entry is still valid in the hardware: clear it. An invalid one is
+		 * ignored by the GIC unless it still asks for EOI maintenance (ICH_EISR_EL2);
+		 * otherwise it may stay behind (lr_dirty no longer covers it). */
+		if ((hw & LR_STATE) != 0U || ((hw & LR_EOI) != 0U && (hw & LR_HW) == 0U)) {
+			lr_write(n, 0U);
+		}
+		lr = 0U;
 		irq->in_lr = false;
 		vcpu->vgic.lr_intid[n] = VGIC_LR_EMPTY;
 		vcpu->vgic.lr_live &= (uint16_t)~(1U << n);
