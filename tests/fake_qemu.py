@@ -5,6 +5,7 @@ Usage: fake_qemu.py --script "print:hello;sleep:0.2;print:RM: ready;exit:0"
 Steps (separated by ';', argument after the first ':'):
   print:TEXT    print TEXT and a newline      write:TEXT   print TEXT without a newline
   lines:N       print N numbered lines        sleep:SECS   sleep
+  spin:SECS     busy-loop until this process has used SECS of CPU time
   hang          sleep forever                 exit:N       exit with status N
   readline      read a stdin line, print "echo: <line>"
   pid           print "pid: <own pid>"
@@ -41,6 +42,9 @@ def run_step(step: str) -> None:
         sys.stdout.flush()
     elif op == "sleep":
         time.sleep(float(arg))
+    elif op == "spin":
+        while time.process_time() < float(arg):
+            pass
     elif op == "hang":
         while True:
             time.sleep(3600)

@@ -1,5 +1,6 @@
 """Benchmarks: the BENCH-line parser and results.json format, the Linux boot benchmarks'
-config, command lines, medians and ratios, and the QMP client (host only); an end-to-end run
+config, command lines, medians and ratios, a wall-time run against a stand-in QEMU, and the
+QMP client (host only); an end-to-end run
 under QEMU -icount whose instruction counts must be the same every time; and (slow) the Linux
 boot benchmarks under bothy and on bare QEMU."""
 
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -27,8 +29,11 @@ from bothy.bench import (
     TARGETS,
     BenchError,
     Metric,
+    WallRun,
     bench_config,
+    cpu_metrics,
     format_table,
+    host_load_metric,
     icount_argv,
     icount_metrics,
     linux_bench_config,
@@ -40,14 +45,17 @@ from bothy.bench import (
     run_bench,
     run_linux_bench,
     wall_metrics,
+    wall_run,
     write_results,
 )
 from bothy.config import Region, load_config
-from bothy.guest.initramfs import BENCH_PARAMETER
+from bothy.guest.initramfs import BENCH_PARAMETER, LINUX_READY_MARKER
 from bothy.paths import DEFAULT_CONFIG
 from bothy.qemu import bare_linux_command, qemu_command
 from bothy.qmp import QmpClient, QmpError
 from conftest import fake_kernel
+
+FAKE_QEMU = Path(__file__).with_name("fake_qemu.py")
 
 CONSOLE = """\
 [hyp] starting root VM 'rm' (VMID 1) at EL1
@@ -186,6 +194,38 @@ def test_wall_metrics_are_the_medians_and_their_ratio() -> None:
     }
 
 
+def test_cpu_metrics_are_the_medians_and_their_ratio() -> None:
+    assert cpu_metrics([2.6, 9.0, 2.4, 2.5], [2.0, 2.5, 2.0, 1.5]) == {
+        "linux_boot_cpu_ratio": Metric(1.275, "ratio"),
+        "linux_boot_bothy_cpu_seconds": Metric(2.55, "s"),
+        "linux_boot_bare_cpu_seconds": Metric(2.0, "s"),
+    }
+    with pytest.raises(BenchError, match=r"linux_boot_cpu_ratio: expected positive bare"):
+        cpu_metrics([1.0], [])
+
+
+def test_host_load_is_the_median_over_every_wall_run() -> None:
+    assert host_load_metric([0.0, 1.5, 0.3, 0.1]) == {"linux_boot_host_load": Metric(0.2, "CPUs")}
+    with pytest.raises(BenchError, match="linux_boot_host_load: no wall-time runs"):
+        host_load_metric([])
+
+
+def test_a_wall_run_times_the_boot_to_the_marker_and_reads_qemus_cpu_time(
+    tmp_path: Path,
+) -> None:
+    # A stand-in QEMU that computes for 0.3 s of CPU time, then waits 0.3 s, then prints the
+    # marker and would go on forever: the run ends at the marker, and kills it.
+    script = f"spin:0.3;sleep:0.3;print:{LINUX_READY_MARKER};hang"
+    log = tmp_path / "wall.log"
+    run = wall_run([sys.executable, str(FAKE_QEMU), "--script", script], log)
+    assert isinstance(run, WallRun)
+    assert run.cpu_seconds >= 0.29  # clock ticks are 10 ms
+    assert run.seconds >= 0.6
+    assert run.cpu_seconds < run.seconds + 0.02
+    assert run.other_cpus >= 0.0
+    assert LINUX_READY_MARKER in log.read_text()
+
+
 def test_icount_metrics_are_the_medians_and_their_ratio() -> None:
     metrics = icount_metrics([1_050_000_000, 1_049_000_001, 1_051_000_000], [1_000_000_000] * 3)
     assert metrics == {
@@ -222,12 +262,17 @@ def test_ratio_without_valid_runs_is_a_clear_error(
 def test_table_shows_ratios_and_seconds_with_three_decimals_and_their_targets() -> None:
     results = {
         **wall_metrics([2.3456], [2.0]),
+        **cpu_metrics([2.5], [2.0]),
+        **host_load_metric([0.456]),
         **icount_metrics([1_049_000_000], [1_000_000_000]),
     }
     rows = {line.split()[0]: line for line in format_table(results).splitlines()[2:]}
     assert rows.keys() == set(LINUX_METRICS)
     assert "1.173  ratio         <= 1.1 (MISSED)" in rows["linux_boot_wall_ratio"]
     assert "1.049  ratio         <= 1.05 (met)" in rows["linux_boot_icount_ratio"]
+    assert "1.250  ratio" in rows["linux_boot_cpu_ratio"]
+    assert "(met)" not in rows["linux_boot_cpu_ratio"]  # no target: wall time is the goal
+    assert "0.46  CPUs" in rows["linux_boot_host_load"]
     assert "2.346  s" in rows["linux_boot_bothy_seconds"]
     assert "1049000000  instructions" in rows["linux_boot_bothy_instructions"]
     assert TARGETS["linux_boot_icount_ratio"] == 1.05
@@ -470,7 +515,7 @@ def test_bench_runs_and_is_deterministic() -> None:
 def test_linux_boot_bench_boots_under_bothy_and_bare() -> None:
     """One run of each: the numbers exist, have their units and are plausible. Targets are
     not checked (doit bench reports them)."""
-    results = run_linux_bench(load_config(DEFAULT_CONFIG), runs=1)
+    results = run_linux_bench(load_config(DEFAULT_CONFIG), runs=1, wall_runs=1)
     assert results.keys() == set(LINUX_METRICS)
     assert {results[m].unit for m in LINUX_METRICS if m.endswith("_ratio")} == {"ratio"}
     assert results["linux_boot_bothy_seconds"].unit == "s"
@@ -479,6 +524,8 @@ def test_linux_boot_bench_boots_under_bothy_and_bare() -> None:
     assert results["linux_boot_bare_instructions"].value > 100_000_000
     assert 0.5 < results["linux_boot_icount_ratio"].value < 5
     assert 0.2 < results["linux_boot_wall_ratio"].value < 20
+    assert 0.2 < results["linux_boot_cpu_ratio"].value < 20
+    assert results["linux_boot_host_load"].unit == "CPUs"
 
 
 # --- IPC benchmarks -----------------------------------------------------------------------

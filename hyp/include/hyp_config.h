@@ -12,5 +12,4 @@
 #define HYP_EMERGENCY_STACK_SHIFT 12
 #define HYP_EMERGENCY_STACK_SIZE BOTHY_U(0x1000)
 #define PAGE_SIZE BOTHY_UL(0x1000)
-#define HYP_PGTABLE_POOL_PAGES BOTHY_U(512) /* EL2 + stage-2 tables until partitions own memory */
 #define CONSOLE_WRITE_MAX BOTHY_U(256)     /* bytes per console_write hypercall */

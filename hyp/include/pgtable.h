@@ -31,9 +31,11 @@ typedef struct pgtable {
 /* Allocates an empty root table from the hypervisor's table pool. */
 error_t pgtable_init(pgtable_t *pt);
 
-/* Maps [va, va+size) to [pa, pa+size) with `attrs`, using 2 MiB blocks where aligned.
- * All three values must be page aligned; an existing mapping there is an error. */
-error_t pgtable_map(pgtable_t *pt, uint64_t va, uint64_t pa, uint64_t size, uint64_t attrs);
+/* Maps [va, va+size) to [pa, pa+size) with `attrs`: with 2 MiB blocks where aligned if
+ * `blocks`, else with 4 KiB pages only. All three values must be page aligned; an existing
+ * mapping there is an error. */
+error_t pgtable_map(pgtable_t *pt, uint64_t va, uint64_t pa, uint64_t size, uint64_t attrs,
+		    bool blocks);
 
 /* Removes the mappings of [va, va+size) (splitting 2 MiB blocks where needed). The caller
  * invalidates TLBs. ERROR_ADDR_INVALID if part of the range was not mapped. */

@@ -7,6 +7,7 @@
 #include "format.h"
 #include "hyp_config.h"
 #include "object_ops.h"
+#include "platform.h"
 #include "spinlock.h"
 #include "sysreg.h"
 #include "util_string.h"
@@ -191,7 +192,10 @@ addrspace_map(vm_t *vm, memextent_t *extent, uint64_t ipa, uint64_t offset, uint
 	attrs |= (access & ADDRSPACE_ACCESS_W) != 0U ? PTE_S2_WRITE : 0U;
 	attrs |= (access & ADDRSPACE_ACCESS_X) != 0U ? 0U : PTE_XN;
 	spinlock_acquire(&vm->stage2_lock);
-	err = pgtable_map(&vm->stage2, ipa, extent->phys_base + offset, size, attrs);
+	/* The root VM (the RM) is bothy's own and hardly ever invalidates by address: blocks
+	 * keep its tables small, for the whole VMs it maps to load them. */
+	err = pgtable_map(&vm->stage2, ipa, extent->phys_base + offset, size, attrs,
+			  vm->is_root || PLATFORM_STAGE2_BLOCKS);
 	spinlock_release(&vm->stage2_lock);
 	return err;
 }
@@ -244,7 +248,8 @@ addrspace_map_hyp_page(vm_t *vm, uint64_t ipa, const void *page)
 	spinlock_acquire(&vm->stage2_lock);
 	/* EL2 runs identity-mapped: the page's address is its physical address. A new valid
 	 * entry replaces an invalid one, which no TLB holds: no invalidation needed. */
-	error_t err = pgtable_map(&vm->stage2, ipa, (uint64_t)(uintptr_t)page, PAGE_SIZE, attrs);
+	error_t err =
+		pgtable_map(&vm->stage2, ipa, (uint64_t)(uintptr_t)page, PAGE_SIZE, attrs, false);
 	spinlock_release(&vm->stage2_lock);
 	return err;
 }

@@ -127,7 +127,7 @@ create_address_space(partition_t *root)
 	vm->console_cap = make_console_cap();
 	memextent_reserve(ROOT_VM_MEM_BASE, ROOT_VM_MEM_SIZE); /* no extent may ever cover it */
 	must(pgtable_map(&vm->stage2, ROOT_VM_MEM_BASE, ROOT_VM_MEM_BASE, ROOT_VM_MEM_SIZE,
-			 S2_NORMAL_RWX),
+			 S2_NORMAL_RWX, true),
 	     "root VM stage-2 mapping");
 	return vm;
 }

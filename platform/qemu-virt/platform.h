@@ -7,6 +7,15 @@
 
 #include "bothy_abi.h"
 
+/* Whether guests' stage-2 tables may use 2 MiB blocks. Not under QEMU's TCG: its software
+ * TLB records a two-stage translation with the larger of the two stages' page sizes, and any
+ * TLBI by address that falls in a recorded large page flushes the whole TLB of that
+ * translation regime. With 2 MiB stage-2 blocks every entry of a guest is "large", so each
+ * of Linux's TLBI VAE1IS (about 52,000 in a boot: kernel text patching) flushed all its
+ * kernel TLB entries, and QEMU walked both stages again for each (650,000 refills against
+ * 68,000 on bare QEMU). Pages cost 1 MiB of tables per 512 MiB of guest memory. */
+#define PLATFORM_STAGE2_BLOCKS false
+
 /* Blocking write of one byte to the board's console UART. */
 void platform_uart_putc(char c);
 

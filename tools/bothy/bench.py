@@ -9,9 +9,10 @@ with the PMU, which counts the whole cross-VM round trip on that CPU.
 
 The Linux boot benchmarks boot the config's primary Linux VM (same kernel, initramfs and command
 line) under bothy and directly on QEMU (same -smp, -m and CPU) in one run, to /init's
-LINUX_READY_MARKER, and report bothy / bare: wall time to the marker (median of several runs
-each, interleaved) and instructions under -icount up to the power-off /init does right after
-the marker (BENCH_PARAMETER on the command line), read from QEMU over QMP.
+LINUX_READY_MARKER, and report bothy / bare: wall time and QEMU's CPU time to the marker
+(medians of many runs each, interleaved, with how busy the rest of the host was meanwhile) and
+instructions under -icount up to the power-off /init does right after the marker
+(BENCH_PARAMETER on the command line), read from QEMU over QMP.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from typing import Any, Literal
 import yaml
 
 from bothy.config import SystemConfig, Vm, load_config
+from bothy.cputime import host_snapshot, process_cpu_seconds
 from bothy.errors import BothyError
 from bothy.files import write_if_changed
 from bothy.guest.initramfs import BENCH_PARAMETER, LINUX_READY_MARKER
@@ -46,13 +48,17 @@ __all__ = [
     "IPC_METRICS",
     "LINUX_METRICS",
     "LINUX_RUNS",
+    "LINUX_WALL_RUNS",
     "TARGETS",
     "BenchError",
     "BenchIncomplete",
     "Metric",
+    "WallRun",
     "bench_config",
     "build_bench",
+    "cpu_metrics",
     "format_table",
+    "host_load_metric",
     "icount_argv",
     "icount_metrics",
     "ipc_bench_config",
@@ -67,6 +73,7 @@ __all__ = [
     "run_ipc_bench",
     "run_linux_bench",
     "wall_metrics",
+    "wall_run",
     "write_results",
 ]
 
@@ -82,9 +89,12 @@ BENCH_LOG = BUILD_ROOT / "logs" / "bench.log"
 RUN_TIMEOUT = 120.0
 BUILD_TIMEOUT = 600.0
 DONE_MARKER = "benchmarks done"
-# Linux boot benchmarks: runs per system and measure (wall, icount); the bare kernel reaches
-# the marker in 2-3 s, so the timeouts only catch a hung or broken boot.
+# Linux boot benchmarks: runs per system under -icount (counts vary by about 0.05%) and
+# without it (wall times vary by 10-30% on a shared 2-core machine: many runs, interleaved,
+# so that the medians can resolve a few percent); the bare kernel reaches the marker in 2-3
+# s, so the timeouts only catch a hung or broken boot.
 LINUX_RUNS = 3
+LINUX_WALL_RUNS = 10
 LINUX_BOOT_TIMEOUT = 120.0
 LINUX_POWEROFF_TIMEOUT = 20.0  # from the marker to the machine's stop (-icount runs)
 LINUX_LOG_DIR = BUILD_ROOT / "logs"
@@ -104,14 +114,19 @@ IPC_METRICS = (
     "doorbell_virq_instructions",
     "rm_rpc_roundtrip_instructions",
 )
-# The Linux boot benchmarks: the two ratios and the medians they are made of.
+# The Linux boot benchmarks: the three ratios and the medians they are made of, and how busy
+# the rest of the host was during the wall-time runs.
 LINUX_METRICS = (
     "linux_boot_wall_ratio",
+    "linux_boot_cpu_ratio",
     "linux_boot_icount_ratio",
     "linux_boot_bothy_seconds",
     "linux_boot_bare_seconds",
+    "linux_boot_bothy_cpu_seconds",
+    "linux_boot_bare_cpu_seconds",
     "linux_boot_bothy_instructions",
     "linux_boot_bare_instructions",
+    "linux_boot_host_load",
 )
 # A run of a config with a primary Linux VM reports all of these (without one, GUEST_METRICS).
 EXPECTED_METRICS = GUEST_METRICS + IPC_METRICS + LINUX_METRICS
@@ -127,8 +142,12 @@ DESCRIPTIONS: Mapping[str, str] = {
     "rm_rpc_roundtrip_instructions": "VM_GET_VMID request to the RM until its reply is read",
     "linux_boot_wall_ratio": "Linux to /init's marker, bothy / bare QEMU: median wall times",
     "linux_boot_icount_ratio": "Linux to power-off after the marker, bothy / bare: -icount insns",
+    "linux_boot_cpu_ratio": "Linux to /init's marker, bothy / bare QEMU: median QEMU CPU times",
     "linux_boot_bothy_seconds": "median wall time from QEMU start to the marker, under bothy",
     "linux_boot_bare_seconds": "median wall time from QEMU start to the marker, bare QEMU",
+    "linux_boot_bothy_cpu_seconds": "median QEMU CPU time (all threads) to the marker, under bothy",
+    "linux_boot_bare_cpu_seconds": "median QEMU CPU time (all threads) to the marker, bare QEMU",
+    "linux_boot_host_load": "median CPUs busy with anything but QEMU during the wall runs",
     "linux_boot_bothy_instructions": "median instructions, QEMU start to power-off, under bothy",
     "linux_boot_bare_instructions": "median instructions, QEMU start to power-off, bare QEMU",
 }
@@ -142,7 +161,7 @@ TARGETS: Mapping[str, float] = {
     "linux_boot_icount_ratio": 1.05,
 }
 # Decimals shown in the table per unit (anything else: one).
-_DECIMALS: Mapping[str, int] = {"ratio": 3, "s": 3}
+_DECIMALS: Mapping[str, int] = {"ratio": 3, "s": 3, "CPUs": 2}
 
 _BENCH_LINE = re.compile(r"^(?:\[[^\]\s]+\] )?BENCH(?=\s|$)(?P<rest>.*)$")
 _BENCH_FIELDS = re.compile(
@@ -391,11 +410,13 @@ def run_bench(
     *,
     timeout: float = RUN_TIMEOUT,
     linux_runs: int = LINUX_RUNS,
+    linux_wall_runs: int = LINUX_WALL_RUNS,
     report: Callable[[str], None] = _quiet,
 ) -> dict[str, Metric]:
     """Run every benchmark of `config` (the bench guest; with a primary Linux VM and
-    linux_runs > 0, the Linux boot benchmarks too), write build/<config>/bench/results.json
-    and return the results. `report` gets a line per Linux boot as it finishes.
+    linux_runs > 0, the Linux boot benchmarks too: linux_wall_runs boots each way for wall
+    and CPU time, linux_runs under -icount), write build/<config>/bench/results.json and
+    return the results. `report` gets a line per Linux boot as it finishes.
 
     If the Linux boot benchmarks fail, results.json gets what was measured and
     BenchIncomplete carries it too."""
@@ -406,7 +427,11 @@ def run_bench(
             report(f"bench: {config.name} has no primary Linux VM: no Linux boot benchmarks")
         else:
             try:
-                results.update(run_linux_bench(config, runs=linux_runs, report=report))
+                results.update(
+                    run_linux_bench(
+                        config, runs=linux_runs, wall_runs=linux_wall_runs, report=report
+                    )
+                )
             except BothyError as e:
                 if isinstance(e, BenchIncomplete):
                     results.update(e.results)
@@ -472,6 +497,26 @@ def wall_metrics(
     }
 
 
+def cpu_metrics(
+    bothy_cpu_seconds: Sequence[float], bare_cpu_seconds: Sequence[float]
+) -> dict[str, Metric]:
+    """linux_boot_cpu_ratio and the two medians it is made of, from each run's QEMU CPU time."""
+    bothy, bare, ratio = _median_ratio("linux_boot_cpu_ratio", bothy_cpu_seconds, bare_cpu_seconds)
+    return {
+        "linux_boot_cpu_ratio": Metric(round(ratio, 4), "ratio"),
+        "linux_boot_bothy_cpu_seconds": Metric(round(bothy, 3), "s"),
+        "linux_boot_bare_cpu_seconds": Metric(round(bare, 3), "s"),
+    }
+
+
+def host_load_metric(other_cpus: Sequence[float]) -> dict[str, Metric]:
+    """linux_boot_host_load: the median, over every wall-time run, of how many CPUs something
+    other than that run's QEMU kept busy (0 on an idle machine)."""
+    if not other_cpus:
+        raise BenchError("linux_boot_host_load: no wall-time runs")
+    return {"linux_boot_host_load": Metric(round(statistics.median(other_cpus), 2), "CPUs")}
+
+
 def icount_metrics(
     bothy_instructions: Sequence[int], bare_instructions: Sequence[int]
 ) -> dict[str, Metric]:
@@ -493,12 +538,17 @@ def icount_argv(argv: Sequence[str], qmp_socket: Path) -> list[str]:
 
 
 def run_linux_bench(
-    config: SystemConfig, *, runs: int = LINUX_RUNS, report: Callable[[str], None] = _quiet
+    config: SystemConfig,
+    *,
+    runs: int = LINUX_RUNS,
+    wall_runs: int = LINUX_WALL_RUNS,
+    report: Callable[[str], None] = _quiet,
 ) -> dict[str, Metric]:
-    """Build `config`'s Linux bench variant and boot its primary Linux VM `runs` times under
-    bothy and `runs` times on bare QEMU for each measure: first wall time to the marker
-    (wall_metrics), then instructions to power-off under -icount (icount_metrics). If the
-    icount runs fail, BenchIncomplete carries the wall metrics."""
+    """Build `config`'s Linux bench variant and boot its primary Linux VM under bothy and on
+    bare QEMU: `wall_runs` times each for wall and QEMU CPU time to the marker (wall_metrics,
+    cpu_metrics, host_load_metric), then `runs` times each for instructions to power-off
+    under -icount (icount_metrics). If the icount runs fail, BenchIncomplete carries the
+    wall metrics."""
     bench_path = linux_bench_config(config)
     image = build_bench(config, bench_path, variant="linux")
     bench = load_config(bench_path)
@@ -510,17 +560,24 @@ def run_linux_bench(
             return qemu_command(bench, image, icount=icount, icount_sleep=False)
         return bare_linux_command(bench, vm, icount=icount, icount_sleep=False)
 
-    seconds: dict[System, list[float]] = {"bothy": [], "bare": []}
-    for i in range(runs):
+    walls: dict[System, list[WallRun]] = {"bothy": [], "bare": []}
+    for i in range(wall_runs):
         # Interleaved, and alternating which goes first, so drifting machine load hits both.
         for system in _order(i):
             log = LINUX_LOG_DIR / f"bench-linux-{system}-wall-{i + 1}.log"
-            seconds[system].append(_wall_run(argv(system, icount=False), log))
+            run = wall_run(argv(system, icount=False), log)
+            walls[system].append(run)
             report(
-                f"bench: Linux boot {i + 1}/{runs} {system:>5}: "
-                f"{seconds[system][-1]:.3f} s to the marker"
+                f"bench: Linux boot {i + 1}/{wall_runs} {system:>5}: {run.seconds:.3f} s to "
+                f"the marker, QEMU CPU {run.cpu_seconds:.3f} s, other load "
+                f"{run.other_cpus:.2f} CPUs"
             )
-    results = wall_metrics(seconds["bothy"], seconds["bare"])
+    results = wall_metrics([r.seconds for r in walls["bothy"]], [r.seconds for r in walls["bare"]])
+    results.update(
+        cpu_metrics([r.cpu_seconds for r in walls["bothy"]], [r.cpu_seconds for r in walls["bare"]])
+    )
+    results.update(host_load_metric([r.other_cpus for b in walls.values() for r in b]))
+    report(_pair_summary(walls))
     # Counts do not depend on machine load: no need to interleave. Bare first, so that a
     # failure under bothy still leaves the bare count in the (incomplete) results.
     instructions: dict[System, list[int]] = {"bothy": [], "bare": []}
@@ -549,11 +606,42 @@ def _order(run: int) -> tuple[System, System]:
     return ("bothy", "bare") if run % 2 == 0 else ("bare", "bothy")
 
 
-def _wall_run(argv: Sequence[str], log: Path) -> float:
-    """Seconds from QEMU's start until the marker is on the console; QEMU is killed then."""
+@dataclass(frozen=True)
+class WallRun:
+    """One boot to the marker: its wall time, the CPU time QEMU used (all its threads), and
+    how many CPUs other processes kept busy meanwhile, on average."""
+
+    seconds: float
+    cpu_seconds: float
+    other_cpus: float
+
+
+def wall_run(argv: Sequence[str], log: Path) -> WallRun:
+    """A boot from QEMU's start until the marker is on the console; QEMU is killed then."""
+    before = host_snapshot()
     with QemuSession(argv, log_path=log) as session:
         session.expect(LINUX_READY_MARKER, LINUX_BOOT_TIMEOUT)
-        return session.elapsed
+        seconds = session.elapsed
+        cpu = process_cpu_seconds(session.pid)
+        after = host_snapshot()
+    # Clock ticks make either reading coarse (10 ms): never below zero.
+    other = max(0.0, (after.busy - before.busy) - cpu)
+    return WallRun(seconds=seconds, cpu_seconds=cpu, other_cpus=other / seconds)
+
+
+def _pair_summary(walls: Mapping[System, Sequence[WallRun]]) -> str:
+    """How the wall ratio spreads over pairs of adjacent runs (each pair saw about the same
+    machine load), next to the ratio of medians that is the metric."""
+    pairs = sorted(
+        b.seconds / r.seconds for b, r in zip(walls["bothy"], walls["bare"], strict=True)
+    )
+    if len(pairs) < 4:
+        return f"bench: wall ratio per pair of runs: {', '.join(f'{p:.3f}' for p in pairs)}"
+    q1, median, q3 = statistics.quantiles(pairs, n=4)
+    return (
+        f"bench: wall ratio per pair of runs: median {median:.3f}, quartiles "
+        f"{q1:.3f}-{q3:.3f}, range {pairs[0]:.3f}-{pairs[-1]:.3f} ({len(pairs)} pairs)"
+    )
 
 
 def _icount_run(argv: Sequence[str], log: Path) -> int:

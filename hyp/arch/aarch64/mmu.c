@@ -47,7 +47,7 @@ mmu_pa_size_field(void)
 static void
 map_or_panic(uint64_t base, uint64_t end, uint64_t attrs, const char *what)
 {
-	error_t err = pgtable_map(&hyp_pgtable, base, base, end - base, attrs);
+	error_t err = pgtable_map(&hyp_pgtable, base, base, end - base, attrs, true);
 	if (err != OK) {
 		panic("cannot map %s [0x%lx, 0x%lx): error %d", what, base, end, (int)err);
 	}

@@ -5,6 +5,7 @@
 
 #include "hyp_config.h"
 #include "pgtable.h"
+#include "platform.h"
 #include "spinlock.h"
 #include "sysreg.h"
 #include "util_string.h"
@@ -13,6 +14,11 @@
 #define DESC_TABLE 3UL /* table at levels 1-2, page at level 3 */
 #define DESC_BLOCK 1UL
 #define DESC_ADDR_MASK 0x0000fffffffff000UL
+
+/* EL2 and stage-2 tables until partitions own memory: 512, or where guests' stage 2 has no
+ * blocks (platform.h), 128 and enough level-3 tables to map all of RAM in pages. */
+#define HYP_PGTABLE_POOL_PAGES                                                                  \
+	(PLATFORM_STAGE2_BLOCKS ? 512U : 128U + (unsigned)(PLATFORM_RAM_SIZE >> 21))
 
 static uint64_t pool[HYP_PGTABLE_POOL_PAGES][PGTABLE_ENTRIES]
 	__attribute__((aligned(PAGE_SIZE)));
@@ -106,8 +112,11 @@ next_table(uint64_t *table, uint64_t va, unsigned level, uint64_t **out)
 	return OK;
 }
 
+/* Maps `count` consecutive leaves at `leaf_level` from `va`, all in one table: a whole
+ * table of pages costs one walk from the root, not 512 (a 512 MiB guest is 131,072 pages). */
 static error_t
-map_one(pgtable_t *pt, uint64_t va, uint64_t pa, unsigned leaf_level, uint64_t attrs)
+map_leaves(pgtable_t *pt, uint64_t va, uint64_t pa, unsigned leaf_level, unsigned count,
+	   uint64_t attrs)
 {
 	uint64_t *table = pt->root;
 	for (unsigned level = 1; level < leaf_level; level++) {
@@ -116,16 +125,21 @@ map_one(pgtable_t *pt, uint64_t va, uint64_t pa, unsigned leaf_level, uint64_t a
 			return err;
 		}
 	}
-	uint64_t *entry = &table[(va >> level_shift(leaf_level)) & (PGTABLE_ENTRIES - 1U)];
-	if ((*entry & DESC_VALID) != 0U) {
-		return ERROR_EXISTING_MAPPING;
+	unsigned shift = level_shift(leaf_level);
+	uint64_t *entry = &table[(va >> shift) & (PGTABLE_ENTRIES - 1U)];
+	uint64_t type = leaf_level == 3U ? DESC_TABLE : DESC_BLOCK;
+	for (unsigned i = 0U; i < count; i++, entry++, pa += 1UL << shift) {
+		if ((*entry & DESC_VALID) != 0U) {
+			return ERROR_EXISTING_MAPPING;
+		}
+		*entry = pa | attrs | PTE_AF | type;
 	}
-	*entry = pa | attrs | PTE_AF | (leaf_level == 3U ? DESC_TABLE : DESC_BLOCK);
 	return OK;
 }
 
 error_t
-pgtable_map(pgtable_t *pt, uint64_t va, uint64_t pa, uint64_t size, uint64_t attrs)
+pgtable_map(pgtable_t *pt, uint64_t va, uint64_t pa, uint64_t size, uint64_t attrs,
+	    bool blocks)
 {
 	const uint64_t block = 1UL << level_shift(2);
 	if (((va | pa | size) & (PAGE_SIZE - 1U)) != 0U) {
@@ -135,9 +149,12 @@ pgtable_map(pgtable_t *pt, uint64_t va, uint64_t pa, uint64_t size, uint64_t att
 		return ERROR_ADDR_OVERFLOW;
 	}
 	while (size > 0U) {
-		bool use_block = ((va | pa) & (block - 1U)) == 0U && size >= block;
-		uint64_t step = use_block ? block : PAGE_SIZE;
-		error_t err = map_one(pt, va, pa, use_block ? 2U : 3U, attrs);
+		bool use_block = blocks && ((va | pa) & (block - 1U)) == 0U && size >= block;
+		/* Pages: up to the end of va's level-3 table or of the range. */
+		uint64_t step = use_block ? block : block - (va & (block - 1U));
+		step = step < size ? step : size;
+		error_t err = use_block ? map_leaves(pt, va, pa, 2U, 1U, attrs)
+					: map_leaves(pt, va, pa, 3U, (unsigned)(step / PAGE_SIZE), attrs);
 		if (err != OK) {
 			return err;
 		}

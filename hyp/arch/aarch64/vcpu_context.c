@@ -60,6 +60,14 @@ vtcr_value(void)
 /* PMCR_EL0.N per CPU, for MDCR_EL2.HPMN: read once, not on every switch. */
 static uint64_t pmu_counters[PLATFORM_CPU_COUNT];
 
+/* Per CPU, the vCPU whose EL1 registers and VM controls are still in that CPU's registers:
+ * the last one loaded there. A vCPU that blocks in WFI leaves its CPU idle, and idle touches
+ * none of them, so when it wakes (about 900 times in a Linux boot) there is nothing to load
+ * but the timer and the vGIC. That also spares QEMU's TCG: it flushes its whole TLB on every
+ * TCR_EL1 write, and takes its global lock for HCR_EL2 and CNTVOFF_EL2. Only this file and
+ * a reset change a vCPU's saved EL1 state while it is not loaded, so a reset forgets it. */
+static vcpu_t *el1_owner[PLATFORM_CPU_COUNT];
+
 /* EL2 controls that are the same for every vCPU are written once per CPU, here; nothing
  * else writes them (no VM's stage 2 differs in shape, every VM sees the host's MIDR). */
 void
@@ -75,6 +83,12 @@ vcpu_context_cpu_init(void)
 void
 vcpu_context_reset(vcpu_t *vcpu, uint64_t entry, uint64_t context)
 {
+	/* The vCPU is off, so loaded nowhere; a CPU may meanwhile load another vCPU. */
+	for (unsigned cpu = 0U; cpu < PLATFORM_CPU_COUNT; cpu++) {
+		vcpu_t *expected = vcpu;
+		(void)__atomic_compare_exchange_n(&el1_owner[cpu], &expected, NULL, false,
+						  __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+	}
 	memset(&vcpu->regs, 0, sizeof(vcpu->regs));
 	memset(&vcpu->el1, 0, sizeof(vcpu->el1));
 	memset(&vcpu->fp, 0, sizeof(vcpu->fp));
@@ -97,16 +111,19 @@ mdcr_value(const vm_t *vm, uint64_t counters)
 	return counters | MDCR_TPM | MDCR_TPMCR | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA;
 }
 
-void
-vcpu_context_load(vcpu_t *vcpu)
+/* The VM's EL2 controls and the vCPU's EL1 registers, unless they are still in place. */
+static void
+el1_load(vcpu_t *vcpu)
 {
 	const vm_t *vm = vcpu->vm;
 	const el1_context_t *c = &vcpu->el1;
+	vcpu_t **owner = &el1_owner[cpu_index()];
+	if (__atomic_load_n(owner, __ATOMIC_RELAXED) == vcpu) {
+		return;
+	}
+	__atomic_store_n(owner, vcpu, __ATOMIC_RELAXED);
 	sysreg_write(vttbr_el2, pgtable_root_pa(&vm->stage2) | ((uint64_t)vm->vmid << 48));
 	sysreg_write(hcr_el2, HCR_GUEST | (vm->is_root ? HCR_DC : 0U));
-	/* FP/SIMD registers are loaded at the vCPU's first use of them (vcpu_fp_trap), so
-	 * switches between vCPUs that never touch them (most IPC) move none. */
-	sysreg_write(cptr_el2, CPTR_EL2_TRAP_SVE_SME | CPTR_EL2_TFP);
 	sysreg_write(cntvoff_el2, vm->cntvoff);
 	sysreg_write(vmpidr_el2, (1UL << 31) | vcpu->index);
 	sysreg_write(mdcr_el2, mdcr_value(vm, pmu_counters[cpu_index()]));
@@ -136,6 +153,17 @@ vcpu_context_load(vcpu_t *vcpu)
 	sysreg_write(csselr_el1, c->csselr);
 	sysreg_write(cntkctl_el1, c->cntkctl);
 	sysreg_write(mdscr_el1, c->mdscr);
+}
+
+void
+vcpu_context_load(vcpu_t *vcpu)
+{
+	const el1_context_t *c = &vcpu->el1;
+	el1_load(vcpu);
+	/* FP/SIMD registers are loaded at the vCPU's first use of them (vcpu_fp_trap), so
+	 * switches between vCPUs that never touch them (most IPC) move none. */
+	sysreg_write(cptr_el2, CPTR_EL2_TRAP_SVE_SME | CPTR_EL2_TFP);
+	/* The save disabled the virtual timer: always rewritten. */
 	sysreg_write(cntv_cval_el0, c->cntv_cval);
 	sysreg_write(cntv_ctl_el0, c->cntv_ctl);
 	vgic_load(vcpu);

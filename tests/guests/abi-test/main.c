@@ -714,10 +714,11 @@ test_numbers(void)
 	check_value("unknown SMCCC owner", r.x[0], SMCCC_NOT_SUPPORTED);
 }
 
-/* Stage-2 tables come from a fixed pool of HYP_PGTABLE_POOL_PAGES (512) tables. Each round
- * builds an address space with one page mapped (a level-1, a level-2 and a level-3 table)
- * and destroys it: 400 rounds take 1200 tables, so this passes only if a destroyed address
- * space gives its tables back (and its VMID, which every round reuses). */
+/* Stage-2 tables come from a fixed pool (HYP_PGTABLE_POOL_PAGES in pgtable.c: 640 tables on
+ * the default board). Each round builds an address space with one page mapped (a level-1, a
+ * level-2 and a level-3 table) and destroys it: 400 rounds take 1200 tables, so this passes
+ * only if a destroyed address space gives its tables back (and its VMID, which every round
+ * reuses). */
 #define STAGE2_ROUNDS 400U
 #define STAGE2_VMID 200U
 #define MAP_RW_NORMAL ((6U << 4) | 6U | (0xfU << 16))
