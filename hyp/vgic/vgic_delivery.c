@@ -111,7 +111,8 @@ list_while_saved(vic_t *vic, thread_t *target, uint32_t intid, vgic_irq_t *irq)
 {
 	vgic_vcpu_t *v = &target->vgic;
 	uint32_t free = ~(uint32_t)v->lr_live & ((1U << lr_count()) - 1U);
-	if (__atomic_load_n(&v->loaded, __ATOMIC_ACQUIRE) || v->rescan || v->flushed_generation != vic->generation || free == 0U) {
+	if (__atomic_load_n(&v->loaded, __ATOMIC_ACQUIRE) || v->rescan ||
+	    v->flushed_generation != vic->generation || free == 0U) {
 		return false;
 	}
 	(void)list_irq_saved(target, (unsigned)__builtin_ctz(free), intid, irq);
