@@ -28,10 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import psutil
 import yaml
 
 from bothy.config import SystemConfig, Vm, load_config
-from bothy.cputime import host_snapshot, process_cpu_seconds
 from bothy.errors import BothyError
 from bothy.files import write_if_changed
 from bothy.guest.initramfs import BENCH_PARAMETER, LINUX_READY_MARKER
@@ -485,28 +485,32 @@ def _median_ratio(name: str, bothy: Sequence[float], bare: Sequence[float]) -> t
     return b, r, b / r
 
 
+def _boot_ratio_metrics(
+    ratio_name: str, suffix: str, bothy_values: Sequence[float], bare_values: Sequence[float]
+) -> dict[str, Metric]:
+    """`ratio_name` and the two medians it is made of, linux_boot_<system><suffix>."""
+    bothy, bare, ratio = _median_ratio(ratio_name, bothy_values, bare_values)
+    return {
+        ratio_name: Metric(round(ratio, 4), "ratio"),
+        f"linux_boot_bothy{suffix}": Metric(round(bothy, 3), "s"),
+        f"linux_boot_bare{suffix}": Metric(round(bare, 3), "s"),
+    }
+
+
 def wall_metrics(
     bothy_seconds: Sequence[float], bare_seconds: Sequence[float]
 ) -> dict[str, Metric]:
     """linux_boot_wall_ratio and the two medians it is made of, from each run's seconds."""
-    bothy, bare, ratio = _median_ratio("linux_boot_wall_ratio", bothy_seconds, bare_seconds)
-    return {
-        "linux_boot_wall_ratio": Metric(round(ratio, 4), "ratio"),
-        "linux_boot_bothy_seconds": Metric(round(bothy, 3), "s"),
-        "linux_boot_bare_seconds": Metric(round(bare, 3), "s"),
-    }
+    return _boot_ratio_metrics("linux_boot_wall_ratio", "_seconds", bothy_seconds, bare_seconds)
 
 
 def cpu_metrics(
     bothy_cpu_seconds: Sequence[float], bare_cpu_seconds: Sequence[float]
 ) -> dict[str, Metric]:
     """linux_boot_cpu_ratio and the two medians it is made of, from each run's QEMU CPU time."""
-    bothy, bare, ratio = _median_ratio("linux_boot_cpu_ratio", bothy_cpu_seconds, bare_cpu_seconds)
-    return {
-        "linux_boot_cpu_ratio": Metric(round(ratio, 4), "ratio"),
-        "linux_boot_bothy_cpu_seconds": Metric(round(bothy, 3), "s"),
-        "linux_boot_bare_cpu_seconds": Metric(round(bare, 3), "s"),
-    }
+    return _boot_ratio_metrics(
+        "linux_boot_cpu_ratio", "_cpu_seconds", bothy_cpu_seconds, bare_cpu_seconds
+    )
 
 
 def host_load_metric(other_cpus: Sequence[float]) -> dict[str, Metric]:
@@ -616,16 +620,24 @@ class WallRun:
     other_cpus: float
 
 
+def _host_busy_seconds() -> float:
+    """CPU time the whole host has spent busy so far, all CPUs added up. Steal counts as
+    busy: time a hypervisor below took from this machine was not available to QEMU."""
+    t = psutil.cpu_times()  # Linux's fields; guest time is already inside user and nice
+    return t.user + t.nice + t.system + t.irq + t.softirq + t.steal
+
+
 def wall_run(argv: Sequence[str], log: Path) -> WallRun:
     """A boot from QEMU's start until the marker is on the console; QEMU is killed then."""
-    before = host_snapshot()
+    busy_before = _host_busy_seconds()
     with QemuSession(argv, log_path=log) as session:
         session.expect(LINUX_READY_MARKER, LINUX_BOOT_TIMEOUT)
         seconds = session.elapsed
-        cpu = process_cpu_seconds(session.pid)
-        after = host_snapshot()
+        qemu = psutil.Process(session.pid).cpu_times()  # every thread of QEMU
+        cpu = qemu.user + qemu.system
+        busy_after = _host_busy_seconds()
     # Clock ticks make either reading coarse (10 ms): never below zero.
-    other = max(0.0, (after.busy - before.busy) - cpu)
+    other = max(0.0, (busy_after - busy_before) - cpu)
     return WallRun(seconds=seconds, cpu_seconds=cpu, other_cpus=other / seconds)
 
 
