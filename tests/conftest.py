@@ -80,6 +80,23 @@ def derived_config(name: str, change: Callable[[dict[str, object]], None]) -> Pa
     return path
 
 
+def guest_vm(name: str, role: str, image: str, base: int, **extra: object) -> dict[str, object]:
+    """A config entry for a one-vCPU test-guest VM with 4 MiB of memory at `base`."""
+    memory = {"base": base, "size": 4 << 20}
+    return {"name": name, "role": role, "image": image, "vcpus": 1, "memory": memory, **extra}
+
+
+def replace_guest_vms(
+    raw: dict[str, object], guests: list[dict[str, object]], root_image: str | None = None
+) -> None:
+    """Keeps the config's root VM (running `root_image` if given) and puts `guests` in place
+    of every other VM."""
+    vms = raw["vms"]
+    assert isinstance(vms, list)
+    root = next(vm for vm in vms if vm["role"] == "root")
+    raw["vms"] = [root if root_image is None else {**root, "image": root_image}, *guests]
+
+
 def root_guest_config(name: str, image: str, debug: dict[str, object] | None = None) -> Path:
     """The default system with only its root VM, which runs test guest `image` instead of the
     RM (test guests run only as the root VM), and the given `debug` settings."""

@@ -8,31 +8,23 @@ import re
 import pytest
 
 from bothy.runner import run_batch
-from conftest import build, derived_config, log_path, qemu_argv
+from conftest import build, derived_config, guest_vm, log_path, qemu_argv, replace_guest_vms
 
 pytestmark = pytest.mark.qemu
-
-MIB = 1 << 20
 
 
 def _abi_system(raw: dict[str, object]) -> None:
     """The root VM runs abi-test instead of the RM. A guest VM that is never started (only
     the RM starts VMs) is given QEMU virt's PL031 RTC, so the hypervisor hands the root VM a
     hwirq cap for INTID 34 and lets a device extent cover the RTC's MMIO: the hwirq checks."""
-    vms = raw["vms"]
-    assert isinstance(vms, list)
-    root = next(vm for vm in vms if vm["role"] == "root")
     rtc = {
         "name": "rtc",
         "compatible": "arm,pl031",
         "irq": 34,
         "memory": {"base": 0x0901_0000, "size": 0x1000},
     }
-    raw["vms"] = [
-        {**root, "image": "abi-test"},
-        {"name": "dev", "role": "secondary", "image": "hwirq-test", "vcpus": 1,
-         "memory": {"base": 0x4800_0000, "size": 4 * MIB}, "devices": [rtc]},
-    ]  # fmt: skip
+    dev = guest_vm("dev", "secondary", "hwirq-test", 0x4800_0000, devices=[rtc])
+    replace_guest_vms(raw, [dev], root_image="abi-test")
 
 
 def test_abi_guest_passes_every_check() -> None:

@@ -15,11 +15,10 @@ from pathlib import Path
 import pytest
 
 from bothy.runner import run_batch
-from conftest import build, derived_config, log_path, qemu_argv
+from conftest import build, derived_config, guest_vm, log_path, qemu_argv, replace_guest_vms
 
 pytestmark = pytest.mark.qemu
 
-MIB = 1 << 20
 RTC_BASE = 0x0901_0000
 RTC_INTID = 34
 PANICS = ["BOTHY PANIC", "FATAL", "hwirq-test FAILED"]
@@ -28,22 +27,19 @@ PASSED = re.compile(r"(?m)^hwirq-test passed \((\d+) checks\)")
 
 
 def _hwirq_system(raw: dict[str, object]) -> None:
-    vms = raw["vms"]
-    assert isinstance(vms, list)
-    root = next(vm for vm in vms if vm["role"] == "root")
     rtc = {
         "name": "rtc",
         "compatible": "arm,pl031",
         "irq": RTC_INTID,
         "memory": {"base": RTC_BASE, "size": 0x1000},
     }
-    raw["vms"] = [
-        root,
-        {"name": "clock", "role": "primary", "image": "hwirq-test", "vcpus": 1,
-         "memory": {"base": 0x4800_0000, "size": 4 * MIB}, "devices": [rtc]},
-        {"name": "nodev", "role": "secondary", "image": "hwirq-test", "vcpus": 1,
-         "memory": {"base": 0x4840_0000, "size": 4 * MIB}},
-    ]  # fmt: skip
+    replace_guest_vms(
+        raw,
+        [
+            guest_vm("clock", "primary", "hwirq-test", 0x4800_0000, devices=[rtc]),
+            guest_vm("nodev", "secondary", "hwirq-test", 0x4840_0000),
+        ],
+    )
 
 
 def hwirq_config() -> Path:

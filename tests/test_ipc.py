@@ -17,11 +17,10 @@ from pathlib import Path
 import pytest
 
 from bothy.runner import DEFAULT_PANIC_PATTERNS, RunResult, run_batch
-from conftest import build, derived_config, log_path, qemu_argv
+from conftest import build, derived_config, guest_vm, log_path, qemu_argv, replace_guest_vms
 
 pytestmark = pytest.mark.qemu
 
-MIB = 1 << 20
 SHARED_BASE = 0x4880_0000
 SHARED_SIZE = 0x1_0000
 PING_VMID, PONG_VMID = 0x3, 0x80
@@ -44,16 +43,13 @@ PONG_PASSED = re.compile(r"\[pong\] ipc-test passed \((\d+) checks\)")
 
 
 def _ipc_system(raw: dict[str, object], iterations: int) -> None:
-    vms = raw["vms"]
-    assert isinstance(vms, list)
-    root = next(vm for vm in vms if vm["role"] == "root")
-    raw["vms"] = [
-        root,
-        {"name": "ping", "role": "primary", "image": "ipc-test", "vcpus": 1,
-         "memory": {"base": 0x4800_0000, "size": 4 * MIB}},
-        {"name": "pong", "role": "secondary", "image": "ipc-test", "vcpus": 1,
-         "memory": {"base": 0x4840_0000, "size": 4 * MIB}},
-    ]  # fmt: skip
+    replace_guest_vms(
+        raw,
+        [
+            guest_vm("ping", "primary", "ipc-test", 0x4800_0000),
+            guest_vm("pong", "secondary", "ipc-test", 0x4840_0000),
+        ],
+    )
     raw["ipc"] = [
         {"kind": "msgqueue_pair", "name": "chan", "vms": ["ping", "pong"], "queue_depth": 4},
         {"kind": "msgqueue_pair", "name": "bulk", "vms": ["ping", "pong"]},
@@ -166,14 +162,7 @@ def fuzz_seed() -> int:
 
 
 def _fuzz_system(raw: dict[str, object], seed: int, messages: int) -> None:
-    vms = raw["vms"]
-    assert isinstance(vms, list)
-    root = next(vm for vm in vms if vm["role"] == "root")
-    raw["vms"] = [
-        root,
-        {"name": "fuzz", "role": "primary", "image": "rm-fuzz", "vcpus": 1,
-         "memory": {"base": 0x4800_0000, "size": 4 * MIB}},
-    ]  # fmt: skip
+    replace_guest_vms(raw, [guest_vm("fuzz", "primary", "rm-fuzz", 0x4800_0000)])
     raw["debug"] = {"seed": seed, "iterations": messages}
 
 
