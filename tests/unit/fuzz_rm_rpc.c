@@ -4,35 +4,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fuzz_input.h"
 #include "rpc_fixture.h"
 
 #define MAX_MESSAGES 200U
-
-typedef struct {
-	const uint8_t *data;
-	size_t size, pos;
-} bytes_t;
-
-/* The next one or two input bytes, modulo n; 0 once the input is used up. */
-static uint64_t
-bytes_below(void *ctx, uint64_t n)
-{
-	bytes_t *b = ctx;
-	uint64_t value = 0;
-	for (uint64_t range = 1; range < n && b->pos < b->size; range <<= 8) {
-		value = value << 8 | b->data[b->pos++];
-	}
-	return value % n;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	bytes_t bytes = { data, size, 0 };
+	fuzz_input_t bytes = { data, size, 0 };
 	unsigned messages = size / 4U < MAX_MESSAGES ? (unsigned)(size / 4U) : MAX_MESSAGES;
 	fx_reset_captures();
-	(void)fx_fuzz_run((fx_source_t){ bytes_below, &bytes }, messages);
+	(void)fx_fuzz_run((fx_source_t){ fuzz_input_below, &bytes }, messages);
 	return 0;
 }
