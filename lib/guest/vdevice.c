@@ -112,6 +112,22 @@ read_queue_sizes(const node_t *n, vdevice_t *d)
 	return OK;
 }
 
+/* A queue pair's node (a link's or the RM's): TX then RX cap, interrupt and queue sizes. */
+static error_t
+read_queue_pair(const node_t *n, vdevice_t *d)
+{
+	cap_id_t caps[2];
+	uint32_t irqs[2];
+	error_t err = read_caps(n, caps, 2);
+	err = err == OK ? read_intids(n, irqs, 2) : err;
+	err = err == OK ? read_queue_sizes(n, d) : err;
+	d->tx_cap = caps[0];
+	d->rx_cap = caps[1];
+	d->tx_intid = irqs[0];
+	d->rx_intid = irqs[1];
+	return err;
+}
+
 /* The region of the /reserved-memory node whose phandle is `phandle`. */
 static error_t
 reserved_region(const node_t *n, uint32_t phandle, vdevice_t *d)
@@ -152,16 +168,7 @@ read_link(const node_t *n, vdevice_t *d)
 	d->peer_vmid = (uint16_t)peer;
 	if (compatible_is(n, "qcom,gunyah-message-queue")) {
 		d->kind = VDEVICE_MSGQ_PAIR;
-		cap_id_t caps[2];
-		uint32_t irqs[2];
-		error_t err = read_caps(n, caps, 2);
-		err = err == OK ? read_intids(n, irqs, 2) : err;
-		err = err == OK ? read_queue_sizes(n, d) : err;
-		d->tx_cap = caps[0];
-		d->rx_cap = caps[1];
-		d->tx_intid = irqs[0];
-		d->rx_intid = irqs[1];
-		return err;
+		return read_queue_pair(n, d);
 	}
 	if (compatible_is(n, "qcom,gunyah-doorbell-source")) {
 		d->kind = VDEVICE_DOORBELL_SOURCE;
@@ -194,16 +201,7 @@ read_rm_link(const node_t *n, vdevice_t *d)
 {
 	d->kind = VDEVICE_RM_RPC;
 	d->name = "";
-	cap_id_t caps[2];
-	uint32_t irqs[2];
-	error_t err = read_caps(n, caps, 2);
-	err = err == OK ? read_intids(n, irqs, 2) : err;
-	err = err == OK ? read_queue_sizes(n, d) : err;
-	d->tx_cap = caps[0];
-	d->rx_cap = caps[1];
-	d->tx_intid = irqs[0];
-	d->rx_intid = irqs[1];
-	return err;
+	return read_queue_pair(n, d);
 }
 
 /* Children of /hypervisor that are not link ends: the VM-ID node. */
