@@ -38,38 +38,41 @@ lr_count(void)
 	return __atomic_load_n(&nr_lrs, __ATOMIC_RELAXED);
 }
 
-/* mrs/msr encode the register in the instruction, hence one case per list register. */
-#define LR_CASES(op)                                                                       \
-	op(0) op(1) op(2) op(3) op(4) op(5) op(6) op(7) op(8) op(9) op(10) op(11) op(12)    \
-		op(13) op(14) op(15)
+/* mrs/msr encode the register in the instruction, so list register n is reached by a
+ * branch into a table of 8-byte entries, one access and a branch out each: four
+ * instructions, inline, where a switch through a jump table took ten and a call. n < 16
+ * always (it comes from lr_live or lr_count); the mask keeps a bad n inside the table. */
+#define LR_TABLE(insn)                                                                     \
+	insn(0) insn(1) insn(2) insn(3) insn(4) insn(5) insn(6) insn(7) insn(8) insn(9)    \
+		insn(10) insn(11) insn(12) insn(13) insn(14) insn(15)
+#define LR_MRS(i) "mrs %[v], ich_lr" #i "_el2\n\tb 2f\n\t"
+#define LR_MSR(i) "msr ich_lr" #i "_el2, %[v]\n\tb 2f\n\t"
 
-static uint64_t
+static inline uint64_t
 lr_read(unsigned n)
 {
-	switch (n) {
-#define LR_READ(i)                                                                         \
-	case i:                                                                            \
-		return sysreg_read(ich_lr##i##_el2);
-		LR_CASES(LR_READ)
-#undef LR_READ
-	default:
-		return 0U;
-	}
+	uint64_t value;
+	uint64_t at;
+	__asm__ volatile("adr %[at], 1f\n\t"
+			 "add %[at], %[at], %[n], lsl #3\n\t"
+			 "br %[at]\n"
+			 "1:\t" LR_TABLE(LR_MRS) "2:"
+			 : [v] "=r"(value), [at] "=&r"(at)
+			 : [n] "r"((uint64_t)(n & 15U)));
+	return value;
 }
 
-static void
+static inline void
 lr_write(unsigned n, uint64_t value)
 {
-	switch (n) {
-#define LR_WRITE(i)                                                                        \
-	case i:                                                                            \
-		sysreg_write(ich_lr##i##_el2, value);                                      \
-		break;
-		LR_CASES(LR_WRITE)
-#undef LR_WRITE
-	default:
-		break;
-	}
+	uint64_t at;
+	__asm__ volatile("adr %[at], 1f\n\t"
+			 "add %[at], %[at], %[n], lsl #3\n\t"
+			 "br %[at]\n"
+			 "1:\t" LR_TABLE(LR_MSR) "2:"
+			 : [at] "=&r"(at)
+			 : [n] "r"((uint64_t)(n & 15U)), [v] "r"(value)
+			 : "memory");
 }
 
 vgic_irq_t *
@@ -81,12 +84,18 @@ vgic_get_irq(vic_t *vic, thread_t *vcpu, uint32_t intid)
 	return intid < vic->max_virqs ? &vic->spis[intid - VGIC_NR_PRIVATE] : NULL;
 }
 
+/* Its group is enabled in the distributor. */
+static bool
+group_enabled(const vic_t *vic, const vgic_irq_t *irq)
+{
+	return irq->group1 ? vic->enabled_grp1 : vic->enabled_grp0;
+}
+
 /* Pending, enabled, and its group enabled in the distributor: the vCPU should see it. */
 static bool
 deliverable(const vic_t *vic, const vgic_irq_t *irq)
 {
-	return irq->enabled && vgic_irq_pending(irq) &&
-	       (irq->group1 ? vic->enabled_grp1 : vic->enabled_grp0);
+	return irq->enabled && vgic_irq_pending(irq) && group_enabled(vic, irq);
 }
 
 /* The vCPU an interrupt's state change concerns: `vcpu` for a private one, else the
@@ -119,20 +128,29 @@ list_while_saved(vic_t *vic, thread_t *target, uint32_t intid, vgic_irq_t *irq)
 	return true;
 }
 
-void
-vgic_irq_changed(vic_t *vic, thread_t *vcpu, uint32_t intid, vgic_irq_t *irq)
+/* vgic_irq_changed, inlined into the raise and lower paths of queues and doorbells. */
+static inline __attribute__((always_inline)) void
+irq_changed(vic_t *vic, thread_t *vcpu, uint32_t intid, vgic_irq_t *irq)
 {
-	vgic_irq_track(vic, vcpu, intid, irq);
+	bool ready = irq->enabled && vgic_irq_pending(irq);
+	vgic_irq_set_ready(vic, vcpu, intid, ready);
 	thread_t *target = irq_target(vic, vcpu, intid, irq);
-	bool listed = target != NULL && !irq->in_lr && deliverable(vic, irq) &&
+	bool deliver = ready && group_enabled(vic, irq);
+	bool listed = target != NULL && deliver && !irq->in_lr &&
 		      list_while_saved(vic, target, intid, irq);
 	if (!listed) {
 		vgic_changed(vic);
 	}
 	/* A listed one may need withdrawing or re-pending, which only its CPU can do. */
-	if (target != NULL && (irq->in_lr || deliverable(vic, irq))) {
+	if (target != NULL && (irq->in_lr || deliver)) {
 		vcpu_kick(target);
 	}
+}
+
+void
+vgic_irq_changed(vic_t *vic, thread_t *vcpu, uint32_t intid, vgic_irq_t *irq)
+{
+	irq_changed(vic, vcpu, intid, irq);
 }
 
 /* The INTIDs that may be candidates for `vcpu`, as two 64-bit words in INTID order: its
@@ -183,7 +201,7 @@ vgic_inject(vic_t *vic, thread_t *vcpu, uint32_t intid)
 	vgic_irq_t *irq = vgic_get_irq(vic, vcpu, intid);
 	if (irq != NULL) {
 		vgic_irq_latch(irq);
-		vgic_irq_changed(vic, vcpu, intid, irq);
+		irq_changed(vic, vcpu, intid, irq);
 	}
 	spinlock_release(&vic->lock);
 	return irq != NULL ? OK : ERROR_ARGUMENT_INVALID;
@@ -252,7 +270,7 @@ vgic_set_level(vic_t *vic, thread_t *vcpu, uint32_t intid, bool level)
 			done = lower_listed_here(vic, target, intid, irq);
 		}
 		if (!done) {
-			vgic_irq_changed(vic, vcpu, intid, irq);
+			irq_changed(vic, vcpu, intid, irq);
 		}
 	}
 	spinlock_release(&vic->lock);
@@ -292,7 +310,22 @@ vgic_cpu_init(void)
 	isb();
 }
 
-static void flush_locked(vic_t *vic, thread_t *vcpu);
+static void flush_pass(vic_t *vic, thread_t *vcpu);
+
+/* vgic_flush under vic->lock, with `vcpu` loaded. The test is inline: the pass's big frame
+ * would cost more than the test on the common way through. */
+static inline __attribute__((always_inline)) void
+flush_locked(vic_t *vic, thread_t *vcpu)
+{
+	if (!vcpu->vgic.rescan && vcpu->vgic.flushed_generation == vic->generation) {
+		/* Nothing changed since the last flush: the list registers are still right. Most
+		 * exits (MMIO, hypercalls, traps) take this way, and so does the switch-in of a
+		 * vCPU whose interrupt was listed while it was saved (list_while_saved). A change
+		 * made meanwhile on another CPU kicks this vCPU, whose exit then comes back here. */
+		return;
+	}
+	flush_pass(vic, vcpu);
+}
 
 /* A list register not live in its vCPU is zero there (sync_lr, vgic_reset) and invalid,
  * without EOI maintenance, in the hardware while that vCPU is loaded (lr_dirty). */
@@ -375,7 +408,9 @@ list_irq_saved(thread_t *vcpu, unsigned n, uint32_t intid, vgic_irq_t *irq)
 	}
 	irq->in_lr = true;
 	irq->relatched = false;
-	vgic_irq_track(vcpu->vic, vcpu, intid, irq);
+	if (irq->edge) {
+		vgic_irq_track(vcpu->vic, vcpu, intid, irq); /* its latch went into the LR */
+	}
 	vcpu->vgic.lr_intid[n] = (uint16_t)intid;
 	vcpu->vgic.lr_live |= (uint16_t)(1U << n);
 	vcpu->vgic.lr[n] = lr;
@@ -423,20 +458,13 @@ refresh_lr(vic_t *vic, thread_t *vcpu, unsigned n)
 	}
 }
 
-/* vgic_flush under vic->lock, with `vcpu` loaded. */
+/* flush_locked's pass over the list registers and the ready interrupts. */
 static void
-flush_locked(vic_t *vic, thread_t *vcpu)
+flush_pass(vic_t *vic, thread_t *vcpu)
 {
 	unsigned count = lr_count();
 	unsigned n = 0;
 
-	if (!vcpu->vgic.rescan && vcpu->vgic.flushed_generation == vic->generation) {
-		/* Nothing changed since the last flush: the list registers are still right. Most
-		 * exits (MMIO, hypercalls, traps) take this way, and so does the switch-in of a
-		 * vCPU whose interrupt was listed while it was saved (list_while_saved). A change
-		 * made meanwhile on another CPU kicks this vCPU, whose exit then comes back here. */
-		return;
-	}
 	for (uint32_t live = vcpu->vgic.lr_live; live != 0U; live &= live - 1U) {
 		refresh_lr(vic, vcpu, (unsigned)__builtin_ctz(live));
 	}

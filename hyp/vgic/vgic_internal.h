@@ -42,13 +42,10 @@ vgic_changed(vic_t *vic)
 	__atomic_store_n(&vic->generation, vic->generation + 1U, __ATOMIC_RELAXED); /* vgic_idle */
 }
 
-/* Keeps the ready bitmaps (vic->ready_spis, vgic.ready_private) in step with `irq`, INTID
- * `intid` (private to `vcpu` if < 32): set exactly while it is enabled and pending. Every
- * change to enabled, pending, level or trigger is followed by this. Under vic->lock. */
-static inline void
-vgic_irq_track(vic_t *vic, thread_t *vcpu, uint32_t intid, const vgic_irq_t *irq)
+/* Sets the ready bit of INTID `intid` (private to `vcpu` if < 32) to `ready`. */
+static inline __attribute__((always_inline)) void
+vgic_irq_set_ready(vic_t *vic, thread_t *vcpu, uint32_t intid, bool ready)
 {
-	bool ready = irq->enabled && vgic_irq_pending(irq);
 	if (intid < VGIC_NR_PRIVATE) {
 		uint32_t bit = 1U << intid;
 		vcpu->vgic.ready_private = ready ? vcpu->vgic.ready_private | bit
@@ -58,6 +55,15 @@ vgic_irq_track(vic_t *vic, thread_t *vcpu, uint32_t intid, const vgic_irq_t *irq
 	uint64_t bit = 1ULL << (intid % 64U);
 	uint64_t *word = &vic->ready_spis[intid / 64U];
 	*word = ready ? *word | bit : *word & ~bit;
+}
+
+/* Keeps the ready bitmaps (vic->ready_spis, vgic.ready_private) in step with `irq`, INTID
+ * `intid` (private to `vcpu` if < 32): set exactly while it is enabled and pending. Every
+ * change to enabled, pending, level or trigger is followed by this. Under vic->lock. */
+static inline __attribute__((always_inline)) void
+vgic_irq_track(vic_t *vic, thread_t *vcpu, uint32_t intid, const vgic_irq_t *irq)
+{
+	vgic_irq_set_ready(vic, vcpu, intid, irq->enabled && vgic_irq_pending(irq));
 }
 
 /* Resets one interrupt to its architectural defaults: disabled, Group 0, priority 0. */
