@@ -128,11 +128,11 @@ list_while_saved(vic_t *vic, thread_t *target, uint32_t intid, vgic_irq_t *irq)
 	return true;
 }
 
-/* vgic_irq_changed, inlined into the raise and lower paths of queues and doorbells. */
+/* vgic_irq_changed, inlined into the raise and lower paths of queues and doorbells, for a
+ * caller that knows whether `irq` is now ready (enabled and pending). */
 static inline __attribute__((always_inline)) void
-irq_changed(vic_t *vic, thread_t *vcpu, uint32_t intid, vgic_irq_t *irq)
+irq_changed_ready(vic_t *vic, thread_t *vcpu, uint32_t intid, vgic_irq_t *irq, bool ready)
 {
-	bool ready = irq->enabled && vgic_irq_pending(irq);
 	vgic_irq_set_ready(vic, vcpu, intid, ready);
 	thread_t *target = irq_target(vic, vcpu, intid, irq);
 	bool deliver = ready && group_enabled(vic, irq);
@@ -145,6 +145,12 @@ irq_changed(vic_t *vic, thread_t *vcpu, uint32_t intid, vgic_irq_t *irq)
 	if (target != NULL && (irq->in_lr || deliver)) {
 		vcpu_kick(target);
 	}
+}
+
+static inline __attribute__((always_inline)) void
+irq_changed(vic_t *vic, thread_t *vcpu, uint32_t intid, vgic_irq_t *irq)
+{
+	irq_changed_ready(vic, vcpu, intid, irq, irq->enabled && vgic_irq_pending(irq));
 }
 
 void
@@ -249,6 +255,21 @@ lower_listed_here(vic_t *vic, thread_t *target, uint32_t intid, vgic_irq_t *irq)
 	return false;
 }
 
+/* The line of level-sensitive `irq` dropped: pending now only if latched. Under lock. */
+static inline __attribute__((always_inline)) void
+lower_level(vic_t *vic, thread_t *vcpu, uint32_t intid, vgic_irq_t *irq)
+{
+	bool ready = irq->enabled && irq->pending;
+	thread_t *target = irq_target(vic, vcpu, intid, irq);
+	if (irq->in_lr && target != NULL && target == sched_this_cpu()->current) {
+		vgic_irq_set_ready(vic, vcpu, intid, ready);
+		if (lower_listed_here(vic, target, intid, irq)) {
+			return;
+		}
+	}
+	irq_changed_ready(vic, vcpu, intid, irq, ready);
+}
+
 error_t
 vgic_set_level(vic_t *vic, thread_t *vcpu, uint32_t intid, bool level)
 {
@@ -258,19 +279,17 @@ vgic_set_level(vic_t *vic, thread_t *vcpu, uint32_t intid, bool level)
 	spinlock_acquire(&vic->lock);
 	vgic_irq_t *irq = vgic_get_irq(vic, vcpu, intid);
 	if (irq != NULL && irq->level != level) {
-		if (level && irq->edge) {
-			vgic_irq_latch(irq); /* configured edge-triggered: a rising edge latches */
-		}
 		irq->level = level;
-		thread_t *target = irq_target(vic, vcpu, intid, irq);
-		bool done = false;
-		if (!level && !irq->edge && irq->in_lr && target != NULL &&
-		    target == sched_this_cpu()->current) {
-			vgic_irq_track(vic, vcpu, intid, irq);
-			done = lower_listed_here(vic, target, intid, irq);
-		}
-		if (!done) {
+		if (irq->edge) {
+			if (level) {
+				vgic_irq_latch(irq); /* configured edge-triggered: a rising edge latches */
+			}
 			irq_changed(vic, vcpu, intid, irq);
+		} else if (level) {
+			/* A level-sensitive line went up: pending, whatever its latch says. */
+			irq_changed_ready(vic, vcpu, intid, irq, irq->enabled);
+		} else {
+			lower_level(vic, vcpu, intid, irq);
 		}
 	}
 	spinlock_release(&vic->lock);
@@ -545,6 +564,25 @@ sync_lr(vic_t *vic, thread_t *vcpu, unsigned n)
 	uint32_t intid = vcpu->vgic.lr_intid[n];
 	vgic_irq_t *irq = vgic_get_irq(vic, vcpu, intid);
 
+	if ((hw & LR_STATE) == 0U && ((hw & LR_EOI) == 0U || (hw & LR_HW) != 0U)) {
+		/* The usual end of an entry, taken in one step: acknowledged and deactivated,
+		 * nothing left in the hardware register. The same as the general way below. */
+		if ((old & LR_PENDING) != 0U && !irq->edge) {
+			irq->pending = irq->relatched;
+		}
+		irq->active = false;
+		irq->relatched = false;
+		irq->in_lr = false;
+		vcpu->vgic.lr_intid[n] = VGIC_LR_EMPTY;
+		vcpu->vgic.lr_live &= (uint16_t)~(1U << n);
+		vcpu->vgic.lr[n] = 0U;
+		bool ready = irq->enabled && vgic_irq_pending(irq);
+		vgic_irq_set_ready(vic, vcpu, intid, ready);
+		if (ready && group_enabled(vic, irq)) {
+			vcpu->vgic.rescan = true;
+		}
+		return;
+	}
 	irq->active = (lr & LR_ACTIVE) != 0U;
 	if ((lr & LR_PENDING) == 0U) {
 		/* Acknowledged: that consumes the level latch that was listed (the line may stay
