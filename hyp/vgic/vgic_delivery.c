@@ -329,7 +329,7 @@ vgic_cpu_init(void)
 	isb();
 }
 
-static void flush_pass(vic_t *vic, thread_t *vcpu);
+static __attribute__((noinline)) void flush_pass(vic_t *vic, thread_t *vcpu);
 
 /* vgic_flush under vic->lock, with `vcpu` loaded. The test is inline: the pass's big frame
  * would cost more than the test on the common way through. */
@@ -477,8 +477,9 @@ refresh_lr(vic_t *vic, thread_t *vcpu, unsigned n)
 	}
 }
 
-/* flush_locked's pass over the list registers and the ready interrupts. */
-static void
+/* flush_locked's pass over the list registers and the ready interrupts. Not inlined: its
+ * big frame would then be paid by every caller's common way through, which skips it. */
+static __attribute__((noinline)) void
 flush_pass(vic_t *vic, thread_t *vcpu)
 {
 	unsigned count = lr_count();
