@@ -45,8 +45,8 @@ is_guest_ram_page(uint64_t pa)
 
 /* Copies between hypervisor memory `hyp` and guest VA `guest`, one page at a time: each page
  * is translated on its own, since contiguous virtual pages need not be contiguous below. */
-static error_t
-guest_copy(uint8_t *hyp, uint64_t guest, size_t size, bool to_guest)
+static __attribute__((noinline)) error_t
+guest_copy_pages(uint8_t *hyp, uint64_t guest, size_t size, bool to_guest)
 {
 	if (guest + size < guest) {
 		return ERROR_ADDR_OVERFLOW;
@@ -66,6 +66,27 @@ guest_copy(uint8_t *hyp, uint64_t guest, size_t size, bool to_guest)
 		hyp += chunk;
 		guest += chunk;
 		size -= chunk;
+	}
+	return OK;
+}
+
+/* guest_copy_pages, with the common case inline: a copy within one page (every message
+ * that does not straddle a page boundary) needs no loop, so its caller keeps fewer values
+ * live across the copy. Empty copies take the general path, which translates nothing. */
+static inline __attribute__((always_inline)) error_t
+guest_copy(uint8_t *hyp, uint64_t guest, size_t size, bool to_guest)
+{
+	uint64_t pa;
+	if (size - 1U >= PAGE_SIZE - (guest & (PAGE_SIZE - 1U)) || guest + size < guest) {
+		return guest_copy_pages(hyp, guest, size, to_guest);
+	}
+	if (!translate(guest, to_guest, &pa) || !is_guest_ram_page(pa)) {
+		return ERROR_ADDR_INVALID;
+	}
+	if (to_guest) {
+		memcpy((void *)(uintptr_t)pa, hyp, size);
+	} else {
+		memcpy(hyp, (const void *)(uintptr_t)pa, size);
 	}
 	return OK;
 }
