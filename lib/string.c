@@ -34,12 +34,25 @@ memcpy(void *restrict dst, const void *restrict src, size_t n)
 	/* Eight bytes at a time when both ends are aligned. Only aligned words: -mstrict-align
 	 * builds (and guests running with their MMU off) must never make an unaligned access. */
 	if ((((uintptr_t)d | (uintptr_t)s) & 7U) == 0U) {
-		for (size_t i = n & ~(size_t)7U; i < n; i++) {
-			d[i] = s[i]; /* the bytes after the last whole word, first */
+		if ((n & 7U) != 0U) {
+			for (size_t i = n & ~(size_t)7U; i < n; i++) {
+				d[i] = s[i]; /* the bytes after the last whole word, first */
+			}
 		}
 		uint64_t *d8 = (uint64_t *)(void *)d;
 		const uint64_t *s8 = (const uint64_t *)(const void *)s;
 		size_t words = n / 8U;
+		/* From 64 bytes up, a block from the start and an equal one ending at the last
+		 * word, overlapping in the middle: a 240-byte message (every message-queue send
+		 * and receive copies up to 240) is two straight runs of 128 bytes, with no loop
+		 * counter to test. Rewriting a few words is harmless, as memcpy's ends never
+		 * overlap; both blocks start on a word, so every access stays aligned. 128 to
+		 * 256 bytes, the message sizes, are tested first. */
+		if (words - 16U <= 16U) {
+			copy_words(d8, s8, 16U);
+			copy_words(d8 + words - 16U, s8 + words - 16U, 16U);
+			return dst;
+		}
 		if (words < 8U) {
 			/* Short copies (RM RPC messages, say): 16 bytes per turn. */
 			for (; words >= 2U; words -= 2U) {
@@ -52,11 +65,7 @@ memcpy(void *restrict dst, const void *restrict src, size_t n)
 			}
 			return dst;
 		}
-		/* From 64 bytes up, a block from the start and an equal one ending at the last
-		 * word, overlapping in the middle: a 240-byte message (every message-queue send
-		 * and receive copies up to 240) is two straight runs of 128 bytes, with no loop
-		 * counter to test. Rewriting a few words is harmless, as memcpy's ends never
-		 * overlap; both blocks start on a word, so every access stays aligned. */
+		/* 64 to 128 bytes, or above 256 (a loop down to at most 256 first). */
 		for (; words > 32U; words -= 16U) {
 			copy_words(d8, s8, 16U);
 			d8 += 16;
