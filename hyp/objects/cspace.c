@@ -41,13 +41,15 @@ encode(const cspace_t *cs, uint32_t index, uint32_t generation)
 }
 
 /* The slot a cap ID names, in any state, or NULL if the ID is not one of this cspace's.
- * Callers have seen the cspace ACTIVE, so its slots exist. */
+ * Callers have seen the cspace ACTIVE, so its slots exist. CSPACE_CAP_INVALID needs no test
+ * of its own: find_free never fills a slot in the generation it decodes to, so that slot is
+ * FREE or RETIRED there, never a cap. */
 static cap_slot_t *
 decode_any(const cspace_t *cs, cap_id_t cap)
 {
 	uint64_t raw = (cap * CAP_ID_INVERSE) ^ cs->key;
 	uint64_t index = raw & 0xffffU;
-	if (cap == CSPACE_CAP_INVALID || (raw >> 48) != 0U || index >= cs->max_caps) {
+	if ((raw >> 48) != 0U || index >= cs->max_caps) {
 		return NULL;
 	}
 	cap_slot_t *slot = &cs->slots[index];
