@@ -221,12 +221,14 @@ lookup(cspace_t *cs, cap_id_t cap, object_type_t type, cap_rights_t rights, bool
 	spinlock_acquire(&cap_lock);
 	cap_slot_t *slot = decode_any(cs, cap);
 	error_t err = check_slot(slot, type, rights);
+	/* Read once: the atomics below would make the compiler read it again each time. */
+	object_header_t *object = err == OK ? slot->object : NULL;
 	if (err == OK && want_active) {
-		err = object_expect_state(slot->object, OBJECT_STATE_ACTIVE);
+		err = object_expect_state(object, OBJECT_STATE_ACTIVE);
 	}
 	if (err == OK) {
-		object_get(slot->object);
-		*out = slot->object;
+		object_get(object);
+		*out = object;
 	}
 	spinlock_release(&cap_lock);
 	return err;
