@@ -30,14 +30,7 @@ object_lookup_configurable(cap_id_t cap, object_type_t type, object_header_t **o
 error_t
 object_lookup_active(cap_id_t cap, object_type_t type, cap_rights_t rights, object_header_t **out)
 {
-	error_t err = cspace_lookup(caller_cspace(), cap, type, rights, out);
-	if (err == OK) {
-		err = object_expect_state(*out, OBJECT_STATE_ACTIVE);
-		if (err != OK) {
-			object_put(*out);
-		}
-	}
-	return err;
+	return cspace_lookup_active(caller_cspace(), cap, type, rights, out);
 }
 
 object_create_result_t

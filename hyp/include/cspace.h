@@ -29,6 +29,10 @@ error_t cspace_configure(cspace_t *cspace, uint32_t max_caps);
 error_t cspace_lookup(cspace_t *cspace, cap_id_t cap, object_type_t type, cap_rights_t rights,
 		      object_header_t **out);
 
+/* cspace_lookup, then ERROR_OBJECT_STATE if the object is not ACTIVE (object_lookup_active). */
+error_t cspace_lookup_active(cspace_t *cspace, cap_id_t cap, object_type_t type,
+			     cap_rights_t rights, object_header_t **out);
+
 /* A new master cap (no parent) to `object` with `rights`; takes its own reference. */
 error_t cspace_create_master_cap(cspace_t *cspace, object_header_t *object, cap_rights_t rights,
 				 cap_id_t *out);

@@ -17,8 +17,9 @@ typedef enum object_state {
 struct partition;
 
 typedef struct object_header {
-	object_type_t type;
+	/* First: LDAR takes no offset, and every cap lookup reads two states (cspace, object). */
 	object_state_t state; /* under lock */
+	object_type_t type;
 	uint32_t refcount;    /* atomic; the object is destroyed when it reaches zero */
 	spinlock_t lock;
 	struct partition *partition; /* charged for this object's memory; NULL for the root */

@@ -40,39 +40,56 @@ encode(const cspace_t *cs, uint32_t index, uint32_t generation)
 	return (raw ^ cs->key) * CAP_ID_MULTIPLIER;
 }
 
-/* The slot a cap ID names (any state), or NULL if the ID is not one of this cspace's. */
+/* The slot a cap ID names, in any state, or NULL if the ID is not one of this cspace's.
+ * Callers have seen the cspace ACTIVE, so its slots exist. CSPACE_CAP_INVALID needs no test
+ * of its own: find_free never fills a slot in the generation it decodes to, so that slot is
+ * FREE or RETIRED there, never a cap. */
 static cap_slot_t *
-decode(const cspace_t *cs, cap_id_t cap)
+decode_any(const cspace_t *cs, cap_id_t cap)
 {
-	if (cap == CSPACE_CAP_INVALID || cs->slots == NULL) {
-		return NULL;
-	}
 	uint64_t raw = (cap * CAP_ID_INVERSE) ^ cs->key;
-	uint32_t index = (uint32_t)(raw & 0xffffU);
+	uint64_t index = raw & 0xffffU;
 	if ((raw >> 48) != 0U || index >= cs->max_caps) {
 		return NULL;
 	}
 	cap_slot_t *slot = &cs->slots[index];
-	if (slot->state == CAP_FREE || slot->state == CAP_RETIRED ||
-	    slot->generation != (uint32_t)(raw >> 16)) {
+	/* Opaque to the compiler from here: it would otherwise recompute the address (a
+	 * multiply by the slot size) before each later access to the slot. */
+	__asm__("" : "+r"(slot));
+	return slot->generation == (uint32_t)(raw >> 16) ? slot : NULL;
+}
+
+/* The slot a cap ID names if it holds a cap (VALID or REVOKED), else NULL. */
+static cap_slot_t *
+decode(const cspace_t *cs, cap_id_t cap)
+{
+	cap_slot_t *slot = decode_any(cs, cap);
+	if (slot == NULL || (slot->state != CAP_VALID && slot->state != CAP_REVOKED)) {
 		return NULL;
 	}
 	return slot;
 }
 
+/* A slot from decode_any checked for use: it holds a cap that is not revoked, to an object
+ * of `type` (unless OBJECT_TYPE_ANY), with every right in `rights`. */
 static error_t
 check_slot(const cap_slot_t *slot, object_type_t type, cap_rights_t rights)
 {
 	if (slot == NULL) {
 		return ERROR_CSPACE_CAP_NULL;
 	}
-	if (slot->state == CAP_REVOKED) {
-		return ERROR_CSPACE_CAP_REVOKED;
+	/* Every field read once, up front. */
+	uint8_t state = slot->state;
+	const object_header_t *object = slot->object;
+	cap_rights_t held = slot->rights;
+	if (state != CAP_VALID) {
+		/* FREE or RETIRED: the ID's generation was (or will be) another cap's. */
+		return state == CAP_REVOKED ? ERROR_CSPACE_CAP_REVOKED : ERROR_CSPACE_CAP_NULL;
 	}
-	if (type != OBJECT_TYPE_ANY && slot->object->type != type) {
+	if (type != OBJECT_TYPE_ANY && object->type != type) {
 		return ERROR_CSPACE_WRONG_OBJECT_TYPE;
 	}
-	if ((slot->rights & rights) != rights) {
+	if ((held & rights) != rights) {
 		return ERROR_CSPACE_INSUFFICIENT_RIGHTS;
 	}
 	return OK;
@@ -192,22 +209,43 @@ cspace_cleanup(object_header_t *object)
 	}
 }
 
-error_t
-cspace_lookup(cspace_t *cs, cap_id_t cap, object_type_t type, cap_rights_t rights,
-	      object_header_t **out)
+/* cspace_lookup and cspace_lookup_active. The object's state is read under cap_lock, before
+ * the reference is taken, so a lookup that fails on it never touches the refcount. */
+static inline __attribute__((always_inline)) error_t
+lookup(cspace_t *cs, cap_id_t cap, object_type_t type, cap_rights_t rights, bool want_active,
+       object_header_t **out)
 {
 	if (cs == NULL || !is_active(cs)) {
 		return ERROR_CSPACE_CAP_NULL;
 	}
 	spinlock_acquire(&cap_lock);
-	cap_slot_t *slot = decode(cs, cap);
+	cap_slot_t *slot = decode_any(cs, cap);
 	error_t err = check_slot(slot, type, rights);
+	/* Read once: the atomics below would make the compiler read it again each time. */
+	object_header_t *object = err == OK ? slot->object : NULL;
+	if (err == OK && want_active) {
+		err = object_expect_state(object, OBJECT_STATE_ACTIVE);
+	}
 	if (err == OK) {
-		object_get(slot->object);
-		*out = slot->object;
+		object_get(object);
+		*out = object;
 	}
 	spinlock_release(&cap_lock);
 	return err;
+}
+
+error_t
+cspace_lookup(cspace_t *cs, cap_id_t cap, object_type_t type, cap_rights_t rights,
+	      object_header_t **out)
+{
+	return lookup(cs, cap, type, rights, false, out);
+}
+
+error_t
+cspace_lookup_active(cspace_t *cs, cap_id_t cap, object_type_t type, cap_rights_t rights,
+		     object_header_t **out)
+{
+	return lookup(cs, cap, type, rights, true, out);
 }
 
 /* A free slot of cs and the ID it will have (under cap_lock), or NULL when the cspace is

@@ -11,11 +11,11 @@
 #define PAR_F (1UL << 0)
 #define PAR_PA_MASK 0x0000fffffffff000UL
 
-/* Physical address of guest VA `va` for an EL1 read (or write), or 0 if the guest has none
- * it may access that way. Needs the calling vCPU's EL1 context and VTTBR loaded, which they
- * are during its hypercall. */
-static uint64_t
-translate(uint64_t va, bool write)
+/* The physical address of guest VA `va` for an EL1 read (or write) in *pa; false if the guest
+ * has none it may access that way. Needs the calling vCPU's EL1 context and VTTBR loaded,
+ * which they are during its hypercall. */
+static bool
+translate(uint64_t va, bool write, uint64_t *pa)
 {
 	uint64_t saved_par = sysreg_read(par_el1); /* PAR_EL1 is guest state: preserve it */
 	if (write) {
@@ -26,26 +26,27 @@ translate(uint64_t va, bool write)
 	isb();
 	uint64_t par = sysreg_read(par_el1);
 	sysreg_write(par_el1, saved_par);
-	if ((par & PAR_F) != 0U) {
-		return 0;
-	}
-	return (par & PAR_PA_MASK) | (va & (PAGE_SIZE - 1U));
+	*pa = (par & PAR_PA_MASK) | (va & (PAGE_SIZE - 1U));
+	return (par & PAR_F) == 0U;
 }
 
+_Static_assert(PLATFORM_RAM_BASE % PAGE_SIZE == 0U && PLATFORM_RAM_SIZE % PAGE_SIZE == 0U &&
+		       HYP_MEM_BASE % PAGE_SIZE == 0U && HYP_MEM_SIZE % PAGE_SIZE == 0U,
+	       "RAM and the hypervisor's memory are whole pages");
+
+/* Whether the page holding `pa` is RAM outside the hypervisor's own memory. Both regions are
+ * whole pages (above), so a copy that stays within one page is in them or out of them as a
+ * whole: only its page needs checking. */
 static bool
-is_guest_ram(uint64_t pa, uint64_t len)
+is_guest_ram_page(uint64_t pa)
 {
-	uint64_t ram_end = PLATFORM_RAM_BASE + PLATFORM_RAM_SIZE;
-	uint64_t hyp_end = HYP_MEM_BASE + HYP_MEM_SIZE;
-	bool in_ram = pa >= PLATFORM_RAM_BASE && pa + len <= ram_end;
-	bool in_hyp = pa < hyp_end && pa + len > HYP_MEM_BASE;
-	return in_ram && !in_hyp;
+	return pa - PLATFORM_RAM_BASE < PLATFORM_RAM_SIZE && pa - HYP_MEM_BASE >= HYP_MEM_SIZE;
 }
 
 /* Copies between hypervisor memory `hyp` and guest VA `guest`, one page at a time: each page
  * is translated on its own, since contiguous virtual pages need not be contiguous below. */
-static error_t
-guest_copy(uint8_t *hyp, uint64_t guest, size_t size, bool to_guest)
+static __attribute__((noinline)) error_t
+guest_copy_pages(uint8_t *hyp, uint64_t guest, size_t size, bool to_guest)
 {
 	if (guest + size < guest) {
 		return ERROR_ADDR_OVERFLOW;
@@ -53,8 +54,8 @@ guest_copy(uint8_t *hyp, uint64_t guest, size_t size, bool to_guest)
 	while (size > 0U) {
 		size_t chunk = PAGE_SIZE - (guest & (PAGE_SIZE - 1U));
 		chunk = chunk < size ? chunk : size;
-		uint64_t pa = translate(guest, to_guest);
-		if (pa == 0U || !is_guest_ram(pa, chunk)) {
+		uint64_t pa;
+		if (!translate(guest, to_guest, &pa) || !is_guest_ram_page(pa)) {
 			return ERROR_ADDR_INVALID;
 		}
 		if (to_guest) {
@@ -65,6 +66,27 @@ guest_copy(uint8_t *hyp, uint64_t guest, size_t size, bool to_guest)
 		hyp += chunk;
 		guest += chunk;
 		size -= chunk;
+	}
+	return OK;
+}
+
+/* guest_copy_pages, with the common case inline: a copy within one page (every message
+ * that does not straddle a page boundary) needs no loop, so its caller keeps fewer values
+ * live across the copy. Empty copies take the general path, which translates nothing. */
+static inline __attribute__((always_inline)) error_t
+guest_copy(uint8_t *hyp, uint64_t guest, size_t size, bool to_guest)
+{
+	uint64_t pa;
+	if (size - 1U >= PAGE_SIZE - (guest & (PAGE_SIZE - 1U)) || guest + size < guest) {
+		return guest_copy_pages(hyp, guest, size, to_guest);
+	}
+	if (!translate(guest, to_guest, &pa) || !is_guest_ram_page(pa)) {
+		return ERROR_ADDR_INVALID;
+	}
+	if (to_guest) {
+		memcpy((void *)(uintptr_t)pa, hyp, size);
+	} else {
+		memcpy(hyp, (const void *)(uintptr_t)pa, size);
 	}
 	return OK;
 }

@@ -149,35 +149,24 @@ data_abort(vcpu_t *vcpu, trap_frame_t *frame, uint64_t esr)
 	frame->elr += 4U;
 }
 
-void
-exception_lower_sync(trap_frame_t *frame)
+/* Every synchronous trap but a native hypercall and WFI/WFE. Not inlined: its stack frame
+ * and the vCPU it needs would otherwise be set up for those two as well. */
+static __attribute__((noinline)) void
+lower_sync_other(trap_frame_t *frame, uint64_t esr)
 {
 	vcpu_t *vcpu = vcpu_current();
-	uint64_t esr = sysreg_read(esr_el2);
 	if (vcpu == NULL) {
 		panic_exception("guest exception with no current vCPU", frame);
 	}
 	switch (ESR_EC(esr)) {
-	case ESR_EC_HVC64: {
-		uint32_t imm = (uint32_t)(esr & 0xffffU);
-		if (imm == 0U) {
-			smccc_handle(vcpu, frame);
-		} else {
-			hypercall_native(frame, imm);
-		}
-		break; /* ELR already points past the HVC */
-	}
+	case ESR_EC_HVC64:
+		smccc_handle(vcpu, frame); /* hvc #0: ELR already points past the HVC */
+		break;
 	case ESR_EC_SMC64:
 		/* A trapped SMC (HCR_EL2.TSC) returns to the SMC itself: step over it. */
 		frame->elr += 4U;
 		smccc_handle(vcpu, frame);
 		break;
-	case ESR_EC_WFX:
-		frame->elr += 4U;
-		if ((ESR_ISS(esr) & ISS_WFX_WFE) == 0U) {
-			sched_current_wait();
-		}
-		break; /* WFE: nothing to wait for that a guest could see; just reschedule */
 	case ESR_EC_FP:
 		vcpu_fp_trap(vcpu); /* returns to the same instruction */
 		break;
@@ -192,6 +181,28 @@ exception_lower_sync(trap_frame_t *frame)
 		break;
 	default:
 		vm_fault(vcpu, frame, esr);
+	}
+}
+
+/* The two traps every IPC round trip takes, tested first and directly instead of through
+ * the switch's jump table. Neither needs the vCPU here: a lower-EL exception is only ever
+ * taken from the vCPU loaded on this CPU (the vectors found its frame), and the hypercalls
+ * that need it find it themselves. */
+void
+exception_lower_sync(trap_frame_t *frame)
+{
+	uint64_t esr = sysreg_read(esr_el2);
+	uint32_t ec = ESR_EC(esr);
+	uint32_t imm = (uint32_t)(esr & 0xffffU);
+	if (ec == ESR_EC_HVC64 && imm != 0U) {
+		hypercall_native(frame, imm); /* ELR already points past the HVC */
+	} else if (ec == ESR_EC_WFX) {
+		frame->elr += 4U;
+		if ((ESR_ISS(esr) & ISS_WFX_WFE) == 0U) {
+			sched_current_wait();
+		} /* WFE: nothing to wait for that a guest could see; just reschedule */
+	} else {
+		lower_sync_other(frame, esr);
 	}
 	sched_return_to_guest();
 }

@@ -74,22 +74,18 @@
 
 /* A slot for exceptions from a guest: its registers go straight into the frame of the vCPU
  * loaded on this CPU (cpu_guest_frame, kept by the scheduler), so a switch to another vCPU
- * copies no registers. x0 and x1 wait on the stack while the frame is found. */
+ * copies no registers. x0 and x1 wait on the stack while the frame is found. Then save, call
+ * handler(frame); if the handler returns, the same vCPU goes on (a switch erets from C
+ * through trap_frame_return). x19 is free to carry the frame across the call: the guest's
+ * value is already saved. All of it fits the 32-instruction slot, so no branch out of it. */
 .macro guest_vector handler
 	.balign	0x80
+\handler\()_slot:
 	stp	x0, x1, [sp, #-16]!
 	mrs	x0, tpidr_el2
 	adrp	x1, cpu_guest_frame
 	add	x1, x1, :lo12:cpu_guest_frame
 	ldr	x0, [x1, x0, lsl #3]
-	b	\handler\()_from_guest
-.endm
-
-/* The rest of a guest slot, out of line: save, call handler(frame); if the handler returns,
- * the same vCPU goes on (a switch erets from C through trap_frame_return). x19 is free to
- * carry the frame across the call: the guest's value is already saved. */
-.macro guest_entry handler
-\handler\()_from_guest:
 	save_upper_registers x0
 	ldp	x2, x3, [sp], #16
 	stp	x2, x3, [x0, #16 * 0]
@@ -97,6 +93,9 @@
 	bl	\handler
 	mov	x0, x19
 	b	load_frame_and_eret
+	.if	. - \handler\()_slot > 0x80
+	.error	"guest_vector overflows its 128-byte slot"
+	.endif
 .endm
 
 	.section .text.vectors, "ax"
@@ -124,11 +123,6 @@ hyp_vectors:
 	fatal_entry exception_hyp_sync
 	fatal_entry exception_hyp_fiq
 	fatal_entry exception_hyp_serror
-
-	guest_entry exception_lower_sync
-	guest_entry exception_lower_irq
-	guest_entry exception_lower_fiq
-	guest_entry exception_lower_serror
 
 restore_frame:
 	mov	x0, sp
