@@ -92,6 +92,7 @@ vcpu_context_reset(vcpu_t *vcpu, uint64_t entry, uint64_t context)
 	memset(&vcpu->regs, 0, sizeof(vcpu->regs));
 	memset(&vcpu->el1, 0, sizeof(vcpu->el1));
 	memset(&vcpu->fp, 0, sizeof(vcpu->fp));
+	vcpu->el2.valid = false; /* a restarted VM has a new CNTVOFF (vm_prepare_restart) */
 	vcpu->regs.x[0] = context;
 	vcpu->regs.elr = entry;
 	vcpu->regs.spsr = SPSR_EL1H_MASKED;
@@ -99,16 +100,32 @@ vcpu_context_reset(vcpu_t *vcpu, uint64_t entry, uint64_t context)
 }
 
 static uint64_t
-mdcr_value(const vm_t *vm, uint64_t counters)
+mdcr_traps(const vm_t *vm)
 {
 	if (vm->pmu_owner) {
 		/* The root VM, and the config's debug.pmu_vms, may count instructions themselves
 		 * (benchmark guests); the PMU is not context-switched, so no other VM gets it. */
-		return counters;
+		return 0;
 	}
 	/* Other VMs: PMU and debug registers trap and read as zero (vcpu_sysreg.c); HPMN = N
-	 * keeps every counter out of EL2's range so nothing counts for the guest. */
-	return counters | MDCR_TPM | MDCR_TPMCR | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA;
+	 * (added at load) keeps every counter out of EL2's range so nothing counts for them. */
+	return MDCR_TPM | MDCR_TPMCR | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA;
+}
+
+/* The vCPU's EL2 controls, from its VM. The VM's fields these come from are set when its
+ * address space is activated, before any of its vCPUs can run, and CNTVOFF changes only
+ * at a restart, which resets every vCPU (vcpu_context_reset). */
+static void
+el2_controls_init(vcpu_t *vcpu)
+{
+	const vm_t *vm = vcpu->vm;
+	el2_controls_t *e = &vcpu->el2;
+	e->vttbr = pgtable_root_pa(&vm->stage2) | ((uint64_t)vm->vmid << 48);
+	e->hcr = HCR_GUEST | (vm->is_root ? HCR_DC : 0U);
+	e->cntvoff = vm->cntvoff;
+	e->vmpidr = (1UL << 31) | vcpu->index;
+	e->mdcr_traps = mdcr_traps(vm);
+	e->valid = true;
 }
 
 /* The vCPU's EL1 context as a base register of its own: vcpu->el1 lies past the 504-byte
@@ -131,14 +148,20 @@ el1_load(vcpu_t *vcpu)
 	if (__atomic_load_n(owner, __ATOMIC_RELAXED) == vcpu) {
 		return;
 	}
-	const vm_t *vm = vcpu->vm;
-	const el1_context_t *c = el1_base(vcpu);
 	__atomic_store_n(owner, vcpu, __ATOMIC_RELAXED);
-	sysreg_write(vttbr_el2, pgtable_root_pa(&vm->stage2) | ((uint64_t)vm->vmid << 48));
-	sysreg_write(hcr_el2, HCR_GUEST | (vm->is_root ? HCR_DC : 0U));
-	sysreg_write(cntvoff_el2, vm->cntvoff);
-	sysreg_write(vmpidr_el2, (1UL << 31) | vcpu->index);
-	sysreg_write(mdcr_el2, mdcr_value(vm, pmu_counters[cpu_index()]));
+	if (!vcpu->el2.valid) {
+		el2_controls_init(vcpu);
+	}
+	const el2_controls_t *e = &vcpu->el2;
+	const el1_context_t *c = el1_base(vcpu);
+	/* Read before written, so that the reads pair (as in EL1_LOAD2 below). */
+	uint64_t vttbr = e->vttbr, hcr = e->hcr, cntvoff = e->cntvoff, vmpidr = e->vmpidr;
+	uint64_t mdcr = e->mdcr_traps | pmu_counters[cpu_index()];
+	sysreg_write(vttbr_el2, vttbr);
+	sysreg_write(hcr_el2, hcr);
+	sysreg_write(cntvoff_el2, cntvoff);
+	sysreg_write(vmpidr_el2, vmpidr);
+	sysreg_write(mdcr_el2, mdcr);
 
 	/* Two fields, then their two registers: the loads pair into one ldp, where a load and
 	 * write per register would not (a sysreg write is a compiler barrier to memory). */
