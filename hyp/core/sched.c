@@ -138,7 +138,8 @@ sched_power_on(vcpu_t *vcpu, uint64_t entry, uint64_t context)
 	return err;
 }
 
-/* Arms CNTHP for `deadline` if it is off or armed for later. Under cs->lock. */
+/* Arms CNTHP for `deadline` if it is off or armed for later. Under cs->lock, on cs's own
+ * CPU. No isb: the caller returns to a guest, and that eret synchronizes the writes. */
 static void
 arm_timer_by(cpu_sched_t *cs, uint64_t deadline)
 {
@@ -146,7 +147,6 @@ arm_timer_by(cpu_sched_t *cs, uint64_t deadline)
 		cs->timer_deadline = deadline;
 		sysreg_write(cnthp_cval_el2, deadline);
 		sysreg_write(cnthp_ctl_el2, CNTHP_CTL_ENABLE);
-		isb();
 	}
 }
 
@@ -181,9 +181,13 @@ sched_wake(vcpu_t *vcpu)
 		if (!wake_can_wait(cs, vcpu)) {
 			poke(cs);
 		}
-	} else if (vcpu->state == VCPU_STATE_RUNNING && vcpu->affinity != cpu_index()) {
-		/* Running elsewhere: an exit makes that CPU refill the list registers. */
-		poke(cs);
+	} else if (vcpu->state == VCPU_STATE_RUNNING) {
+		/* Running (so cs->current): if it is about to block in WFI, it must not. */
+		__atomic_store_n(&cs->current_woken, true, __ATOMIC_RELAXED);
+		if (vcpu->affinity != cpu_index()) {
+			/* Running elsewhere: an exit makes that CPU refill the list registers. */
+			poke(cs);
+		}
 	}
 	spinlock_release(&cs->lock);
 }
@@ -194,16 +198,16 @@ vcpu_kick(vcpu_t *vcpu)
 	sched_wake(vcpu);
 }
 
-/* The current vCPU leaves RUNNING (or READY: woken on its way to block) for `state`. A stop
- * from another CPU (vm_stop) wins: a STOPPED vCPU must never become runnable again by
- * finishing a trap that began before the stop. */
+/* The current vCPU leaves RUNNING for `state`. A stop from another CPU (vm_stop) wins: a
+ * STOPPED vCPU must never become runnable again by finishing a trap that began before the
+ * stop. */
 static void
 set_current_state(vcpu_state_t state)
 {
 	cpu_sched_t *cs = this_cpu();
 	spinlock_acquire(&cs->lock);
 	vcpu_t *cur = cs->current;
-	if (cur->state == VCPU_STATE_RUNNING || cur->state == VCPU_STATE_READY) {
+	if (cur->state == VCPU_STATE_RUNNING) {
 		cur->state = state;
 	}
 	cs->resched = true;
@@ -290,6 +294,13 @@ vtimer_deadline(const vcpu_t *vcpu)
 	return deadline != 0U ? deadline : 1U;
 }
 
+/* The current vCPU blocks in the scheduler pass that follows (schedule, under the one hold
+ * of the run-queue lock that also picks what runs next), unless a wake-up arrives first.
+ * Order: clear current_woken, then look at the vGIC, then (in schedule) block unless
+ * current_woken is set. An interrupt raised meanwhile is either seen by the look (its vic
+ * lock section came first) or wakes after it; that wake (sched_wake) then either finds
+ * current_woken cleared already (the clear precedes our vic lock release, which precedes
+ * its vic lock section) and sets it before schedule looks, or finds the vCPU BLOCKED. */
 void
 sched_current_wait(void)
 {
@@ -299,125 +310,140 @@ sched_current_wait(void)
 	if (deadline != 0U && deadline <= sysreg_read(cntpct_el0)) {
 		return; /* the timer has fired already: its interrupt is on its way */
 	}
-	spinlock_acquire(&cs->lock);
-	bool stopped = vcpu->state == VCPU_STATE_STOPPED;
-	if (!stopped) {
-		vcpu->state = VCPU_STATE_BLOCKED;
-		vcpu->wake_deadline = deadline;
-	}
-	cs->resched = true;
-	spinlock_release(&cs->lock);
-	if (stopped) {
-		return; /* stopped from another CPU meanwhile: it must not wake again */
-	}
-	/* Blocked first, then look: an interrupt raised meanwhile either sees BLOCKED and
-	 * wakes us, or is seen here. Sync first: since the last exit the guest may have
-	 * changed its priority mask or group enables, or acknowledged a listed interrupt,
-	 * and a guest polling with "enable; WFI; acknowledge" must see neither a stale mask
-	 * (it would sleep through a pending interrupt) nor a stale pending entry. */
+	__atomic_store_n(&cs->current_woken, false, __ATOMIC_RELAXED);
+	cs->resched = true; /* also clears vgic_synced below on the way out (sched_exit_slow) */
+	/* Sync first: since the last exit the guest may have changed its priority mask or
+	 * group enables, or acknowledged a listed interrupt, and a guest polling with "enable;
+	 * WFI; acknowledge" must see neither a stale mask (it would sleep through a pending
+	 * interrupt) nor a stale pending entry. */
 	if (vcpu->vic != NULL) {
 		bool pending = vgic_sync_has_pending(vcpu);
 		cs->vgic_synced = true; /* sched_exit_slow need not read the list registers again */
 		if (pending) {
-			sched_wake(vcpu);
+			return; /* WFI completes at once */
 		}
 	}
+	cs->wait_deadline = deadline;
+	cs->waiting = true;
 }
 
 /* One pass over the CPU's vCPUs: what should run, and what CNTHP must wake up for. */
 typedef struct run_queue_scan {
-	vcpu_t *next;      /* NULL: nothing runnable, idle */
-	unsigned equals;   /* runnable vCPUs at next's priority, next included */
-	uint64_t deadline; /* earliest timer of any vCPU (blocked virtual, emulated physical) */
+	vcpu_t *next;    /* NULL: nothing runnable, idle */
+	bool tied;       /* another runnable vCPU has next's priority */
+	uint64_t due_m1; /* earliest timer of any vCPU (blocked virtual, emulated physical)
+			  * minus 1, as kept by earliest_m1; UINT64_MAX for none */
 } run_queue_scan_t;
+
+/* `deadline` - 1 if that is below `due_m1`, else `due_m1`. A deadline of 0 (none) wraps to
+ * UINT64_MAX and so never wins: the earliest of several timers is one unsigned minimum per
+ * timer, with no separate test for "none". */
+static inline uint64_t
+earliest_m1(uint64_t due_m1, uint64_t deadline)
+{
+	uint64_t d = deadline - 1U;
+	return d < due_m1 ? d : due_m1;
+}
 
 /* The highest priority runnable vCPU; among equals the one that ran least recently, except
  * that the current vCPU keeps the CPU against equals until its slice ends. */
 static run_queue_scan_t
 scan_run_queue(cpu_sched_t *cs, bool slice_over)
 {
-	run_queue_scan_t scan = { .next = NULL, .equals = 0U, .deadline = UINT64_MAX };
+	run_queue_scan_t scan = { .next = NULL, .tied = false, .due_m1 = UINT64_MAX };
 	for (vcpu_t *v = cs->vcpus; v != NULL; v = v->sched_next) {
-		if (v->ptimer_deadline != 0U && v->ptimer_deadline < scan.deadline) {
-			scan.deadline = v->ptimer_deadline;
-		}
-		if (v->state == VCPU_STATE_BLOCKED) {
-			if (v->wake_deadline != 0U && v->wake_deadline < scan.deadline) {
-				scan.deadline = v->wake_deadline;
-			}
-			continue;
-		}
-		if (v->state != VCPU_STATE_READY && v->state != VCPU_STATE_RUNNING) {
+		vcpu_state_t state = v->state;
+		scan.due_m1 = earliest_m1(scan.due_m1, v->ptimer_deadline);
+		scan.due_m1 = earliest_m1(scan.due_m1,
+					  state == VCPU_STATE_BLOCKED ? v->wake_deadline : 0U);
+		if (state != VCPU_STATE_READY && state != VCPU_STATE_RUNNING) {
 			continue;
 		}
 		if (scan.next == NULL || v->priority > scan.next->priority) {
 			scan.next = v;
-			scan.equals = 1U;
+			scan.tied = false;
 		} else if (v->priority == scan.next->priority) {
-			scan.equals++;
+			scan.tied = true;
 			if (v->last_run < scan.next->last_run) {
 				scan.next = v;
 			}
 		}
 	}
 	vcpu_t *cur = cs->current;
-	if (cur != NULL && cur->state == VCPU_STATE_RUNNING && scan.next != NULL &&
-	    scan.next->priority == cur->priority && !slice_over) {
+	if (scan.tied && !slice_over && cur != NULL && cur->state == VCPU_STATE_RUNNING &&
+	    scan.next->priority == cur->priority) {
 		scan.next = cur;
 	}
 	return scan;
 }
 
-/* Arms CNTHP for the earliest of the vCPUs' timers and, when an equal-priority vCPU waits
- * for the CPU, the end of the current slice; disarms it when there is neither. */
+/* Makes CNTHP fire no later than `due_m1` + 1 (earliest_m1's form; UINT64_MAX: it need not
+ * fire). Firing early is harmless: sched_timer_irq finds nothing expired and the scheduler
+ * pass it asks for arms the timer again. So a timer armed for that or earlier is left
+ * alone, and one no longer needed is left to fire, except when the CPU goes idle (`idle`):
+ * a stale expiry there would only wake it for nothing. On a CPU that switches between
+ * vCPUs of equal priority (a message queue's two ends), that spares a disarm at each switch
+ * and a re-arm at each wake-up (wake_can_wait). */
 static void
-program_timer(cpu_sched_t *cs, const run_queue_scan_t *scan, uint64_t now)
+program_timer(cpu_sched_t *cs, uint64_t due_m1, uint64_t now, bool idle)
 {
-	uint64_t deadline = scan->deadline;
-	if (scan->equals > 1U && cs->slice_end < deadline) {
-		deadline = cs->slice_end;
-	}
-	if (deadline == (cs->timer_deadline != 0U ? cs->timer_deadline : UINT64_MAX)) {
-		return; /* armed for it already (or off and staying off) */
-	}
-	if (deadline == UINT64_MAX) {
-		cs->timer_deadline = 0;
-		sysreg_write(cnthp_ctl_el2, 0);
+	uint64_t armed = cs->timer_deadline; /* 0: off */
+	if (due_m1 == UINT64_MAX) {
+		if (idle && armed != 0U) {
+			cs->timer_deadline = 0;
+			sysreg_write(cnthp_ctl_el2, 0);
+		}
 		return;
 	}
-	cs->timer_deadline = deadline;
-	sysreg_write(cnthp_cval_el2, deadline > now ? deadline : now);
+	uint64_t due = due_m1 + 1U;
+	if (armed != 0U && armed <= due) {
+		return;
+	}
+	cs->timer_deadline = due;
+	sysreg_write(cnthp_cval_el2, due > now ? due : now);
 	sysreg_write(cnthp_ctl_el2, CNTHP_CTL_ENABLE);
-	isb();
+	isb(); /* before the idle loop's WFI, which is no context synchronization event */
 }
 
 /* Chooses what runs next on this CPU and switches to it. Returns only if the interrupted
  * vCPU keeps running. Its general registers need no saving: vectors.S saved them in its own
  * frame (cpu_guest_frame). */
 static void
-schedule(void)
+schedule(cpu_sched_t *cs)
 {
-	cpu_sched_t *cs = this_cpu();
 	uint64_t now = sysreg_read(cntpct_el0);
 	spinlock_acquire(&cs->lock);
 	cs->resched = false;
 	vcpu_t *prev = cs->current;
+	if (cs->waiting) {
+		/* sched_current_wait found nothing pending: block, unless woken since then or
+		 * stopped from another CPU (a STOPPED vCPU must never become runnable again). */
+		cs->waiting = false;
+		if (prev->state == VCPU_STATE_RUNNING &&
+		    !__atomic_load_n(&cs->current_woken, __ATOMIC_RELAXED)) {
+			prev->state = VCPU_STATE_BLOCKED;
+			prev->wake_deadline = cs->wait_deadline;
+		}
+	}
 	bool slice_over = now >= cs->slice_end;
 	run_queue_scan_t scan = scan_run_queue(cs, slice_over);
 	vcpu_t *next = scan.next;
-	if (next != prev) {
+	if (next != prev || (slice_over && next != NULL)) {
+		/* A new slice: for a vCPU switched in, or one whose slice ran out. */
 		cs->slice_end = now + (next != NULL ? next->timeslice : 0U);
 		if (next != NULL) {
 			next->last_run = ++cs->sequence;
 		}
-	} else if (slice_over && next != NULL) {
-		cs->slice_end = now + next->timeslice;
-		next->last_run = ++cs->sequence;
 	}
-	program_timer(cs, &scan, now);
+	uint64_t due_m1 = scan.due_m1;
+	if (scan.tied) {
+		/* An equal waits for the CPU: the slice's end is a deadline too (never 0: it
+		 * was just set from now, or is still ahead of now). */
+		due_m1 = earliest_m1(due_m1, cs->slice_end);
+	}
+	program_timer(cs, due_m1, now, next == NULL);
 	if (next == prev) {
 		if (next != NULL) {
-			/* It may have been woken (READY) while it was on its way to block. */
 			next->state = VCPU_STATE_RUNNING;
 		}
 		spinlock_release(&cs->lock);
@@ -447,12 +473,13 @@ sched_exit_slow(void)
 {
 	cpu_sched_t *cs = this_cpu();
 	vcpu_t *cur = cs->current;
-	if (cur != NULL && cur->vic != NULL && !cs->vgic_synced) {
+	if (cs->vgic_synced) {
+		cs->vgic_synced = false; /* sched_current_wait synced already */
+	} else if (cur != NULL && cur->vic != NULL) {
 		vgic_sync(cur);
 	}
-	cs->vgic_synced = false;
 	if (cs->resched || cur == NULL || cur->state != VCPU_STATE_RUNNING) {
-		schedule();
+		schedule(cs);
 	}
 	if (cur->vic != NULL) {
 		vgic_flush(cur);
@@ -465,7 +492,7 @@ sched_idle_loop(void)
 	cpu_sched_t *cs = this_cpu();
 	for (;;) {
 		if (__atomic_load_n(&cs->resched, __ATOMIC_ACQUIRE)) {
-			schedule(); /* returns only if there is still nothing to run */
+			schedule(cs); /* returns only if there is still nothing to run */
 		}
 		/* WFI with IRQs masked still wakes on a pending interrupt; unmasking only after
 		 * it means an IRQ that arrived after the check above cannot be consumed by the

@@ -19,6 +19,12 @@ typedef struct cpu_sched {
 	uint64_t timer_deadline; /* what CNTHP is armed for, or 0 when it is off */
 	bool resched;
 	bool vgic_synced; /* the current vCPU's vGIC was synced during this exit (WFI) */
+	/* WFI: sched_current_wait found nothing pending, so the scheduler pass of this exit
+	 * blocks the current vCPU with wake_deadline = wait_deadline, unless current_woken
+	 * (set by sched_wake for the running vCPU, from any CPU) says a wake-up came since. */
+	bool waiting;
+	bool current_woken;
+	uint64_t wait_deadline;
 } cpu_sched_t;
 
 extern cpu_sched_t sched_cpus[PLATFORM_CPU_COUNT];

@@ -7,7 +7,8 @@
 /* Resets a vCPU's architectural state for a (re)start at `entry` with x0 = `context`. */
 void vcpu_context_reset(vcpu_t *vcpu, uint64_t entry, uint64_t context);
 
-/* Loads everything but the general registers (those are erets from vcpu->regs). */
+/* Loads everything but the general registers (those are erets from vcpu->regs). Ends with
+ * no isb: the writes take effect at the eret into the vCPU that follows. */
 void vcpu_context_load(vcpu_t *vcpu);
 /* Saves everything but the general registers and leaves the CPU with no guest state live
  * that could fire (virtual timer disabled, ICH_HCR_EL2 = 0). */

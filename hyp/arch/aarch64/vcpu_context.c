@@ -92,6 +92,7 @@ vcpu_context_reset(vcpu_t *vcpu, uint64_t entry, uint64_t context)
 	memset(&vcpu->regs, 0, sizeof(vcpu->regs));
 	memset(&vcpu->el1, 0, sizeof(vcpu->el1));
 	memset(&vcpu->fp, 0, sizeof(vcpu->fp));
+	vcpu->el2.valid = false; /* a restarted VM has a new CNTVOFF (vm_prepare_restart) */
 	vcpu->regs.x[0] = context;
 	vcpu->regs.elr = entry;
 	vcpu->regs.spsr = SPSR_EL1H_MASKED;
@@ -99,59 +100,90 @@ vcpu_context_reset(vcpu_t *vcpu, uint64_t entry, uint64_t context)
 }
 
 static uint64_t
-mdcr_value(const vm_t *vm, uint64_t counters)
+mdcr_traps(const vm_t *vm)
 {
 	if (vm->pmu_owner) {
 		/* The root VM, and the config's debug.pmu_vms, may count instructions themselves
 		 * (benchmark guests); the PMU is not context-switched, so no other VM gets it. */
-		return counters;
+		return 0;
 	}
 	/* Other VMs: PMU and debug registers trap and read as zero (vcpu_sysreg.c); HPMN = N
-	 * keeps every counter out of EL2's range so nothing counts for the guest. */
-	return counters | MDCR_TPM | MDCR_TPMCR | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA;
+	 * (added at load) keeps every counter out of EL2's range so nothing counts for them. */
+	return MDCR_TPM | MDCR_TPMCR | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA;
+}
+
+/* The vCPU's EL2 controls, from its VM. The VM's fields these come from are set when its
+ * address space is activated, before any of its vCPUs can run, and CNTVOFF changes only
+ * at a restart, which resets every vCPU (vcpu_context_reset). */
+static void
+el2_controls_init(vcpu_t *vcpu)
+{
+	const vm_t *vm = vcpu->vm;
+	el2_controls_t *e = &vcpu->el2;
+	e->vttbr = pgtable_root_pa(&vm->stage2) | ((uint64_t)vm->vmid << 48);
+	e->hcr = HCR_GUEST | (vm->is_root ? HCR_DC : 0U);
+	e->cntvoff = vm->cntvoff;
+	e->vmpidr = (1UL << 31) | vcpu->index;
+	e->mdcr_traps = mdcr_traps(vm);
+	e->valid = true;
+}
+
+/* The vCPU's EL1 context as a base register of its own: vcpu->el1 lies past the 504-byte
+ * reach of ldp/stp offsets from the vCPU, so addressed through the vCPU the last fields
+ * would be moved one register at a time. The empty asm keeps the compiler from folding the
+ * address back into vcpu + offset. */
+static inline el1_context_t *
+el1_base(vcpu_t *vcpu)
+{
+	el1_context_t *c = &vcpu->el1;
+	__asm__("" : "+r"(c));
+	return c;
 }
 
 /* The VM's EL2 controls and the vCPU's EL1 registers, unless they are still in place. */
 static void
 el1_load(vcpu_t *vcpu)
 {
-	const vm_t *vm = vcpu->vm;
-	const el1_context_t *c = &vcpu->el1;
 	vcpu_t **owner = &el1_owner[cpu_index()];
 	if (__atomic_load_n(owner, __ATOMIC_RELAXED) == vcpu) {
 		return;
 	}
 	__atomic_store_n(owner, vcpu, __ATOMIC_RELAXED);
-	sysreg_write(vttbr_el2, pgtable_root_pa(&vm->stage2) | ((uint64_t)vm->vmid << 48));
-	sysreg_write(hcr_el2, HCR_GUEST | (vm->is_root ? HCR_DC : 0U));
-	sysreg_write(cntvoff_el2, vm->cntvoff);
-	sysreg_write(vmpidr_el2, (1UL << 31) | vcpu->index);
-	sysreg_write(mdcr_el2, mdcr_value(vm, pmu_counters[cpu_index()]));
+	if (!vcpu->el2.valid) {
+		el2_controls_init(vcpu);
+	}
+	const el2_controls_t *e = &vcpu->el2;
+	const el1_context_t *c = el1_base(vcpu);
+	/* Read before written, so that the reads pair (as in EL1_LOAD2 below). */
+	uint64_t vttbr = e->vttbr, hcr = e->hcr, cntvoff = e->cntvoff, vmpidr = e->vmpidr;
+	uint64_t mdcr = e->mdcr_traps | pmu_counters[cpu_index()];
+	sysreg_write(vttbr_el2, vttbr);
+	sysreg_write(hcr_el2, hcr);
+	sysreg_write(cntvoff_el2, cntvoff);
+	sysreg_write(vmpidr_el2, vmpidr);
+	sysreg_write(mdcr_el2, mdcr);
 
-	sysreg_write(sctlr_el1, c->sctlr);
-	sysreg_write(actlr_el1, c->actlr);
-	sysreg_write(cpacr_el1, c->cpacr);
-	sysreg_write(ttbr0_el1, c->ttbr0);
-	sysreg_write(ttbr1_el1, c->ttbr1);
-	sysreg_write(tcr_el1, c->tcr);
-	sysreg_write(mair_el1, c->mair);
-	sysreg_write(amair_el1, c->amair);
-	sysreg_write(vbar_el1, c->vbar);
-	sysreg_write(contextidr_el1, c->contextidr);
-	sysreg_write(esr_el1, c->esr);
-	sysreg_write(far_el1, c->far);
-	sysreg_write(afsr0_el1, c->afsr0);
-	sysreg_write(afsr1_el1, c->afsr1);
-	sysreg_write(par_el1, c->par);
-	sysreg_write(sp_el0, c->sp_el0);
-	sysreg_write(sp_el1, c->sp_el1);
-	sysreg_write(elr_el1, c->elr);
-	sysreg_write(spsr_el1, c->spsr);
-	sysreg_write(tpidr_el0, c->tpidr_el0);
-	sysreg_write(tpidrro_el0, c->tpidrro_el0);
-	sysreg_write(tpidr_el1, c->tpidr_el1);
-	sysreg_write(csselr_el1, c->csselr);
-	sysreg_write(cntkctl_el1, c->cntkctl);
+	/* Two fields, then their two registers: the loads pair into one ldp, where a load and
+	 * write per register would not (a sysreg write is a compiler barrier to memory). */
+#define EL1_LOAD2(reg_a, field_a, reg_b, field_b)                                          \
+	do {                                                                               \
+		uint64_t a_ = c->field_a, b_ = c->field_b;                                 \
+		sysreg_write(reg_a, a_);                                                   \
+		sysreg_write(reg_b, b_);                                                   \
+	} while (0)
+	EL1_LOAD2(sctlr_el1, sctlr, actlr_el1, actlr);
+	EL1_LOAD2(cpacr_el1, cpacr, ttbr0_el1, ttbr0);
+	EL1_LOAD2(ttbr1_el1, ttbr1, tcr_el1, tcr);
+	EL1_LOAD2(mair_el1, mair, amair_el1, amair);
+	EL1_LOAD2(vbar_el1, vbar, contextidr_el1, contextidr);
+	EL1_LOAD2(esr_el1, esr, far_el1, far);
+	EL1_LOAD2(afsr0_el1, afsr0, afsr1_el1, afsr1);
+	EL1_LOAD2(par_el1, par, sp_el0, sp_el0);
+	EL1_LOAD2(sp_el1, sp_el1, elr_el1, elr);
+	EL1_LOAD2(spsr_el1, spsr, tpidr_el0, tpidr_el0);
+	EL1_LOAD2(tpidrro_el0, tpidrro_el0, tpidr_el1, tpidr_el1);
+	EL1_LOAD2(csselr_el1, csselr, cntkctl_el1, cntkctl);
+#undef EL1_LOAD2
 	sysreg_write(mdscr_el1, c->mdscr);
 }
 
@@ -167,39 +199,37 @@ vcpu_context_load(vcpu_t *vcpu)
 	sysreg_write(cntv_cval_el0, c->cntv_cval);
 	sysreg_write(cntv_ctl_el0, c->cntv_ctl);
 	vgic_load(vcpu);
-	isb();
+	/* No isb: the caller's eret into the vCPU is a context synchronization event
+	 * (SCTLR_EL2.EOS, set by mmu.c), which is what makes these writes take effect. */
 }
 
 void
 vcpu_context_save(vcpu_t *vcpu)
 {
-	el1_context_t *c = &vcpu->el1;
-	c->sctlr = sysreg_read(sctlr_el1);
-	c->actlr = sysreg_read(actlr_el1);
-	c->cpacr = sysreg_read(cpacr_el1);
-	c->ttbr0 = sysreg_read(ttbr0_el1);
-	c->ttbr1 = sysreg_read(ttbr1_el1);
-	c->tcr = sysreg_read(tcr_el1);
-	c->mair = sysreg_read(mair_el1);
-	c->amair = sysreg_read(amair_el1);
-	c->vbar = sysreg_read(vbar_el1);
-	c->contextidr = sysreg_read(contextidr_el1);
-	c->esr = sysreg_read(esr_el1);
-	c->far = sysreg_read(far_el1);
-	c->afsr0 = sysreg_read(afsr0_el1);
-	c->afsr1 = sysreg_read(afsr1_el1);
-	c->par = sysreg_read(par_el1);
-	c->sp_el0 = sysreg_read(sp_el0);
-	c->sp_el1 = sysreg_read(sp_el1);
-	c->elr = sysreg_read(elr_el1);
-	c->spsr = sysreg_read(spsr_el1);
-	c->tpidr_el0 = sysreg_read(tpidr_el0);
-	c->tpidrro_el0 = sysreg_read(tpidrro_el0);
-	c->tpidr_el1 = sysreg_read(tpidr_el1);
-	c->csselr = sysreg_read(csselr_el1);
-	c->cntkctl = sysreg_read(cntkctl_el1);
-	c->mdscr = sysreg_read(mdscr_el1);
-	c->cntv_ctl = sysreg_read(cntv_ctl_el0);
+	el1_context_t *c = el1_base(vcpu);
+	/* Two registers, then their two fields: the stores are adjacent and pair into one stp,
+	 * where a read and store per register would not (the compiler cannot move a store
+	 * across a volatile mrs). The fields are in register order (el1_context_t). */
+#define EL1_SAVE2(reg_a, field_a, reg_b, field_b)                                          \
+	do {                                                                               \
+		uint64_t a_ = sysreg_read(reg_a), b_ = sysreg_read(reg_b);                 \
+		c->field_a = a_;                                                           \
+		c->field_b = b_;                                                           \
+	} while (0)
+	EL1_SAVE2(sctlr_el1, sctlr, actlr_el1, actlr);
+	EL1_SAVE2(cpacr_el1, cpacr, ttbr0_el1, ttbr0);
+	EL1_SAVE2(ttbr1_el1, ttbr1, tcr_el1, tcr);
+	EL1_SAVE2(mair_el1, mair, amair_el1, amair);
+	EL1_SAVE2(vbar_el1, vbar, contextidr_el1, contextidr);
+	EL1_SAVE2(esr_el1, esr, far_el1, far);
+	EL1_SAVE2(afsr0_el1, afsr0, afsr1_el1, afsr1);
+	EL1_SAVE2(par_el1, par, sp_el0, sp_el0);
+	EL1_SAVE2(sp_el1, sp_el1, elr_el1, elr);
+	EL1_SAVE2(spsr_el1, spsr, tpidr_el0, tpidr_el0);
+	EL1_SAVE2(tpidrro_el0, tpidrro_el0, tpidr_el1, tpidr_el1);
+	EL1_SAVE2(csselr_el1, csselr, cntkctl_el1, cntkctl);
+	EL1_SAVE2(mdscr_el1, mdscr, cntv_ctl_el0, cntv_ctl);
+#undef EL1_SAVE2
 	c->cntv_cval = sysreg_read(cntv_cval_el0);
 	sysreg_write(cntv_ctl_el0, 0); /* must not fire for whoever runs next */
 	if (vcpu->fp_loaded) {
@@ -207,7 +237,10 @@ vcpu_context_save(vcpu_t *vcpu)
 		vcpu->fp_loaded = false;
 	}
 	vgic_save(vcpu);
-	isb();
+	/* No isb: nothing at EL2 depends on these writes having taken effect. The next vCPU's
+	 * load ends in an eret, which synchronizes. A virtual timer interrupt still signalled
+	 * at EL2 (in the idle loop) reads CNTV_CTL_EL0 first, and a read after a write of the
+	 * same register sees the write: it finds the timer disabled and drops it (irq.c). */
 }
 
 void

@@ -29,6 +29,14 @@ typedef struct el1_context {
 	uint64_t cntp_ctl, cntp_cval; /* the EL1 physical timer, emulated (vcpu_sysreg.c) */
 } el1_context_t;
 
+/* The EL2 controls that come with a vCPU's VM, worked out once at its first load after a
+ * reset (its VM is complete by then) instead of at every load (vcpu_context.c). */
+typedef struct el2_controls {
+	uint64_t vttbr, hcr, cntvoff, vmpidr;
+	uint64_t mdcr_traps; /* MDCR_EL2 but for HPMN, which is per physical CPU */
+	bool valid;
+} el2_controls_t;
+
 /* FP/SIMD registers: q0-q31 as pairs of 64-bit halves, FPSR and FPCR. */
 typedef struct fp_context {
 	uint64_t q[64];
@@ -44,6 +52,7 @@ typedef struct thread {
 	uint32_t options;  /* vcpu_configure flags */
 
 	trap_frame_t regs; /* general registers, PC and PSTATE while not running */
+	el2_controls_t el2; /* before el1: both in reach of ldp offsets from the vCPU */
 	el1_context_t el1;
 	fp_context_t fp;
 	bool fp_loaded; /* its FP/SIMD registers are in the CPU (used since it was loaded) */
