@@ -221,6 +221,23 @@ static void refresh_lr(vic_t *vic, thread_t *vcpu, unsigned n);
  * update its list register here and now, so that no other vCPU needs to look again (the
  * vic's generation stays) and this one's exit stays on the fast path unless the interrupt
  * became deliverable again (latched meanwhile). Under vic->lock. */
+/* lower_listed_here's general way for entry `n`: fold it in, then bring it up to date.
+ * Out of line, so that its registers and calls do not weigh on the usual way. */
+static __attribute__((noinline)) void
+lower_listed_slow(vic_t *vic, thread_t *target, unsigned n, vgic_irq_t *irq)
+{
+	vgic_vcpu_t *v = &target->vgic;
+	bool rescan = v->rescan;
+	sync_lr(vic, target, n);
+	if (irq->in_lr) {
+		refresh_lr(vic, target, n);
+	}
+	v->rescan = rescan || (!irq->in_lr && deliverable(vic, irq));
+	if (v->rescan) {
+		v->quiet_generation = VGIC_NOT_QUIET;
+	}
+}
+
 static bool
 lower_listed_here(vic_t *vic, thread_t *target, uint32_t intid, vgic_irq_t *irq)
 {
@@ -241,15 +258,7 @@ lower_listed_here(vic_t *vic, thread_t *target, uint32_t intid, vgic_irq_t *irq)
 			}
 			return true;
 		}
-		bool rescan = v->rescan;
-		sync_lr(vic, target, n);
-		if (irq->in_lr) {
-			refresh_lr(vic, target, n);
-		}
-		v->rescan = rescan || (!irq->in_lr && deliverable(vic, irq));
-		if (v->rescan) {
-			v->quiet_generation = VGIC_NOT_QUIET;
-		}
+		lower_listed_slow(vic, target, n, irq);
 		return true;
 	}
 	return false;
