@@ -91,6 +91,15 @@ group_enabled(const vic_t *vic, const vgic_irq_t *irq)
 	return irq->group1 ? vic->enabled_grp1 : vic->enabled_grp0;
 }
 
+/* The interrupt list register entry INTID `intid` of `vcpu` holds: no range check, since
+ * it was a valid INTID when listed and a vic's max_virqs is fixed once it is active. */
+static vgic_irq_t *
+listed_irq(vic_t *vic, thread_t *vcpu, uint32_t intid)
+{
+	return intid < VGIC_NR_PRIVATE ? &vcpu->vgic.private_irqs[intid]
+				       : &vic->spis[intid - VGIC_NR_PRIVATE];
+}
+
 /* Pending, enabled, and its group enabled in the distributor: the vCPU should see it. */
 static bool
 deliverable(const vic_t *vic, const vgic_irq_t *irq)
@@ -466,7 +475,7 @@ refresh_lr(vic_t *vic, thread_t *vcpu, unsigned n)
 {
 	uint64_t lr = vcpu->vgic.lr[n];
 	uint32_t intid = vcpu->vgic.lr_intid[n];
-	vgic_irq_t *irq = vgic_get_irq(vic, vcpu, intid);
+	vgic_irq_t *irq = listed_irq(vic, vcpu, intid);
 	if ((lr & LR_STATE) != LR_ACTIVE || (lr & LR_HW) != 0U) {
 		return;
 	}
@@ -572,13 +581,14 @@ sync_lr(vic_t *vic, thread_t *vcpu, unsigned n)
 	uint64_t hw = lr_read(n);
 	uint64_t lr = hw;
 	uint32_t intid = vcpu->vgic.lr_intid[n];
-	vgic_irq_t *irq = vgic_get_irq(vic, vcpu, intid);
+	vgic_irq_t *irq = listed_irq(vic, vcpu, intid);
 
 	if ((hw & LR_STATE) == 0U && ((hw & LR_EOI) == 0U || (hw & LR_HW) != 0U)) {
 		/* The usual end of an entry, taken in one step: acknowledged and deactivated,
 		 * nothing left in the hardware register. The same as the general way below. */
-		if ((old & LR_PENDING) != 0U && !irq->edge) {
+		if ((old & LR_PENDING) != 0U && !irq->edge && irq->pending != irq->relatched) {
 			irq->pending = irq->relatched;
+			vgic_irq_track(vic, vcpu, intid, irq); /* nothing else here moves readiness */
 		}
 		irq->active = false;
 		irq->relatched = false;
@@ -586,9 +596,7 @@ sync_lr(vic_t *vic, thread_t *vcpu, unsigned n)
 		vcpu->vgic.lr_intid[n] = VGIC_LR_EMPTY;
 		vcpu->vgic.lr_live &= (uint16_t)~(1U << n);
 		vcpu->vgic.lr[n] = 0U;
-		bool ready = irq->enabled && vgic_irq_pending(irq);
-		vgic_irq_set_ready(vic, vcpu, intid, ready);
-		if (ready && group_enabled(vic, irq)) {
+		if (deliverable(vic, irq)) {
 			vcpu->vgic.rescan = true;
 		}
 		return;
