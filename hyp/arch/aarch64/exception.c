@@ -192,10 +192,11 @@ lower_smccc(trap_frame_t *frame)
 	sched_return_to_guest();
 }
 
-/* The two traps every IPC round trip takes, tested first and directly instead of through
- * the switch's jump table. Neither needs the vCPU here: a lower-EL exception is only ever
- * taken from the vCPU loaded on this CPU (the vectors found its frame), and the hypercalls
- * that need it find it themselves. */
+/* The two traps every IPC round trip takes, native hypercalls and WFI, are tested first and
+ * directly instead of through the switch's jump table; the rest are tail calls. Neither needs
+ * the vCPU here: a lower-EL exception is only ever taken from the vCPU loaded on this CPU
+ * (the vectors found its frame), and the hypercalls that need it find it themselves. Only
+ * lower_sync_other keeps the no-vCPU panic, for the traps that are not calls. */
 void
 exception_lower_sync(trap_frame_t *frame)
 {
