@@ -91,11 +91,20 @@ memmove(void *dst, const void *src, size_t n)
 {
 	unsigned char *d = dst;
 	const unsigned char *s = src;
-	if (d < s) {
+	uintptr_t da = (uintptr_t)d, sa = (uintptr_t)s;
+	/* memcpy only for ends that do not overlap at all: its blocks overlap each other, so it
+	 * reads source words that an overlapping destination has already overwritten. */
+	if (da + n <= sa || sa + n <= da) {
 		return memcpy(dst, src, n);
 	}
-	while (n-- > 0U) {
-		d[n] = s[n];
+	if (da < sa) {
+		for (size_t i = 0; i < n; i++) {
+			d[i] = s[i];
+		}
+	} else {
+		while (n-- > 0U) {
+			d[n] = s[n];
+		}
 	}
 	return dst;
 }

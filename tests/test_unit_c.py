@@ -1,9 +1,9 @@
 """Host-side unit tests of the pure C logic of hyp/ and rm/: the programs in tests/unit/ link the
 real hyp/ sources (allocator, objects, partitions, cspaces, message queues, doorbells, and the
-object, cspace, msgqueue and doorbell hypercall handlers), lib/string.c's memcpy, and rm/'s
-RM RPC library with host shims, built with ASan and UBSan. One pytest test per program;
-libFuzzer targets drive the cspace model and the RPC library with a fixed seed when clang can
-build them.
+object, cspace, msgqueue and doorbell hypercall handlers), lib/string.c's memcpy and memmove,
+and rm/'s RM RPC library with host shims, built with ASan and UBSan. One pytest test per
+program; libFuzzer targets drive the cspace model and the RPC library with a fixed seed when
+clang can build them.
 
 The generated headers come from the same Python generators as the build, written to a temporary
 directory. Skipped when there is no host C compiler whose sanitizer runtime works.

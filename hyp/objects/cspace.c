@@ -83,7 +83,8 @@ check_slot(const cap_slot_t *slot, object_type_t type, cap_rights_t rights)
 	const object_header_t *object = slot->object;
 	cap_rights_t held = slot->rights;
 	if (state != CAP_VALID) {
-		/* FREE or RETIRED: the ID's generation was (or will be) another cap's. */
+		/* Unless REVOKED, the slot is FREE or RETIRED: the ID's generation was (or will
+		 * be) another cap's. */
 		return state == CAP_REVOKED ? ERROR_CSPACE_CAP_REVOKED : ERROR_CSPACE_CAP_NULL;
 	}
 	if (type != OBJECT_TYPE_ANY && object->type != type) {

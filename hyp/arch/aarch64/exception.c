@@ -149,8 +149,9 @@ data_abort(vcpu_t *vcpu, trap_frame_t *frame, uint64_t esr)
 	frame->elr += 4U;
 }
 
-/* Every synchronous trap but a native hypercall and WFI/WFE. Not inlined: its stack frame
- * and the vCPU it needs would otherwise be set up for those two as well. */
+/* Every synchronous trap but a native hypercall and WFI/WFE, including the exit. Not
+ * inlined: its stack frame and the vCPU it needs would otherwise be set up for those two as
+ * well; reached by a tail call, so it costs those it handles no frame of the caller's. */
 static __attribute__((noinline)) void
 lower_sync_other(trap_frame_t *frame, uint64_t esr)
 {
@@ -159,9 +160,6 @@ lower_sync_other(trap_frame_t *frame, uint64_t esr)
 		panic_exception("guest exception with no current vCPU", frame);
 	}
 	switch (ESR_EC(esr)) {
-	case ESR_EC_HVC64:
-		smccc_handle(vcpu, frame); /* hvc #0: ELR already points past the HVC */
-		break;
 	case ESR_EC_SMC64:
 		/* A trapped SMC (HCR_EL2.TSC) returns to the SMC itself: step over it. */
 		frame->elr += 4U;
@@ -182,20 +180,36 @@ lower_sync_other(trap_frame_t *frame, uint64_t esr)
 	default:
 		vm_fault(vcpu, frame, esr);
 	}
+	sched_return_to_guest();
 }
 
-/* The two traps every IPC round trip takes, tested first and directly instead of through
- * the switch's jump table. Neither needs the vCPU here: a lower-EL exception is only ever
- * taken from the vCPU loaded on this CPU (the vectors found its frame), and the hypercalls
- * that need it find it themselves. */
+/* hvc #0: an SMCCC call, and the exit. Out of line for the same reason as lower_sync_other,
+ * but apart from it: its own frame is smaller. */
+static __attribute__((noinline)) void
+lower_smccc(trap_frame_t *frame)
+{
+	smccc_handle(vcpu_current(), frame); /* ELR already points past the HVC */
+	sched_return_to_guest();
+}
+
+/* The two traps every IPC round trip takes, native hypercalls and WFI, are tested first and
+ * directly instead of through the switch's jump table; the rest are tail calls. Neither needs
+ * the vCPU here: a lower-EL exception is only ever taken from the vCPU loaded on this CPU
+ * (the vectors found its frame), and the hypercalls that need it find it themselves. Only
+ * lower_sync_other keeps the no-vCPU panic, for the traps that are not calls. */
 void
 exception_lower_sync(trap_frame_t *frame)
 {
 	uint64_t esr = sysreg_read(esr_el2);
 	uint32_t ec = ESR_EC(esr);
 	uint32_t imm = (uint32_t)(esr & 0xffffU);
-	if (ec == ESR_EC_HVC64 && imm != 0U) {
-		hypercall_native(frame, imm); /* ELR already points past the HVC */
+	if (ec == ESR_EC_HVC64) {
+		/* ELR already points past the HVC */
+		if (imm == 0U) {
+			lower_smccc(frame);
+			return;
+		}
+		hypercall_native(frame, imm);
 	} else if (ec == ESR_EC_WFX) {
 		frame->elr += 4U;
 		if ((ESR_ISS(esr) & ISS_WFX_WFE) == 0U) {
@@ -203,6 +217,7 @@ exception_lower_sync(trap_frame_t *frame)
 		} /* WFE: nothing to wait for that a guest could see; just reschedule */
 	} else {
 		lower_sync_other(frame, esr);
+		return;
 	}
 	sched_return_to_guest();
 }
