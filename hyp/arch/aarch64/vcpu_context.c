@@ -30,7 +30,7 @@
 /* Every VM: stage 2 on, interrupts virtualised, WFI/WFE and SMC trapped, ID registers
  * trapped so guests see only the features bothy context-switches (vcpu_sysreg.c), set/way
  * cache maintenance trapped (meaningless under virtualisation), broadcast TLB/barriers. */
-#define HCR_GUEST (HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS |  \
+#define HCR_GUEST (HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS | \
 		   HCR_TWI | HCR_TWE | HCR_TID3 | HCR_TSC | HCR_TACR | HCR_TSW | HCR_RW)
 
 #define VTCR_RES1 (1UL << 31)
@@ -140,6 +140,21 @@ el1_base(vcpu_t *vcpu)
 	return c;
 }
 
+/* The EL1 registers a switch moves, in pairs, in el1_context_t order: (register, field) x 2. */
+#define EL1_REGISTER_PAIRS(op)                                                             \
+	op(sctlr_el1, sctlr, actlr_el1, actlr)                                             \
+	op(cpacr_el1, cpacr, ttbr0_el1, ttbr0)                                             \
+	op(ttbr1_el1, ttbr1, tcr_el1, tcr)                                                 \
+	op(mair_el1, mair, amair_el1, amair)                                               \
+	op(vbar_el1, vbar, contextidr_el1, contextidr)                                     \
+	op(esr_el1, esr, far_el1, far)                                                     \
+	op(afsr0_el1, afsr0, afsr1_el1, afsr1)                                             \
+	op(par_el1, par, sp_el0, sp_el0)                                                   \
+	op(sp_el1, sp_el1, elr_el1, elr)                                                   \
+	op(spsr_el1, spsr, tpidr_el0, tpidr_el0)                                           \
+	op(tpidrro_el0, tpidrro_el0, tpidr_el1, tpidr_el1)                                 \
+	op(csselr_el1, csselr, cntkctl_el1, cntkctl)
+
 /* The VM's EL2 controls and the vCPU's EL1 registers, unless they are still in place. */
 static void
 el1_load(vcpu_t *vcpu)
@@ -166,23 +181,12 @@ el1_load(vcpu_t *vcpu)
 	/* Two fields, then their two registers: the loads pair into one ldp, where a load and
 	 * write per register would not (a sysreg write is a compiler barrier to memory). */
 #define EL1_LOAD2(reg_a, field_a, reg_b, field_b)                                          \
-	do {                                                                               \
+	{                                                                                  \
 		uint64_t a_ = c->field_a, b_ = c->field_b;                                 \
 		sysreg_write(reg_a, a_);                                                   \
 		sysreg_write(reg_b, b_);                                                   \
-	} while (0)
-	EL1_LOAD2(sctlr_el1, sctlr, actlr_el1, actlr);
-	EL1_LOAD2(cpacr_el1, cpacr, ttbr0_el1, ttbr0);
-	EL1_LOAD2(ttbr1_el1, ttbr1, tcr_el1, tcr);
-	EL1_LOAD2(mair_el1, mair, amair_el1, amair);
-	EL1_LOAD2(vbar_el1, vbar, contextidr_el1, contextidr);
-	EL1_LOAD2(esr_el1, esr, far_el1, far);
-	EL1_LOAD2(afsr0_el1, afsr0, afsr1_el1, afsr1);
-	EL1_LOAD2(par_el1, par, sp_el0, sp_el0);
-	EL1_LOAD2(sp_el1, sp_el1, elr_el1, elr);
-	EL1_LOAD2(spsr_el1, spsr, tpidr_el0, tpidr_el0);
-	EL1_LOAD2(tpidrro_el0, tpidrro_el0, tpidr_el1, tpidr_el1);
-	EL1_LOAD2(csselr_el1, csselr, cntkctl_el1, cntkctl);
+	}
+	EL1_REGISTER_PAIRS(EL1_LOAD2)
 #undef EL1_LOAD2
 	sysreg_write(mdscr_el1, c->mdscr);
 }
@@ -211,23 +215,12 @@ vcpu_context_save(vcpu_t *vcpu)
 	 * where a read and store per register would not (the compiler cannot move a store
 	 * across a volatile mrs). The fields are in register order (el1_context_t). */
 #define EL1_SAVE2(reg_a, field_a, reg_b, field_b)                                          \
-	do {                                                                               \
+	{                                                                                  \
 		uint64_t a_ = sysreg_read(reg_a), b_ = sysreg_read(reg_b);                 \
 		c->field_a = a_;                                                           \
 		c->field_b = b_;                                                           \
-	} while (0)
-	EL1_SAVE2(sctlr_el1, sctlr, actlr_el1, actlr);
-	EL1_SAVE2(cpacr_el1, cpacr, ttbr0_el1, ttbr0);
-	EL1_SAVE2(ttbr1_el1, ttbr1, tcr_el1, tcr);
-	EL1_SAVE2(mair_el1, mair, amair_el1, amair);
-	EL1_SAVE2(vbar_el1, vbar, contextidr_el1, contextidr);
-	EL1_SAVE2(esr_el1, esr, far_el1, far);
-	EL1_SAVE2(afsr0_el1, afsr0, afsr1_el1, afsr1);
-	EL1_SAVE2(par_el1, par, sp_el0, sp_el0);
-	EL1_SAVE2(sp_el1, sp_el1, elr_el1, elr);
-	EL1_SAVE2(spsr_el1, spsr, tpidr_el0, tpidr_el0);
-	EL1_SAVE2(tpidrro_el0, tpidrro_el0, tpidr_el1, tpidr_el1);
-	EL1_SAVE2(csselr_el1, csselr, cntkctl_el1, cntkctl);
+	}
+	EL1_REGISTER_PAIRS(EL1_SAVE2)
 	EL1_SAVE2(mdscr_el1, mdscr, cntv_ctl_el0, cntv_ctl);
 #undef EL1_SAVE2
 	c->cntv_cval = sysreg_read(cntv_cval_el0);
