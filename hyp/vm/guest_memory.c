@@ -43,6 +43,22 @@ is_guest_ram_page(uint64_t pa)
 	return pa - PLATFORM_RAM_BASE < PLATFORM_RAM_SIZE && pa - HYP_MEM_BASE >= HYP_MEM_SIZE;
 }
 
+/* Copies `size` bytes between `hyp` and guest VA `guest`, all within one guest page. */
+static inline __attribute__((always_inline)) error_t
+copy_in_page(uint8_t *hyp, uint64_t guest, size_t size, bool to_guest)
+{
+	uint64_t pa;
+	if (!translate(guest, to_guest, &pa) || !is_guest_ram_page(pa)) {
+		return ERROR_ADDR_INVALID;
+	}
+	if (to_guest) {
+		memcpy((void *)(uintptr_t)pa, hyp, size);
+	} else {
+		memcpy(hyp, (const void *)(uintptr_t)pa, size);
+	}
+	return OK;
+}
+
 /* Copies between hypervisor memory `hyp` and guest VA `guest`, one page at a time: each page
  * is translated on its own, since contiguous virtual pages need not be contiguous below. */
 static __attribute__((noinline)) error_t
@@ -54,14 +70,9 @@ guest_copy_pages(uint8_t *hyp, uint64_t guest, size_t size, bool to_guest)
 	while (size > 0U) {
 		size_t chunk = PAGE_SIZE - (guest & (PAGE_SIZE - 1U));
 		chunk = chunk < size ? chunk : size;
-		uint64_t pa;
-		if (!translate(guest, to_guest, &pa) || !is_guest_ram_page(pa)) {
-			return ERROR_ADDR_INVALID;
-		}
-		if (to_guest) {
-			memcpy((void *)(uintptr_t)pa, hyp, chunk);
-		} else {
-			memcpy(hyp, (const void *)(uintptr_t)pa, chunk);
+		error_t err = copy_in_page(hyp, guest, chunk, to_guest);
+		if (err != OK) {
+			return err;
 		}
 		hyp += chunk;
 		guest += chunk;
@@ -76,19 +87,10 @@ guest_copy_pages(uint8_t *hyp, uint64_t guest, size_t size, bool to_guest)
 static inline __attribute__((always_inline)) error_t
 guest_copy(uint8_t *hyp, uint64_t guest, size_t size, bool to_guest)
 {
-	uint64_t pa;
 	if (size - 1U >= PAGE_SIZE - (guest & (PAGE_SIZE - 1U)) || guest + size < guest) {
 		return guest_copy_pages(hyp, guest, size, to_guest);
 	}
-	if (!translate(guest, to_guest, &pa) || !is_guest_ram_page(pa)) {
-		return ERROR_ADDR_INVALID;
-	}
-	if (to_guest) {
-		memcpy((void *)(uintptr_t)pa, hyp, size);
-	} else {
-		memcpy(hyp, (const void *)(uintptr_t)pa, size);
-	}
-	return OK;
+	return copy_in_page(hyp, guest, size, to_guest);
 }
 
 error_t
