@@ -352,7 +352,10 @@ def test_qemu_command_for_default_config(bin_dir: Path, tmp_path: Path, fake_cac
     assert option(argv, "-m") == "1024M"
     assert "enable=on" in option(argv, "-semihosting-config").split(",")
     assert option(argv, "-kernel") == str(image)
-    assert "-nographic" in argv
+    # No device the config does not name: no default NIC (whose ROM may be missing), one serial.
+    assert "-nodefaults" in argv
+    assert option(argv, "-serial") == "mon:stdio"
+    assert option(argv, "-display") == "none"
     assert "-icount" not in argv
 
 

@@ -31,24 +31,39 @@ def _icount(sleep: bool) -> list[str]:
     return ["-icount", "shift=0" if sleep else "shift=0,sleep=off"]
 
 
+def _machine(config: SystemConfig, machine: str, cpus: int, memory: int) -> list[str]:
+    """The part both command lines share. -nodefaults: QEMU creates no device the config did not
+    ask for (the default network card of `virt` needs an option ROM from a package bothy does not
+    use, and its absence stops QEMU), so the one serial port is named explicitly, multiplexed
+    with the monitor on stdio for Ctrl-A X."""
+    return [
+        find_tool("qemu").path,
+        "-nodefaults",
+        "-machine",
+        machine,
+        "-cpu",
+        _cpu(config),
+        "-smp",
+        str(cpus),
+        "-m",
+        _mib(memory),
+        "-display",
+        "none",
+        "-serial",
+        "mon:stdio",
+        "-no-reboot",
+    ]
+
+
 def qemu_command(
     config: SystemConfig, image: Path, *, icount: bool = False, icount_sleep: bool = True
 ) -> list[str]:
     """Boot `image` (bothy.elf) with every guest VM's files staged (DTBs from
     build/<config>/gen/); icount/icount_sleep as for _icount."""
     m = config.machine
+    machine = f"virt,virtualization=on,gic-version={m.gic.version}"
     argv = [
-        find_tool("qemu").path,
-        "-machine",
-        f"virt,virtualization=on,gic-version={m.gic.version}",
-        "-cpu",
-        _cpu(config),
-        "-smp",
-        str(m.cpus),
-        "-m",
-        _mib(m.ram.size),
-        "-nographic",
-        "-no-reboot",
+        *_machine(config, machine, m.cpus, m.ram.size),
         "-semihosting-config",
         "enable=on,target=native",
         "-kernel",
@@ -69,24 +84,15 @@ def bare_linux_command(
     off, so Linux runs at EL1 as it does under bothy), with the VM's vCPUs and memory size."""
     staged = stage_vm(config, vm, gen_dir_for(config))  # checks the files; QEMU makes the DTB
     assert vm.bootargs is not None and staged.initrd is not None, "every Linux VM has both"
+    machine = f"virt,gic-version={config.machine.gic.version}"
     argv = [
-        find_tool("qemu").path,
-        "-machine",
-        f"virt,gic-version={config.machine.gic.version}",
-        "-cpu",
-        _cpu(config),
-        "-smp",
-        str(vm.vcpus),
-        "-m",
-        _mib(vm.memory.size),
+        *_machine(config, machine, vm.vcpus, vm.memory.size),
         "-kernel",
         str(staged.kernel),
         "-initrd",
         str(staged.initrd),
         "-append",
         vm.bootargs,
-        "-nographic",
-        "-no-reboot",
     ]
     if icount:
         argv += _icount(icount_sleep)
