@@ -22,12 +22,19 @@ from bothy.config import load_config  # noqa: E402
 from bothy.guest.cache import CACHE_ENV  # noqa: E402
 from bothy.paths import DEFAULT_CONFIG, build_dir_for  # noqa: E402
 from bothy.qemu import qemu_command  # noqa: E402
+from needs import require  # noqa: E402
 
 TEST_CONFIG_DIR = REPO / "build" / "test-configs"
 # The fake guest: a 24 MiB kernel (image_size) in a 64 KiB file, and a 512 KiB initrd.
 FAKE_KERNEL_IMAGE_SIZE = 0x180_0000
 FAKE_KERNEL_FILE_SIZE = 0x1_0000
 FAKE_INITRD_SIZE = 0x8_0000
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """@needs(...) (tests/needs.py): skip, or fail under CI=true, when a tool is missing."""
+    for mark in item.iter_markers("needs_tools"):
+        require(*mark.args)
 
 
 def run_doit(

@@ -22,6 +22,7 @@ from bothy.abi.objects import load_object_spec
 from bothy.codegen.hypercalls import generate_hypercalls, hypercall_doc, python_constants
 from bothy.codegen.objects import generate_objects
 from conftest import REPO, clang_syntax_check
+from needs import needs
 
 REFERENCE = REPO.parent / "shared" / "reference" / "gunyah" / "hypercalls.md"
 CONSTANTS_PY = REPO / "tools" / "bothy" / "abi" / "constants.py"
@@ -209,7 +210,7 @@ def test_constants_match_the_spec(spec: HypercallSpec) -> None:
 
 
 @pytest.mark.build
-@pytest.mark.skipif(CLANG is None, reason="clang not installed")
+@needs("clang")
 @pytest.mark.parametrize("all_implemented", [False, True], ids=["as-specified", "all-implemented"])
 def test_generated_c_compiles(spec: HypercallSpec, tmp_path: Path, all_implemented: bool) -> None:
     if all_implemented:

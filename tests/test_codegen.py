@@ -41,6 +41,7 @@ from bothy.paths import DEFAULT_CONFIG, REPO_ROOT
 from bothy.staging import staged_vms
 from bothy.validation import InputFileError
 from conftest import clang_syntax_check, fake_guest_cache
+from needs import needs
 
 GOLDEN_DIR = Path(__file__).with_name("golden") / "qemu-virt"
 UPDATE_GOLDEN = os.environ.get("BOTHY_UPDATE_GOLDEN") == "1"
@@ -48,7 +49,7 @@ REVISION = "0123456789ab"
 VERSION = "0.1.0"
 DTC = shutil.which("dtc")
 CLANG = shutil.which("clang")
-needs_dtc = pytest.mark.skipif(DTC is None, reason="dtc not installed")
+needs_dtc = needs("dtc")
 
 # Golden name -> path of the generated file under the output directory.
 OUTPUTS = {
@@ -695,13 +696,13 @@ def compile_c(out: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.build
-@pytest.mark.skipif(CLANG is None, reason="clang not installed")
+@needs("clang")
 def test_generated_c_compiles(generated: Path, tmp_path: Path) -> None:
     compile_c(generated, tmp_path)
 
 
 @pytest.mark.build
-@pytest.mark.skipif(CLANG is None, reason="clang not installed")
+@needs("clang")
 def test_generated_c_compiles_with_other_calls_implemented(tmp_path: Path) -> None:
     out = tmp_path / "gen"
     generate_all(load_config(DEFAULT_CONFIG), out, spec=flipped_spec(tmp_path))

@@ -26,6 +26,7 @@ from bothy.image import (
     verify_image,
     write_manifest,
 )
+from needs import require
 
 RAM = MemoryRegion(0x4000_0000, 0x0800_0000)  # QEMU virt: 128 MiB at 1 GiB
 TEXT_BASE = 0x4008_0000
@@ -120,10 +121,8 @@ Builder = Callable[..., Path]
 
 @pytest.fixture
 def build_elf(tmp_path: Path) -> Builder:
-    """Assemble and link an image; skips the test when the LLVM tools are not installed."""
-    missing = [tool for tool in ("clang", "ld.lld") if shutil.which(tool) is None]
-    if missing:
-        pytest.skip(f"needs {' and '.join(missing)} on PATH to build test ELFs")
+    """Assemble and link an image; needs the LLVM tools (tests/needs.py)."""
+    require("clang", "ld.lld")
 
     def build(
         name: str,

@@ -19,12 +19,11 @@ from bothy.config import ConfigError, SystemConfig, load_config
 from bothy.ipc import endpoints
 from bothy.paths import DEFAULT_CONFIG
 from bothy.staging import program_binary, staged_vms
+from needs import needs
 
 Raw = dict[str, Any]
 FDTGET = shutil.which("fdtget")
-needs_dtc = pytest.mark.skipif(
-    shutil.which("dtc") is None or FDTGET is None, reason="dtc/fdtget not installed"
-)
+needs_dtc = needs("dtc", "fdtget")
 MIB = 1 << 20
 
 

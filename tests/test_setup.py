@@ -13,12 +13,16 @@ from __future__ import annotations
 
 import hashlib
 import os
+import platform
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from needs import PACKAGE_FOR
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SETUP_SH = REPO_ROOT / "tools" / "setup.sh"
@@ -30,15 +34,9 @@ SH = shutil.which("sh") or "/bin/sh"
 # log, env for DEBIAN_FRONTEND, sha256sum for the venv stamp).
 COREUTILS = ("cat", "env", "mktemp", "rm", "sha256sum", "readlink")
 
-# The spec under test: command -> Debian package that provides it.
-PACKAGE_FOR = {
-    "qemu-system-aarch64": "qemu-system-arm",
-    "clang": "clang",
-    "ld.lld": "lld",
-    "llvm-objcopy": "llvm",
-    "dtc": "device-tree-compiler",
-    "cpio": "cpio",
-}
+# Where the fake clang's runtimes live: its -print-resource-dir is a folder in PATH's directory,
+# so the fake apt-get can "install" libclang-rt-14-dev by copying it back.
+RUNTIME = Path("clang-rt") / "lib" / "linux" / f"libclang_rt.fuzzer-{platform.machine()}.a"
 
 DEBIAN_12 = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\n'
 UBUNTU_2404 = 'NAME="Ubuntu"\nVERSION_ID="24.04"\nID=ubuntu\nID_LIKE=debian\n'
@@ -88,8 +86,10 @@ class Host:
         # A complete, new-enough Debian 12 host, not root, no sudo.
         self.clang("Debian clang version 14.0.6")
         self.qemu("QEMU emulator version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)")
-        for name in ("ld.lld", "llvm-objcopy", "dtc", "cpio"):
+        for name in ("ld.lld", "llvm-objcopy", "dtc", "fdtget", "cpio", "dpkg-deb"):
             self.shim(name, "exit 0\n")
+        (self.bin / RUNTIME).parent.mkdir(parents=True)
+        (self.bin / RUNTIME).touch()
         self.python("3.11", venv_module=True)
         self.set_uid(1000)
         self.apt_get()
@@ -100,7 +100,18 @@ class Host:
         _write_exe((where or self.bin) / name, log + body)
 
     def clang(self, first_line: str) -> None:
-        self.shim("clang", f'echo "{first_line}"\necho "Target: aarch64-unknown-linux-gnu"\n')
+        resource_dir = self.bin / RUNTIME.parts[0]
+        self.shim(
+            "clang",
+            f'[ "$1" = -print-resource-dir ] && {{ echo "{resource_dir}"; exit 0; }}\n'
+            f'echo "{first_line}"\necho "Target: aarch64-unknown-linux-gnu"\n',
+        )
+
+    def remove_clang_runtime(self) -> None:
+        """Take the runtimes away; apt-get's libclang-rt-14-dev brings them back."""
+        dest = self.store / "libclang-rt-14-dev"
+        dest.mkdir()
+        (self.bin / RUNTIME.parts[0]).rename(dest / RUNTIME.parts[0])
 
     def qemu(self, first_line: str) -> None:
         self.shim("qemu-system-aarch64", f'echo "{first_line}"\necho "Copyright (c) 2003-2022"\n')
@@ -154,7 +165,7 @@ echo "Reading package lists... Done"
 [ "$1" = install ] || exit 0
 [ {install_rc} -eq 0 ] || {{ echo "E: Unable to locate package $*" >&2; exit {install_rc}; }}
 for p in "$@"; do
-  [ -d "{self.store}/$p" ] && /bin/cp "{self.store}/$p/"* "{self.bin}/"
+  [ -d "{self.store}/$p" ] && /bin/cp -r "{self.store}/$p/"* "{self.bin}/"
 done
 exit 0
 """,
@@ -264,6 +275,48 @@ def test_missing_tools_as_root_installs_exactly_those_packages(host: Host) -> No
         " (apt-get; this can take a few minutes)\n"
     )
     assert list(host.tmp.glob("bothy-apt.*")) == []
+
+
+def test_setup_installs_every_tool_the_tests_need() -> None:
+    # tests/needs.py names a package for each tool a test needs; setup.sh must install them all.
+    text = SETUP_SH.read_text()
+    table = dict(re.findall(r"^    \[([\w.+-]+)\]=([\w.+-]+)$", text, re.MULTILINE))
+    tools = re.search(r"^TOOLS=\(([^)]*)\)", text, re.MULTILINE)
+    assert tools is not None, "setup.sh has no TOOLS=(...) line"
+    assert table == PACKAGE_FOR, "setup.sh's PKG_FOR differs from tests/needs.py's PACKAGE_FOR"
+    assert sorted(tools.group(1).split()) == sorted(PACKAGE_FOR), "TOOLS differs from PKG_FOR"
+
+
+def test_missing_clang_runtime_installs_the_package_of_clangs_version(host: Host) -> None:
+    host.set_uid(0)
+    host.remove_clang_runtime()
+    r = host.setup()
+    assert r.returncode == 0, output(r)
+    assert host.apt_calls()[-1] == "apt-get install -y --no-install-recommends libclang-rt-14-dev"
+    assert (host.bin / RUNTIME).exists(), "the runtime was not put back"
+
+
+def test_clang_and_its_runtime_both_missing_take_two_installs(host: Host) -> None:
+    # The runtime's package name needs the version of the clang that the first install brings.
+    host.set_uid(0)
+    host.remove("clang")
+    host.remove_clang_runtime()
+    r = host.setup()
+    assert r.returncode == 0, output(r)
+    installs = [c for c in host.apt_calls() if c.startswith("apt-get install")]
+    assert installs == [
+        "apt-get install -y --no-install-recommends clang",
+        "apt-get install -y --no-install-recommends libclang-rt-14-dev",
+    ]
+
+
+def test_runtime_still_missing_after_install_fails_naming_it(host: Host) -> None:
+    host.set_uid(0)
+    host.remove_clang_runtime()
+    (host.store / "libclang-rt-14-dev" / RUNTIME.parts[0]).rename(host.tmp / "gone")
+    r = host.setup()
+    assert r.returncode == 1
+    assert "still missing after installing packages: clang's sanitizer" in output(r)
 
 
 def test_missing_tool_with_passwordless_sudo_uses_sudo(host: Host) -> None:

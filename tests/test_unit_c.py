@@ -26,6 +26,7 @@ from bothy.build.steps import generate
 from bothy.config import load_config
 from bothy.paths import DEFAULT_CONFIG
 from conftest import REPO
+from needs import clang_runtime_package, missing, require
 
 UNIT_DIR = REPO / "tests" / "unit"
 SANITIZE = "-fsanitize=address,undefined"
@@ -178,13 +179,12 @@ def host_cc(tmp_path_factory: pytest.TempPathFactory) -> HostCompiler:
             env = {**os.environ, **SANITIZER_ENV, "ASAN_OPTIONS": asan}
             if _runs_clean(exe, env):
                 return HostCompiler(cc, env)
-    pytest.skip(f"no host C compiler (clang, cc, gcc) builds and runs with {SANITIZE}")
+    missing(f"a host C compiler that builds and runs with {SANITIZE}", clang_runtime_package())
 
 
 @pytest.fixture(scope="session")
 def gen_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if shutil.which("dtc") is None:
-        pytest.skip("dtc is needed by bothy.build.steps.generate")
+    require("dtc")  # bothy.build.steps.generate runs it
     out = tmp_path_factory.mktemp("unit_gen")
     generate(load_config(DEFAULT_CONFIG), out, revision="host-test", version="0.0.0")
     return out
@@ -257,7 +257,7 @@ def fuzz_build(
     if clang is None or not _probe_build(
         clang, probe, PROBE_FUZZ_TARGET, (*FUZZ_CFLAGS, FUZZ_LINK)
     ):
-        pytest.skip("no clang with libFuzzer (-fsanitize=fuzzer)")
+        missing("clang with libFuzzer (-fsanitize=fuzzer)", clang_runtime_package())
     return _build(clang, gen_dir, work, list(FUZZ_TARGETS.values()), FUZZ_CFLAGS, (FUZZ_LINK,))
 
 

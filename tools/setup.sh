@@ -28,14 +28,16 @@ die() {
 
 # Command -> Debian/Ubuntu package providing it. python3's venv support is
 # probed separately (it is a module, not a command) and maps to python3-venv.
-TOOLS=(qemu-system-aarch64 clang ld.lld llvm-objcopy dtc cpio)
+TOOLS=(qemu-system-aarch64 clang ld.lld llvm-objcopy dtc fdtget cpio dpkg-deb)
 declare -A PKG_FOR=(
     [qemu-system-aarch64]=qemu-system-arm
     [clang]=clang
     [ld.lld]=lld
     [llvm-objcopy]=llvm
     [dtc]=device-tree-compiler
+    [fdtget]=device-tree-compiler
     [cpio]=cpio
+    [dpkg-deb]=dpkg
 )
 
 # Minimum versions, kept in one place so the messages and the checks agree.
@@ -48,8 +50,10 @@ NEEDS_TEXT="bothy needs these host tools:
   clang >= ${CLANG_MIN}
   ld.lld
   llvm-objcopy
-  dtc
+  dtc, fdtget
   cpio
+  dpkg-deb
+  clang's sanitizer and libFuzzer runtimes (libclang-rt-<clang major>-dev)
   python3 >= ${PY_MIN_MAJOR}.${PY_MIN_MINOR} with the venv module (python3 -m venv)"
 
 have() { command -v -- "$1" >/dev/null 2>&1; }
@@ -74,6 +78,24 @@ except ImportError:
     if [[ $rc -eq 0 && -n $PY_VERSION ]]; then PY_VENV_OK=1; fi
 }
 
+# The host C unit tests and fuzz targets (tests/test_unit_c.py) link clang's sanitizer and
+# libFuzzer runtimes, which Debian ships per clang version in libclang-rt-<major>-dev, apart
+# from clang itself. Probed only once clang is there, since the package name needs its version;
+# a clang installed by this run is probed on the re-check that follows the install.
+probe_clang_runtime() {
+    have clang || return 0
+    local dir out re='clang version ([0-9]+)\.' arch=${HOSTTYPE:-x86_64}
+    dir=$(clang -print-resource-dir 2>/dev/null </dev/null) || dir=''
+    # Two layouts: lib/linux/<name>-<arch>.a (clang <= 15) and lib/<triple>/<name>.a (later).
+    [[ -n $dir && (-f $dir/lib/linux/libclang_rt.fuzzer-$arch.a ||
+        -f $dir/lib/$arch-unknown-linux-gnu/libclang_rt.fuzzer.a ||
+        -f $dir/lib/$arch-pc-linux-gnu/libclang_rt.fuzzer.a) ]] && return 0
+    out=$(clang --version 2>/dev/null </dev/null) || true
+    [[ $out =~ $re ]] || return 0 # check_versions reports an unreadable version
+    MISSING_CMDS+=("clang's sanitizer and libFuzzer runtimes")
+    MISSING_PKGS+=("libclang-rt-${BASH_REMATCH[1]}-dev")
+}
+
 # Fills MISSING_CMDS (human-readable) and MISSING_PKGS (apt package names).
 find_missing() {
     MISSING_CMDS=() MISSING_PKGS=()
@@ -81,9 +103,11 @@ find_missing() {
     for t in "${TOOLS[@]}"; do
         if ! have "$t"; then
             MISSING_CMDS+=("$t")
-            MISSING_PKGS+=("${PKG_FOR[$t]}")
+            # One package can provide several tools (dtc and fdtget): name it once.
+            [[ " ${MISSING_PKGS[*]} " == *" ${PKG_FOR[$t]} "* ]] || MISSING_PKGS+=("${PKG_FOR[$t]}")
         fi
     done
+    probe_clang_runtime
     probe_python
     if [[ $PY_VENV_OK -ne 1 ]]; then
         # python3-venv depends on python3, so it covers a missing python3 too.
@@ -242,6 +266,11 @@ main() {
         # Trust but verify: a package that did not provide the command (or a
         # distro that renamed it) must not surface later as a cryptic failure.
         find_missing
+        # Only the runtime of a clang this run installed can be new here: one more round.
+        if ((${#MISSING_PKGS[@]})) && [[ ${MISSING_PKGS[*]} == libclang-rt-* ]]; then
+            install_packages "${MISSING_PKGS[@]}"
+            find_missing
+        fi
         if ((${#MISSING_CMDS[@]})); then
             say "still missing after installing packages: ${MISSING_CMDS[*]}"
             say "(the packages installed, but these are not on PATH=$PATH)"
