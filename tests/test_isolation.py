@@ -13,11 +13,11 @@ import pytest
 
 from bothy.config import load_config
 from bothy.guest.initramfs import HEARTBEAT_MARKER, HEARTBEAT_PARAMETER, LINUX_READY_MARKER
+from bothy.guest.shell import PROMPT, settle
 from bothy.paths import DEFAULT_CONFIG
 from bothy.runner import QemuSession
 from bothy.staging import staged_vms
 from conftest import build, derived_config, log_path, qemu_argv
-from test_linux import PROMPT, settle
 
 pytestmark = pytest.mark.qemu
 

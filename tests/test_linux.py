@@ -8,13 +8,13 @@ QEMU with status 0, and reboot brings the VM back to the shell.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 
 import pytest
 
 from bothy.config import load_config
 from bothy.guest.initramfs import LINUX_READY_MARKER
+from bothy.guest.shell import COMMAND_TIMEOUT, PROMPT, run, settle
 from bothy.paths import DEFAULT_CONFIG
 from bothy.runner import QemuSession
 from conftest import log_path, qemu_argv
@@ -22,9 +22,6 @@ from conftest import log_path, qemu_argv
 pytestmark = pytest.mark.qemu
 
 BOOT_TIMEOUT = 90.0
-COMMAND_TIMEOUT = 20.0
-SETTLE_SECONDS = 1.0
-PROMPT = re.compile(r"\n[^\n]*# ")
 CONFIG = load_config(DEFAULT_CONFIG)
 LINUX = next(vm for vm in CONFIG.vms if vm.role == "primary")
 
@@ -38,23 +35,6 @@ def linux(default_image, request) -> Iterator[QemuSession]:  # type: ignore[no-u
         session.expect(PROMPT, COMMAND_TIMEOUT)
         settle()
         yield session
-
-
-def settle() -> None:
-    # busybox ash prints its prompt, then queries the terminal (ESC [6n) before its line
-    # editor reads: input typed in that moment can be taken for the answer. A pause avoids it.
-    time.sleep(SETTLE_SECONDS)
-
-
-def run(session: QemuSession, command: str) -> str:
-    """Type `command`, wait for the next prompt, return what it printed (CR removed)."""
-    start = len(session.output)
-    session.sendline(command)
-    session.expect(PROMPT, COMMAND_TIMEOUT)
-    printed = session.output[start:]
-    lines = printed.split("\n")
-    # Drop the echoed command line and the new prompt.
-    return "\n".join(lines[1:-1]).strip()
 
 
 def timer_count(session: QemuSession) -> int:

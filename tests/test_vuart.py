@@ -15,10 +15,10 @@ import pytest
 
 from bothy.exits import El2Entry, el2_entries, summary
 from bothy.guest.initramfs import LINUX_READY_MARKER
+from bothy.guest.shell import COMMAND_TIMEOUT, PROMPT, run, settle
 from bothy.paths import DEFAULT_CONFIG
 from bothy.runner import QemuSession
 from conftest import log_path, qemu_argv
-from test_linux import COMMAND_TIMEOUT, PROMPT, run, settle
 
 UART_DR = 0x000
 UART_FR = 0x018
