@@ -39,9 +39,26 @@ def test_abi_guest_passes_every_check() -> None:
     assert ": FAIL: " not in result.output
     checks = int(re.search(r"abi-test passed \((\d+) checks\)", result.output).group(1))  # type: ignore[union-attr]
     # Exact: a check that silently stops running (or a new one) must show up here.
-    assert checks == 299
-    # The hwirq checks (hwirq.c) ran against the boot hwirq cap, each with its exact code.
+    assert checks == 317, f"abi-test ran {checks} checks, expected 317: see {log_path('abi-test')}"
     lines = result.output.splitlines()
+    # Extent mappings (extent.c): an unmap through another extent and a destroyed extent
+    # leave the right mappings, with Gunyah's error codes.
+    extent = [
+        line
+        for line in lines
+        if "abi-test: " in line
+        and line.split("abi-test: ")[1]
+        .lstrip()
+        .startswith(("extents:", "map ", "unmap ", "A is", "after one", "its record"))
+    ]
+    assert len(extent) == 18 and all(": ok (" in line for line in extent), "\n".join(extent)
+    for expected in (
+        "unmap through B, which is not mapped there: ok (ERROR_ADDR_INVALID)",
+        "map C where A was: ok (OK)",
+        "map C into a fifth address space: ok (ERROR_MEMEXTENT_MAPPINGS_FULL)",
+    ):
+        assert f"[rm] abi-test: {expected}" in lines, f"missing extent check line: {expected}"
+    # The hwirq checks (hwirq.c) ran against the boot hwirq cap, each with its exact code.
     hwirq = [line for line in lines if re.search(r"abi-test: (hwirq_|  and unbind)", line)]
     assert len(hwirq) == 21
     assert all(": ok (" in line for line in hwirq)

@@ -19,12 +19,21 @@ error_t addrspace_configure(vm_t *vm, uint16_t vmid);
 error_t addrspace_attach_thread(vm_t *vm, thread_t *thread);
 
 /* Maps [offset, offset+size) of `extent` at IPA `ipa` with `access` and `memtype`
- * (Gunyah memtype: 0-3 device types, 0xf normal write-back). */
+ * (Gunyah memtype: 0-3 device types, 0xf normal write-back). In one address space an extent
+ * has one base: its offset o is at ipa - offset + o for every part of it that is mapped
+ * (another base is ERROR_ARGUMENT_INVALID, ipa < offset ERROR_ADDR_UNDERFLOW), and it can be
+ * mapped into MEMEXTENT_MAX_MAPS address spaces at once (ERROR_MEMEXTENT_MAPPINGS_FULL). */
 error_t addrspace_map(vm_t *vm, memextent_t *extent, uint64_t ipa, uint64_t offset,
 		      uint64_t size, unsigned access, unsigned memtype);
-/* Unmaps; no CPU can use the old translation when this returns. */
+/* Unmaps what `extent` maps of that range, and nothing another extent maps there; no CPU can
+ * use the old translation when this returns. ERROR_ADDR_INVALID if the extent maps nothing
+ * there (or is not mapped at that base). */
 error_t addrspace_unmap(vm_t *vm, memextent_t *extent, uint64_t ipa, uint64_t offset,
 			uint64_t size);
+
+/* The extent is being destroyed: removes all it maps from every address space (with TLB
+ * invalidation), so no VM can reach its pages once it is gone. */
+void addrspace_unmap_extent(memextent_t *extent);
 
 /* Maps the hypervisor-owned page `page` at `ipa` of `vm`: read-only Normal write-back memory,
  * never executable, so guest writes take a stage-2 permission fault. The caller keeps the
@@ -32,5 +41,5 @@ error_t addrspace_unmap(vm_t *vm, memextent_t *extent, uint64_t ipa, uint64_t of
  * something is mapped there, ERROR_NOMEM if a table was needed and the pool is empty. */
 error_t addrspace_map_hyp_page(vm_t *vm, uint64_t ipa, const void *page);
 /* Unmaps such a page; no CPU can read through the old translation when this returns.
- * ERROR_ADDR_INVALID if nothing was mapped there. */
-error_t addrspace_unmap_hyp_page(vm_t *vm, uint64_t ipa);
+ * ERROR_ADDR_INVALID if `page` was not mapped there. */
+error_t addrspace_unmap_hyp_page(vm_t *vm, uint64_t ipa, const void *page);

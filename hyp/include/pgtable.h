@@ -33,13 +33,17 @@ error_t pgtable_init(pgtable_t *pt);
 
 /* Maps [va, va+size) to [pa, pa+size) with `attrs`: with 2 MiB blocks where aligned if
  * `blocks`, else with 4 KiB pages only. All three values must be page aligned; an existing
- * mapping there is an error. */
+ * mapping there is ERROR_EXISTING_MAPPING; on any error nothing of [va, va+size) that this
+ * call mapped is left mapped. */
 error_t pgtable_map(pgtable_t *pt, uint64_t va, uint64_t pa, uint64_t size, uint64_t attrs,
 		    bool blocks);
 
-/* Removes the mappings of [va, va+size) (splitting 2 MiB blocks where needed). The caller
- * invalidates TLBs. ERROR_ADDR_INVALID if part of the range was not mapped. */
-error_t pgtable_unmap(pgtable_t *pt, uint64_t va, uint64_t size);
+/* Removes the leaves of [va, va+size) that map it to [pa, pa+size), splitting 2 MiB blocks
+ * where needed, and leaves every other entry alone: an owner can only unmap what it mapped,
+ * whatever else is mapped in between. *unmapped gets the bytes removed (0 is not an error
+ * here). The caller invalidates TLBs. A failed pgtable_map has already undone itself. */
+error_t pgtable_unmap(pgtable_t *pt, uint64_t va, uint64_t size, uint64_t pa,
+		      uint64_t *unmapped);
 
 /* Returns every table of `pt` to the pool. Nothing may use it any more: no CPU has it
  * loaded, and the caller has invalidated its TLB entries. */

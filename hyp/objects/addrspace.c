@@ -14,6 +14,10 @@
 
 #define VMID_LIMIT 256U /* VTTBR_EL2.VMID is 8 bits wide on every CPU bothy runs on */
 
+/* Lock order: mapping_lock (every extent's mapping records), then a VM's stage2_lock, then
+ * memextent.c's registry lock. A map or unmap holds mapping_lock throughout, so an extent's
+ * records always say what its pages are mapped as. */
+static spinlock_t mapping_lock;
 static spinlock_t vmid_lock;
 static uint8_t vmid_used[VMID_LIMIT / 8U];
 static vm_t *primary_vm;
@@ -112,10 +116,24 @@ static void tlb_invalidate(const vm_t *vm, uint64_t ipa);
 /* The last reference is gone: every vCPU of the VM held one, so none can run. Its TLB
  * entries may linger on any CPU, and must go before the tables are reused or the VMID is
  * given to another VM. */
+/* memextent_for_each callback: `vm` is going, so no record of `extent` may name it. */
+static void
+forget_vm(memextent_t *extent, const vm_t *vm)
+{
+	for (unsigned i = 0; i < MEMEXTENT_MAX_MAPS; i++) {
+		if (extent->maps[i].vm == vm) {
+			extent->maps[i] = (memextent_mapping_t){ 0 };
+		}
+	}
+}
+
 void
 addrspace_cleanup(object_header_t *object)
 {
 	vm_t *vm = (vm_t *)object;
+	spinlock_acquire(&mapping_lock);
+	memextent_for_each(forget_vm, vm);
+	spinlock_release(&mapping_lock);
 	if (vm->stage2.root != NULL) {
 		if (vm->is_primary) {
 			__atomic_store_n(&primary_vm, NULL, __ATOMIC_RELEASE);
@@ -168,6 +186,52 @@ check_range(const vm_t *vm, const memextent_t *extent, uint64_t ipa, uint64_t of
 	return OK;
 }
 
+/* The record of `extent` in `vm`, or NULL. Under mapping_lock. */
+static memextent_mapping_t *
+find_mapping(memextent_t *extent, const vm_t *vm)
+{
+	for (unsigned i = 0; i < MEMEXTENT_MAX_MAPS; i++) {
+		if (extent->maps[i].vm == vm) {
+			return &extent->maps[i];
+		}
+	}
+	return NULL;
+}
+
+/* Maps under mapping_lock: the record first (an existing one must have the same base), then
+ * stage 2. A failed pgtable_map has undone itself; entries it had written may have been
+ * walked, so the TLB is cleaned then too. */
+static error_t
+map_recorded(vm_t *vm, memextent_t *extent, uint64_t ipa, uint64_t offset, uint64_t size,
+	     uint64_t attrs)
+{
+	memextent_mapping_t *record = find_mapping(extent, vm);
+	if (record != NULL && record->base != ipa - offset) {
+		return ERROR_ARGUMENT_INVALID; /* one extent, one base per address space */
+	}
+	if (record == NULL) {
+		record = find_mapping(extent, NULL);
+		if (record == NULL) {
+			return ERROR_MEMEXTENT_MAPPINGS_FULL;
+		}
+	}
+	spinlock_acquire(&vm->stage2_lock);
+	/* The root VM (the RM) is bothy's own and hardly ever invalidates by address: blocks
+	 * keep its tables small, for the whole VMs it maps to load them. */
+	error_t err = pgtable_map(&vm->stage2, ipa, extent->phys_base + offset, size, attrs,
+				  vm->is_root || PLATFORM_STAGE2_BLOCKS);
+	if (err != OK) {
+		tlb_invalidate(vm, TLB_ALL);
+	}
+	spinlock_release(&vm->stage2_lock);
+	if (err == OK) {
+		*record = (memextent_mapping_t){ .vm = vm,
+						 .base = ipa - offset,
+						 .mapped = record->mapped + size };
+	}
+	return err;
+}
+
 error_t
 addrspace_map(vm_t *vm, memextent_t *extent, uint64_t ipa, uint64_t offset, uint64_t size,
 	      unsigned access, unsigned memtype)
@@ -175,6 +239,9 @@ addrspace_map(vm_t *vm, memextent_t *extent, uint64_t ipa, uint64_t offset, uint
 	error_t err = check_range(vm, extent, ipa, offset, size);
 	if (err != OK) {
 		return err;
+	}
+	if (ipa < offset) {
+		return ERROR_ADDR_UNDERFLOW; /* offset 0 would sit below IPA 0 */
 	}
 	if (access == 0U || (access & ~7U) != 0U || (memtype > 3U && memtype != 0xfU)) {
 		return ERROR_ARGUMENT_INVALID;
@@ -191,12 +258,9 @@ addrspace_map(vm_t *vm, memextent_t *extent, uint64_t ipa, uint64_t offset, uint
 	attrs |= (access & ADDRSPACE_ACCESS_R) != 0U ? PTE_S2_READ : 0U;
 	attrs |= (access & ADDRSPACE_ACCESS_W) != 0U ? PTE_S2_WRITE : 0U;
 	attrs |= (access & ADDRSPACE_ACCESS_X) != 0U ? 0U : PTE_XN;
-	spinlock_acquire(&vm->stage2_lock);
-	/* The root VM (the RM) is bothy's own and hardly ever invalidates by address: blocks
-	 * keep its tables small, for the whole VMs it maps to load them. */
-	err = pgtable_map(&vm->stage2, ipa, extent->phys_base + offset, size, attrs,
-			  vm->is_root || PLATFORM_STAGE2_BLOCKS);
-	spinlock_release(&vm->stage2_lock);
+	spinlock_acquire(&mapping_lock);
+	err = map_recorded(vm, extent, ipa, offset, size, attrs);
+	spinlock_release(&mapping_lock);
 	return err;
 }
 
@@ -231,11 +295,50 @@ addrspace_unmap(vm_t *vm, memextent_t *extent, uint64_t ipa, uint64_t offset, ui
 	if (err != OK) {
 		return err;
 	}
-	spinlock_acquire(&vm->stage2_lock);
-	err = pgtable_unmap(&vm->stage2, ipa, size);
-	tlb_invalidate(vm, TLB_ALL);
-	spinlock_release(&vm->stage2_lock);
+	spinlock_acquire(&mapping_lock);
+	memextent_mapping_t *record = find_mapping(extent, vm);
+	uint64_t unmapped = 0;
+	if (record == NULL || record->base != ipa - offset) {
+		err = ERROR_ADDR_INVALID; /* the extent is not mapped there */
+	} else {
+		spinlock_acquire(&vm->stage2_lock);
+		err = pgtable_unmap(&vm->stage2, ipa, size, extent->phys_base + offset, &unmapped);
+		tlb_invalidate(vm, TLB_ALL);
+		spinlock_release(&vm->stage2_lock);
+		record->mapped -= unmapped;
+		if (record->mapped == 0U) {
+			*record = (memextent_mapping_t){ 0 };
+		}
+		if (err == OK && unmapped == 0U) {
+			err = ERROR_ADDR_INVALID; /* none of that range was the extent's */
+		}
+	}
+	spinlock_release(&mapping_lock);
 	return err;
+}
+
+void
+addrspace_unmap_extent(memextent_t *extent)
+{
+	spinlock_acquire(&mapping_lock);
+	for (unsigned i = 0; i < MEMEXTENT_MAX_MAPS; i++) {
+		memextent_mapping_t *record = &extent->maps[i];
+		if (record->vm == NULL) {
+			continue;
+		}
+		/* Every part that can be mapped: offset 0 to the extent's end, cut at the top of
+		 * the IPA space (map checked that each mapped part fits below it). */
+		uint64_t top = 1UL << PGTABLE_VA_BITS;
+		uint64_t size = record->base + extent->size > top ? top - record->base : extent->size;
+		uint64_t unmapped;
+		vm_t *vm = record->vm;
+		spinlock_acquire(&vm->stage2_lock);
+		(void)pgtable_unmap(&vm->stage2, record->base, size, extent->phys_base, &unmapped);
+		tlb_invalidate(vm, TLB_ALL);
+		spinlock_release(&vm->stage2_lock);
+		*record = (memextent_mapping_t){ 0 };
+	}
+	spinlock_release(&mapping_lock);
 }
 
 error_t
@@ -255,11 +358,13 @@ addrspace_map_hyp_page(vm_t *vm, uint64_t ipa, const void *page)
 }
 
 error_t
-addrspace_unmap_hyp_page(vm_t *vm, uint64_t ipa)
+addrspace_unmap_hyp_page(vm_t *vm, uint64_t ipa, const void *page)
 {
+	uint64_t unmapped;
 	spinlock_acquire(&vm->stage2_lock);
-	error_t err = pgtable_unmap(&vm->stage2, ipa, PAGE_SIZE);
+	error_t err = pgtable_unmap(&vm->stage2, ipa, PAGE_SIZE, (uint64_t)(uintptr_t)page,
+				    &unmapped);
 	tlb_invalidate(vm, ipa);
 	spinlock_release(&vm->stage2_lock);
-	return err;
+	return err == OK && unmapped == 0U ? ERROR_ADDR_INVALID : err;
 }

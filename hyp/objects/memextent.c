@@ -2,6 +2,7 @@
  * passed-through device's MMIO) at most one extent: activation claims it, destruction frees it. */
 #include <stdint.h>
 
+#include "addrspace.h"
 #include "hyp_config.h"
 #include "memextent.h"
 #include "object_ops.h"
@@ -30,6 +31,7 @@ passthrough_region(uint64_t base, uint64_t size)
 }
 #define RESERVED_MAX 4U
 
+/* Lock order: addrspace.c's mapping lock, then registry_lock (memextent_for_each). */
 static spinlock_t registry_lock;
 static memextent_t *registry;
 static struct {
@@ -121,12 +123,24 @@ memextent_activate(object_header_t *object)
 }
 
 void
+memextent_for_each(void (*fn)(memextent_t *extent, const struct vm *vm), const struct vm *vm)
+{
+	spinlock_acquire(&registry_lock);
+	for (memextent_t *e = registry; e != NULL; e = e->owner_next) {
+		fn(e, vm);
+	}
+	spinlock_release(&registry_lock);
+}
+
+void
 memextent_cleanup(object_header_t *object)
 {
 	memextent_t *extent = (memextent_t *)object;
 	if (!extent->registered) {
 		return;
 	}
+	/* Its pages must leave every stage 2 before anyone else can own them. */
+	addrspace_unmap_extent(extent);
 	spinlock_acquire(&registry_lock);
 	for (memextent_t **link = &registry; *link != NULL; link = &(*link)->owner_next) {
 		if (*link == extent) {

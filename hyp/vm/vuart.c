@@ -264,8 +264,9 @@ publish(vm_t *vm)
 			shadow_fail(vm, "stage-2 mapping", err);
 		}
 	} else if (!mapped && uart->shadow_mapped) {
-		/* ERROR_ADDR_INVALID: the RM unmapped the UART's IPA itself; it is gone either way. */
-		(void)addrspace_unmap_hyp_page(vm, PLATFORM_UART_BASE);
+		/* Only the shadow's own entry goes (an unmap of an extent never removes it), so
+		 * this cannot fail while shadow_mapped says it is there. */
+		(void)addrspace_unmap_hyp_page(vm, PLATFORM_UART_BASE, uart->shadow);
 		uart->shadow_mapped = false;
 	}
 	if (vm->vic != NULL && level != uart->level) {

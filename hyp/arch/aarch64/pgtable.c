@@ -128,11 +128,14 @@ map_leaves(pgtable_t *pt, uint64_t va, uint64_t pa, unsigned leaf_level, unsigne
 	unsigned shift = level_shift(leaf_level);
 	uint64_t *entry = &table[(va >> shift) & (PGTABLE_ENTRIES - 1U)];
 	uint64_t type = leaf_level == 3U ? DESC_TABLE : DESC_BLOCK;
-	for (unsigned i = 0U; i < count; i++, entry++, pa += 1UL << shift) {
-		if ((*entry & DESC_VALID) != 0U) {
+	for (unsigned i = 0U; i < count; i++) {
+		if ((entry[i] & DESC_VALID) != 0U) {
+			while (i > 0U) {
+				entry[--i] = 0; /* this call's own entries, so it leaves nothing behind */
+			}
 			return ERROR_EXISTING_MAPPING;
 		}
-		*entry = pa | attrs | PTE_AF | type;
+		entry[i] = (pa + ((uint64_t)i << shift)) | attrs | PTE_AF | type;
 	}
 	return OK;
 }
@@ -148,21 +151,27 @@ pgtable_map(pgtable_t *pt, uint64_t va, uint64_t pa, uint64_t size, uint64_t att
 	if (size == 0U || va + size < va || va + size > (1UL << PGTABLE_VA_BITS)) {
 		return ERROR_ADDR_OVERFLOW;
 	}
-	while (size > 0U) {
+	const uint64_t start = va, start_pa = pa;
+	error_t err = OK;
+	while (size > 0U && err == OK) {
 		bool use_block = blocks && ((va | pa) & (block - 1U)) == 0U && size >= block;
 		/* Pages: up to the end of va's level-3 table or of the range. */
 		uint64_t step = use_block ? block : block - (va & (block - 1U));
 		step = step < size ? step : size;
-		error_t err = use_block ? map_leaves(pt, va, pa, 2U, 1U, attrs)
-					: map_leaves(pt, va, pa, 3U, (unsigned)(step / PAGE_SIZE), attrs);
-		if (err != OK) {
-			return err;
+		err = use_block ? map_leaves(pt, va, pa, 2U, 1U, attrs)
+				: map_leaves(pt, va, pa, 3U, (unsigned)(step / PAGE_SIZE), attrs);
+		if (err == OK) {
+			va += step;
+			pa += step;
+			size -= step;
 		}
-		va += step;
-		pa += step;
-		size -= step;
 	}
-	return OK;
+	if (err != OK && va != start) {
+		/* A failed map leaves nothing behind: undo the steps that went in before it. */
+		uint64_t undone;
+		(void)pgtable_unmap(pt, start, va - start, start_pa, &undone);
+	}
+	return err;
 }
 
 /* Replaces the 2 MiB block at *entry with a table of 512 pages of the same attributes, so
@@ -184,46 +193,65 @@ split_block(uint64_t *entry)
 	return OK;
 }
 
-error_t
-pgtable_unmap(pgtable_t *pt, uint64_t va, uint64_t size)
+/* The first address after `va` that is a multiple of 2^shift (0 past the top). */
+static uint64_t
+next_boundary(uint64_t va, unsigned shift)
 {
-	const uint64_t block = 1UL << level_shift(2);
-	if (((va | size) & (PAGE_SIZE - 1U)) != 0U) {
+	return (va | ((1UL << shift) - 1U)) + 1U;
+}
+
+error_t
+pgtable_unmap(pgtable_t *pt, uint64_t va, uint64_t size, uint64_t pa, uint64_t *unmapped)
+{
+	*unmapped = 0;
+	if (((va | size | pa) & (PAGE_SIZE - 1U)) != 0U) {
 		return ERROR_ARGUMENT_ALIGNMENT;
 	}
 	if (size == 0U || va + size < va || va + size > (1UL << PGTABLE_VA_BITS)) {
 		return ERROR_ADDR_OVERFLOW;
 	}
-	while (size > 0U) {
+	const uint64_t end = va + size;
+	const uint64_t delta = pa - va; /* a matching leaf maps each x to x + delta */
+	while (va < end) {
 		uint64_t *l1 = &pt->root[(va >> level_shift(1)) & (PGTABLE_ENTRIES - 1U)];
 		if ((*l1 & 3U) != DESC_TABLE) {
-			return ERROR_ADDR_INVALID;
+			va = next_boundary(va, level_shift(1)); /* nothing mapped in this 1 GiB */
+			continue;
 		}
 		uint64_t *l2table = (uint64_t *)(uintptr_t)(*l1 & DESC_ADDR_MASK);
 		uint64_t *l2 = &l2table[(va >> level_shift(2)) & (PGTABLE_ENTRIES - 1U)];
+		uint64_t block_end = next_boundary(va, level_shift(2));
 		if ((*l2 & DESC_VALID) == 0U) {
-			return ERROR_ADDR_INVALID;
+			va = block_end;
+			continue;
 		}
 		if ((*l2 & 3U) == DESC_BLOCK) {
-			if ((va & (block - 1U)) == 0U && size >= block) {
+			uint64_t block_va = block_end - (1UL << level_shift(2));
+			/* A block and the range are both linear: they agree everywhere or nowhere. */
+			if ((*l2 & DESC_ADDR_MASK) != block_va + delta) {
+				va = block_end;
+				continue;
+			}
+			if (va == block_va && end >= block_end) {
 				*l2 = 0;
-				va += block;
-				size -= block;
+				*unmapped += block_end - block_va;
+				va = block_end;
 				continue;
 			}
 			error_t err = split_block(l2);
 			if (err != OK) {
+				dsb_ish();
 				return err;
 			}
 		}
 		uint64_t *l3table = (uint64_t *)(uintptr_t)(*l2 & DESC_ADDR_MASK);
-		uint64_t *l3 = &l3table[(va >> level_shift(3)) & (PGTABLE_ENTRIES - 1U)];
-		if ((*l3 & DESC_VALID) == 0U) {
-			return ERROR_ADDR_INVALID;
+		for (; va < end && va < block_end; va += PAGE_SIZE) {
+			uint64_t *l3 = &l3table[(va >> level_shift(3)) & (PGTABLE_ENTRIES - 1U)];
+			if ((*l3 & DESC_VALID) != 0U && (*l3 & DESC_ADDR_MASK) == va + delta) {
+				*l3 = 0;
+				*unmapped += PAGE_SIZE;
+			}
 		}
-		*l3 = 0;
-		va += PAGE_SIZE;
-		size -= PAGE_SIZE;
 	}
 	dsb_ish();
 	return OK;

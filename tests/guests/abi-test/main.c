@@ -4,6 +4,7 @@
 
 #include "bothy_hypercalls.h"
 #include "check.h"
+#include "extent.h"
 #include "guest.h"
 #include "hwirq.h"
 #include "platform_config.h"
@@ -773,6 +774,7 @@ guest_main(const root_boot_info_t *info)
 	test_destroy_chain();
 	test_memory();
 	test_stage2_tables_are_freed();
+	test_extent_mappings(info);
 	test_msgqueue_configure();
 	test_msgqueue_traffic();
 	test_msgqueue_bad_caps_and_addresses();

@@ -93,6 +93,13 @@ addrspace_cleanup(object_header_t *object)
 	(void)object;
 }
 
+/* No address space can be activated here, so no extent is ever mapped. */
+void
+addrspace_unmap_extent(memextent_t *extent)
+{
+	(void)extent;
+}
+
 error_t
 vic_activate(object_header_t *object)
 {

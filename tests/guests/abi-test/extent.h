@@ -1,0 +1,7 @@
+/* extent.h - the ABI test's checks of where memory extents are mapped (extent.c): unmapping
+ * only what an extent maps, one base per address space, and destruction leaving no mapping. */
+#pragma once
+
+#include "root_boot_info.h"
+
+void test_extent_mappings(const root_boot_info_t *info);
