@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addrspace.h"
 #include "cspace.h"
 #include "host.h"
 #include "object_ops.h"
