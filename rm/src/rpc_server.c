@@ -82,8 +82,12 @@ rm_rpc_serve(uint16_t vmid, cap_id_t from_client, cap_id_t to_client, rpc_client
 	rpc_server_link_t *sl = &links[link_count];
 	uint32_t intid = FIRST_INTID + 2U * link_count;
 	cap_id_t vic = rm_boot_info()->vic_cap;
-	/* The timer that serves deferred clients; it fires only while one is (settle_timer). */
-	error_t err = link_count == 0U ? gic_enable(PLATFORM_TIMER_VIRTUAL_PPI) : OK;
+	/* The timer that serves deferred clients; it runs only while one is (settle_timer). */
+	error_t err = OK;
+	if (link_count == 0U) {
+		__asm__ volatile("msr cntv_ctl_el0, xzr\n\tisb");
+		err = gic_enable(PLATFORM_TIMER_VIRTUAL_PPI);
+	}
 	if (err == OK) {
 		err = bothy_msgqueue_bind_receive_virq(from_client, vic, intid).error;
 	}
@@ -145,8 +149,8 @@ serve(rpc_server_link_t *sl)
 	}
 }
 
-/* The virtual timer runs exactly while a client is deferred; re-arming it also lowers its
- * line (a level, up while the deadline has passed). */
+/* The virtual timer runs exactly while a client is deferred; re-arming or stopping it also
+ * lowers its line (a level, up while the deadline has passed). `rearm`: its interrupt came. */
 static void
 settle_timer(bool rearm)
 {
@@ -159,7 +163,7 @@ settle_timer(bool rearm)
 		timer_deadline = at;
 		__asm__ volatile("msr cntv_cval_el0, %0\n\tmsr cntv_ctl_el0, %1\n\tisb"
 				 : : "r"(at), "r"(CNTV_CTL_ENABLE));
-	} else if (!want && timer_on) {
+	} else if (!want && (timer_on || rearm)) {
 		__asm__ volatile("msr cntv_ctl_el0, xzr\n\tisb");
 	}
 	timer_on = want;
@@ -178,13 +182,12 @@ serve_deferred(void)
 	next_turn = (next_turn + 1U) % link_count;
 }
 
-/* The deferred clients' turn, if it has come: at the timer's interrupt, or at any other wake
- * after its deadline (the RM does not rely on seeing every timer interrupt: under load the
- * hypervisor delivers some late). */
+/* The deferred clients' turn at a wake other than the timer's once its deadline has passed:
+ * the RM does not rely on the timer's interrupt alone (under load some came late). */
 static void
-deferred_turn(bool timer_fired)
+deferred_turn(void)
 {
-	if (timer_on && (timer_fired || guest_counter() >= timer_deadline)) {
+	if (timer_on && guest_counter() >= timer_deadline) {
 		serve_deferred();
 		settle_timer(true);
 	}
@@ -194,7 +197,10 @@ bool
 rm_rpc_interrupt(uint32_t intid)
 {
 	if (intid == PLATFORM_TIMER_VIRTUAL_PPI && link_count > 0U) {
-		deferred_turn(true);
+		if (timer_on) {
+			serve_deferred();
+		}
+		settle_timer(true);
 		rm_rpc_settle();
 		return true;
 	}
@@ -208,7 +214,7 @@ rm_rpc_interrupt(uint32_t intid)
 		rpc_link_room(&sl->link);
 	}
 	settle_timer(false);
-	deferred_turn(false);
+	deferred_turn();
 	/* A request may have queued a notification for another client (VM_SET_STATUS to the
 	 * owner), which that client's queue may not have taken. Before the caller's EOI, so a
 	 * room interrupt held back now is not delivered again. */
@@ -225,7 +231,7 @@ rm_rpc_poll(void)
 		}
 	}
 	settle_timer(false);
-	deferred_turn(false);
+	deferred_turn();
 	rm_rpc_settle();
 }
 
