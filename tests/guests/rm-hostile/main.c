@@ -27,7 +27,7 @@
 
 #define PSCI_CPU_ON_64 0xC4000003U
 
-/* The shared region: each side's step (each writes only its own) and the flood's end. */
+/* The shared region: each side's step (each writes only its own) and phase 3's window. */
 typedef struct {
 	volatile uint64_t owner_step;
 	volatile uint64_t hostile_step;
