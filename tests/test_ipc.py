@@ -118,13 +118,13 @@ def check_ipc_run(result: RunResult, iterations: int) -> None:
     assert sorted(prefix for prefix, _ in slices) == ["", "[pong] "], slices
     assert all(int(away) >= 2 for _, away in slices), slices
     assert f"[pong] ipc-test: doorbell storm: {BELL_ROUNDS} rounds of 64 flags, 0 duplicated" in out
-    # The RM printed both VMs' console writes, each line of the 3-fragment one whole.
+    # The RM printed both VMs' console writes as theirs, each line of the 3-fragment one whole.
     alphabet = "abcdefghijklmnopqrstuvwxyz" * 3
-    for vmid in (PING_VMID, PONG_VMID):
-        assert f"[rm] ipc-test: RM console: hello from VM {vmid:#x}" in out
+    for vmid, name in ((PING_VMID, "ping"), (PONG_VMID, "pong")):
+        assert f"[rm] [{name}] ipc-test: RM console: hello from VM {vmid:#x}" in out
         for line in range(1, 5):
             text = f"ipc-test: RM console: long write from VM {vmid:#x}, line {line} of 4: "
-            assert re.search(rf"\[rm\] {re.escape(text + alphabet)}\r?\n", out), text
+            assert re.search(rf"\[rm\] \[{name}\] {re.escape(text + alphabet)}\r?\n", out), text
     # Console forwarding between pong and its owner, ping, both ways (NOTIFY_VM_CONSOLE_CHARS).
     assert (
         f'[pong] ipc-test: console forwarding: got "down from VM {PING_VMID:#x}" from VM '
@@ -132,7 +132,7 @@ def check_ipc_run(result: RunResult, iterations: int) -> None:
     )
     up = f'ipc-test: console forwarding: got "up from VM {PONG_VMID:#x}" from VM {PONG_VMID:#x}'
     assert re.search(rf"^{re.escape(up)}\r?$", out, re.MULTILINE), "ping's forwarding report"
-    assert f"[rm] up from VM {PONG_VMID:#x}\n" in out.replace("\r", "")
+    assert f"[rm] [pong] up from VM {PONG_VMID:#x}\n" in out.replace("\r", "")
     # pong's write to the region it may only read faulted at stage 2, and only pong stopped.
     faults = [line for line in out.splitlines() if "VM fault:" in line]
     assert len(faults) == 1 and "pong" in faults[0], faults

@@ -15,8 +15,11 @@
 #include "rm_rpc_abi.h"
 
 /* Fragments a client's outbox holds: room for the largest message (RM_RPC_MAX_FRAGMENTS) plus
- * a reply's worth more, so a big notification never forces a reply to be dropped. */
+ * RPC_REPLY_RESERVE more. Notifications never take those last fragments, so however many wait
+ * (another VM can cause any number), a reply is dropped only when the client's own unread
+ * replies fill the outbox. */
 #define RPC_OUTBOX_FRAGMENTS 72U
+#define RPC_REPLY_RESERVE (RPC_OUTBOX_FRAGMENTS - RM_RPC_MAX_FRAGMENTS)
 /* Problems logged one by one per client before only counts are logged (at powers of two). */
 #define RPC_LOG_BURST 8U
 
@@ -37,6 +40,7 @@ typedef struct rpc_stats {
 	uint32_t malformed;	   /* fragments or messages rejected */
 	uint32_t replies;	   /* replies queued */
 	uint32_t notifications;	   /* notifications queued */
+	uint32_t coalesced;	   /* notifications that updated a waiting one instead */
 	uint32_t dropped_messages; /* outbox overflow or transport error */
 } rpc_stats_t;
 
@@ -77,8 +81,18 @@ bool rpc_client_flush(rpc_client_t *c);
 
 /* Queues notification `msg_id` with `len` payload bytes (its own 16-bit sequence counter) and
  * sends what the transport takes. ERROR_ARGUMENT_SIZE above RM_RPC_MAX_PAYLOAD;
- * ERROR_MSGQUEUE_FULL if the outbox has no room for the whole message (nothing is queued). */
+ * ERROR_MSGQUEUE_FULL if the outbox has no room for the whole message outside the reply reserve
+ * (nothing is queued; logged, rate-limited). */
 error_t rpc_client_notify(rpc_client_t *c, uint32_t msg_id, const void *payload, size_t len);
+
+/* As rpc_client_notify, for notifications of which only the latest matters (a VM's status):
+ * if a one-fragment notification `msg_id` of the same length whose first `key_len` payload
+ * bytes are the same (the VM it is about) still waits in the outbox, its payload is replaced
+ * in place and nothing new is queued. The client then gets the latest state once, where it
+ * would have got every step, and a VM that changes its status in a loop cannot fill its
+ * owner's outbox. */
+error_t rpc_client_notify_latest(rpc_client_t *c, uint32_t msg_id, const void *payload,
+				 size_t len, size_t key_len);
 
 /* Whether the outbox holds nothing. */
 bool rpc_client_idle(const rpc_client_t *c);

@@ -1,5 +1,6 @@
 /* rpc_link.h - one client's RM RPC queue pair as the RM's wait loop drives it: reading the
- * client's queue into its rpc_client_t, and listening for room only while replies wait.
+ * client's queue into its rpc_client_t a budget at a time, and listening for room only while
+ * replies wait.
  *
  * Pure logic: the queue and the interrupt controller are callbacks (rpc_server.c's are
  * hypercalls and the GIC), so host tests drive it against a model of the queues. */
@@ -33,9 +34,16 @@ typedef struct rpc_link {
 /* Sets up `l` for client `vmid`; the room interrupt starts held back (nothing waits yet). */
 void rpc_link_init(rpc_link_t *l, uint16_t vmid, const rpc_link_ops_t *ops, void *ctx);
 
-/* The client's queue has messages: reads it empty into the library (which answers each
- * request), sends what the queue to the client takes, and settles the room interrupt. */
-void rpc_link_readable(rpc_link_t *l);
+/* Fragments the RM reads from one client per wake: two queues' worth, so a burst from a
+ * client on the RM's own CPU (which cannot send while the RM runs) is read whole, while one
+ * that refills its queue from another CPU cannot keep the RM for itself. */
+#define RPC_LINK_BUDGET 16U
+
+/* The client's queue has messages: reads up to RPC_LINK_BUDGET of them into the library
+ * (which answers each request), sends what the queue to the client takes, and settles the
+ * room interrupt. True if messages are still waiting: the caller serves the client again
+ * later, after the others (rpc_server.c). */
+bool rpc_link_readable(rpc_link_t *l);
 
 /* The queue to the client has room: sends what the outbox holds and settles the room
  * interrupt. */

@@ -1,5 +1,5 @@
 /* rpc_server.h - the RM's ends of its clients' RM RPC queue pairs: their interrupts on the
- * RM's own vic, moving fragments between the queues and each client's rpc_client_t. */
+ * RM's own vic, and fragments between the queues and each client's rpc_client_t, fairly. */
 #pragma once
 
 #include <stdint.h>
@@ -17,11 +17,14 @@
 error_t rm_rpc_serve(uint16_t vmid, cap_id_t from_client, cap_id_t to_client,
 		     rpc_client_t **client);
 
-/* Handles interrupt `intid` if it belongs to a client's queue: drains what the client sent
- * into its rpc_client_t, or sends what its outbox holds. False if it is not an RPC INTID. */
+/* Handles interrupt `intid` if it belongs to a client's queue: reads one budget of what the
+ * client sent into its rpc_client_t (deferring a client that has more waiting), or sends what
+ * its outbox holds. The RM's virtual timer PPI is the deferred clients' turn. False for any
+ * other INTID. */
 bool rm_rpc_interrupt(uint32_t intid);
 
-/* Serves every client as if its not-empty interrupt had fired. */
+/* Serves every client that is not deferred as if its not-empty interrupt had fired, and the
+ * deferred ones if their turn is due. */
 void rm_rpc_poll(void);
 
 /* Enables each client's not-full interrupt exactly while its outbox holds fragments: call

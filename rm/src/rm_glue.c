@@ -1,6 +1,7 @@
 /* rm_glue.c - what the RPC library asks of the RM, on the RM's console: rm_log lines and the
- * bytes VMs write with VM_CONSOLE_WRITE (printed as RM lines). */
+ * bytes VMs write with VM_CONSOLE_WRITE (printed as each VM's lines, control bytes escaped). */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "format.h"
@@ -9,6 +10,7 @@
 
 #define RM_LOG_LINE 160U
 #define RM_CONSOLE_CHUNK 64U
+#define RM_CONSOLE_SHOWN_MAX 4U /* the most one byte is shown as: \xNN */
 
 typedef struct {
 	char *buf;
@@ -37,20 +39,58 @@ rm_log(const char *fmt, ...)
 	guest_printf("%s\n", buf);
 }
 
+/* Appends one byte of a VM's console output to `chunk`, shown so that it cannot pass for
+ * anything but text of that VM's line: control characters, DEL and non-ASCII bytes (which
+ * could start a line, move the cursor or recolour the terminal) as \xNN, a backslash as \\. */
+static size_t
+append_shown(char *chunk, size_t used, unsigned char b)
+{
+	static const char hex[] = "0123456789abcdef";
+	if (b == '\\') {
+		chunk[used++] = '\\';
+		chunk[used++] = '\\';
+	} else if (b < 0x20U || b >= 0x7fU) {
+		chunk[used++] = '\\';
+		chunk[used++] = 'x';
+		chunk[used++] = hex[b >> 4];
+		chunk[used++] = hex[b & 0xfU];
+	} else {
+		chunk[used++] = (char)b;
+	}
+	return used;
+}
+
 void
 rm_console_write(const rm_vm_t *vm, const char *bytes, size_t len)
 {
-	/* In chunks, as NUL-terminated strings: a NUL byte from the VM must not end the output. */
-	char chunk[RM_CONSOLE_CHUNK + 1U];
-	while (len > 0U) {
-		size_t n = len < RM_CONSOLE_CHUNK ? len : RM_CONSOLE_CHUNK;
-		for (size_t i = 0; i < n; i++) {
-			chunk[i] = bytes[i] == '\0' ? '?' : bytes[i];
+	/* Every line as the VM's: "[<name>] " first, as the hypervisor marks a VM's own console,
+	 * so nothing a VM writes can pass for the RM's lines. A write that does not end its last
+	 * line still ends it here: the RM's next line must not continue the VM's. Printed in
+	 * NUL-terminated chunks. */
+	char chunk[RM_CONSOLE_CHUNK + RM_CONSOLE_SHOWN_MAX + 1U];
+	size_t used = 0;
+	bool line_start = true;
+	for (size_t i = 0; i < len; i++) {
+		if (line_start) {
+			guest_printf("[%s] ", vm->name);
+			line_start = false;
 		}
-		chunk[n] = '\0';
-		guest_printf("%s", chunk);
-		bytes += n;
-		len -= n;
+		unsigned char b = (unsigned char)bytes[i];
+		if (b == '\n') {
+			chunk[used++] = '\n';
+			line_start = true;
+		} else {
+			used = append_shown(chunk, used, b);
+		}
+		if (line_start || used >= RM_CONSOLE_CHUNK) {
+			chunk[used] = '\0';
+			guest_printf("%s", chunk);
+			used = 0;
+		}
 	}
-	(void)vm;
+	if (!line_start) {
+		chunk[used++] = '\n';
+		chunk[used] = '\0';
+		guest_printf("%s", chunk);
+	}
 }

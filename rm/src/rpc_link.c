@@ -1,5 +1,6 @@
-/* rpc_link.c - one client's RM RPC queue pair as the RM's wait loop drives it: draining the
- * client's queue into the library, and the room interrupt let through only while replies wait. */
+/* rpc_link.c - one client's RM RPC queue pair as the RM's wait loop drives it: reading the
+ * client's queue into the library a budget at a time, and the room interrupt let through only
+ * while replies wait. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -40,15 +41,16 @@ rpc_link_settle(rpc_link_t *l)
 	}
 }
 
-void
+bool
 rpc_link_readable(rpc_link_t *l)
 {
 	/* Aligned for the hypervisor's copy; the library reads it byte by byte. One buffer for
 	 * every link: the RM serves one link at a time. */
 	static uint8_t buf[RM_RPC_MESSAGE_SIZE] __attribute__((aligned(16)));
-	for (;;) {
+	bool more = false;
+	for (unsigned n = 0; n < RPC_LINK_BUDGET; n++) {
 		size_t len = 0;
-		bool more = false;
+		more = false;
 		if (l->ops->receive(l->ctx, buf, sizeof(buf), &len, &more) != OK) {
 			break; /* ERROR_MSGQUEUE_EMPTY: all read */
 		}
@@ -58,6 +60,7 @@ rpc_link_readable(rpc_link_t *l)
 		}
 	}
 	rpc_link_room(l);
+	return more;
 }
 
 void

@@ -85,7 +85,8 @@ copy_parts(uint8_t *dst, size_t off, size_t n, const uint8_t *a, size_t alen, co
 }
 
 /* Queues one whole message (payload = prefix then body) as Gunyah's sender fragments it, or
- * nothing: a message that does not fit the outbox is dropped whole, never partly queued. */
+ * nothing: a message that does not fit the outbox is dropped whole, never partly queued.
+ * Notifications never take the last RPC_REPLY_RESERVE fragments: those are for replies. */
 static error_t
 queue_message(rpc_client_t *c, uint8_t type, uint16_t seq, uint32_t msg_id,
 	      const uint8_t *prefix, size_t prefix_len, const void *body, size_t body_len)
@@ -99,8 +100,14 @@ queue_message(rpc_client_t *c, uint8_t type, uint16_t seq, uint32_t msg_id,
 	if (frags == 0U) {
 		frags = 1U;
 	}
-	if (frags > RPC_OUTBOX_FRAGMENTS - c->out_count) {
-		dropped(c, "outbox full", seq, msg_id);
+	bool notification = type == RM_RPC_TYPE_NOTIFICATION;
+	size_t room = RPC_OUTBOX_FRAGMENTS - c->out_count;
+	if (notification) {
+		room = room > RPC_REPLY_RESERVE ? room - RPC_REPLY_RESERVE : 0U;
+	}
+	if (frags > room) {
+		dropped(c, notification ? "outbox full (reply reserve)" : "outbox full", seq,
+			msg_id);
 		return ERROR_MSGQUEUE_FULL;
 	}
 	uint8_t continuations = (uint8_t)(frags - 1U);
@@ -169,6 +176,41 @@ rpc_client_notify(rpc_client_t *c, uint32_t msg_id, const void *payload, size_t 
 		(void)rpc_client_flush(c);
 	}
 	return err;
+}
+
+/* The outbox fragment holding a whole one-fragment notification `msg_id` of `len` payload
+ * bytes whose first `key_len` bytes are `key`, or NULL. Everything in the outbox is still
+ * unsent (the queue took none of it), so such a message may be changed in place. */
+static rpc_fragment_t *
+pending_notification(rpc_client_t *c, uint32_t msg_id, const uint8_t *key, size_t key_len,
+		     size_t len)
+{
+	for (unsigned i = 0; i < c->out_count; i++) {
+		rpc_fragment_t *f = &c->outbox[(c->out_head + i) % RPC_OUTBOX_FRAGMENTS];
+		uint8_t type = f->bytes[RM_RPC_HEADER_TYPE_OFF];
+		if (f->push && type == (uint8_t)RM_RPC_TYPE_NOTIFICATION &&
+		    le32_load(&f->bytes[RM_RPC_HEADER_MSG_ID_OFF]) == msg_id &&
+		    f->len == RM_RPC_HEADER_SIZE + len &&
+		    memcmp(&f->bytes[RM_RPC_HEADER_SIZE], key, key_len) == 0) {
+			return f;
+		}
+	}
+	return NULL;
+}
+
+error_t
+rpc_client_notify_latest(rpc_client_t *c, uint32_t msg_id, const void *payload, size_t len,
+			 size_t key_len)
+{
+	if (len <= RM_RPC_FRAGMENT_PAYLOAD && key_len <= len) {
+		rpc_fragment_t *f = pending_notification(c, msg_id, payload, key_len, len);
+		if (f != NULL) {
+			memcpy(&f->bytes[RM_RPC_HEADER_SIZE], payload, len);
+			c->stats.coalesced++;
+			return OK;
+		}
+	}
+	return rpc_client_notify(c, msg_id, payload, len);
 }
 
 void

@@ -715,6 +715,64 @@ test_outbox_overflow_drops_whole_messages(void)
 	CHECK_EQ(msg.seq, 0);
 }
 
+/* The owner reads nothing while the VM it owns sets its status 100 times and writes 200
+ * console bytes: the status notification waiting in the outbox is updated in place, console
+ * notifications stop at the reply reserve (logged, rate-limited), and the owner's next reply
+ * still fits and arrives after every notification queued before it. */
+static void
+test_notifications_never_displace_replies(void)
+{
+	setup();
+	child_vm->console_open = true;
+	child_vm->console_owner_open = true;
+	hlos_q.full = true;
+	uint8_t st[RM_RPC_VM_SET_STATUS_REQUEST_SIZE] = { RM_VM_STATE_NONE, RM_OS_STATE_RUN, 0, 0 };
+	for (uint16_t i = 1; i <= 100U; i++) {
+		le16_store(&st[RM_RPC_VM_SET_STATUS_REQUEST_APP_STATUS_OFF], i);
+		CHECK_EQ(call(&child_client, &child_q, i, RM_RPC_VM_SET_STATUS, st, sizeof(st)),
+			 RM_OK);
+	}
+	CHECK_EQ(hlos_client.out_count, 1);
+	CHECK_EQ(hlos_client.stats.notifications, 1);
+	CHECK_EQ(hlos_client.stats.coalesced, 99);
+	fx_reset_captures();
+	uint8_t wr[RM_RPC_CONSOLE_WRITE_REQUEST_SIZE + 1U] = { 0, 0, 1, 0, 'x' };
+	for (uint16_t i = 0; i < 200U; i++) {
+		CHECK_EQ(call(&child_client, &child_q, (uint16_t)(200U + i), RM_RPC_VM_CONSOLE_WRITE,
+			      wr, sizeof(wr)),
+			 RM_OK);
+	}
+	CHECK_EQ(hlos_client.out_count, RPC_OUTBOX_FRAGMENTS - RPC_REPLY_RESERVE);
+	CHECK_EQ(hlos_client.stats.dropped_messages, 200U - (RM_RPC_MAX_FRAGMENTS - 1U));
+	CHECK(fx_log_lines <= RPC_LOG_BURST + 8U);
+	/* The owner's reply has its room. */
+	fx_request(&hlos_client, 0x777, RM_RPC_VM_GET_VMID, NULL, 0);
+	CHECK_EQ(hlos_client.out_count, RPC_OUTBOX_FRAGMENTS - RPC_REPLY_RESERVE + 1U);
+	hlos_q.full = false;
+	CHECK(rpc_client_flush(&hlos_client));
+	unsigned status = 0, console = 0;
+	bool replied = false;
+	while (fx_next_message(&hlos_q, &msg)) {
+		CHECK(!replied); /* the reply comes last */
+		if (msg.type == RM_RPC_TYPE_REPLY) {
+			CHECK_EQ(msg.seq, 0x777);
+			replied = true;
+		} else if (msg.msg_id == RM_RPC_NOTIFY_VM_STATUS) {
+			CHECK_EQ(le16_load(&msg.payload[RM_RPC_NOTIFY_VM_STATUS_APP_STATUS_OFF]), 100);
+			status++;
+		} else {
+			console++;
+		}
+	}
+	CHECK(replied);
+	CHECK_EQ(status, 1);
+	CHECK_EQ(console, RM_RPC_MAX_FRAGMENTS - 1U);
+	/* Sent, it is no longer updated: the next change is a new notification. */
+	CHECK_EQ(call(&child_client, &child_q, 1, RM_RPC_VM_SET_STATUS, st, sizeof(st)), RM_OK);
+	CHECK(fx_next_message(&hlos_q, &msg));
+	CHECK_EQ(msg.msg_id, RM_RPC_NOTIFY_VM_STATUS);
+}
+
 static void
 test_transport_error_drops_one_message(void)
 {
@@ -895,6 +953,7 @@ static const unit_test_t tests[] = {
 	UNIT_TEST(test_clients_do_not_disturb_each_other),
 	UNIT_TEST(test_backpressure),
 	UNIT_TEST(test_outbox_overflow_drops_whole_messages),
+	UNIT_TEST(test_notifications_never_displace_replies),
 	UNIT_TEST(test_transport_error_drops_one_message),
 	UNIT_TEST(test_exit_notifications),
 	UNIT_TEST(test_notification_sequence_wraps),

@@ -63,6 +63,8 @@ typedef struct {
 	rpc_link_t link;
 	bool room_enabled;
 	unsigned room_interrupts;
+	bool refill;	   /* the client sends again as soon as the RM reads (from another CPU) */
+	unsigned received; /* fragments the RM read */
 } pair_t;
 
 static pair_t pairs[LINKS];
@@ -71,7 +73,16 @@ static error_t
 link_receive(void *ctx, void *buf, size_t size, size_t *len, bool *more)
 {
 	(void)size;
-	return mq_receive(&((pair_t *)ctx)->to_rm, buf, len, more);
+	pair_t *p = ctx;
+	error_t err = mq_receive(&p->to_rm, buf, len, more);
+	if (err == OK) {
+		p->received++;
+		if (p->refill) {
+			(void)mq_send(&p->to_rm, buf, *len);
+			*more = true;
+		}
+	}
+	return err;
 }
 
 static error_t
@@ -257,10 +268,34 @@ test_silent_client_does_not_block_others(void)
 	CHECK(!silent->room_enabled);
 }
 
+/* A client that refills its queue as the RM reads it: one call reads RPC_LINK_BUDGET
+ * fragments and says more wait; once it stops, the RM reads the rest and says none do. */
+static void
+test_budget_per_wake(void)
+{
+	setup();
+	pair_t *p = &pairs[0];
+	uint8_t frag[RM_RPC_HEADER_SIZE];
+	for (uint16_t s = 0; s < DEPTH; s++) {
+		fx_header(frag, RM_RPC_API_BYTE, RM_RPC_TYPE_REQUEST, 0, s, RM_RPC_VM_GET_VMID);
+		CHECK_OK(mq_send(&p->to_rm, frag, sizeof(frag)));
+	}
+	p->refill = true;
+	CHECK(rpc_link_readable(&p->link));
+	CHECK_EQ(p->received, RPC_LINK_BUDGET);
+	CHECK(rpc_link_readable(&p->link));
+	CHECK_EQ(p->received, 2U * RPC_LINK_BUDGET);
+	p->refill = false;
+	CHECK(!rpc_link_readable(&p->link));
+	CHECK_EQ(p->received, 2U * RPC_LINK_BUDGET + DEPTH);
+	CHECK_EQ(p->to_rm.count, 0);
+}
+
 static const unit_test_t tests[] = {
 	UNIT_TEST(test_burst_past_the_queue_depth),
 	UNIT_TEST(test_bursts_of_every_size),
 	UNIT_TEST(test_silent_client_does_not_block_others),
+	UNIT_TEST(test_budget_per_wake),
 };
 
 int
