@@ -19,15 +19,14 @@ error_t addrspace_configure(vm_t *vm, uint16_t vmid);
 error_t addrspace_attach_thread(vm_t *vm, thread_t *thread);
 
 /* Maps [offset, offset+size) of `extent` at IPA `ipa` with `access` and `memtype`
- * (Gunyah memtype: 0-3 device types, 0xf normal write-back). In one address space an extent
- * has one base: its offset o is at ipa - offset + o for every part of it that is mapped
- * (another base is ERROR_ARGUMENT_INVALID, ipa < offset ERROR_ADDR_UNDERFLOW), and it can be
- * mapped into MEMEXTENT_MAX_MAPS address spaces at once (ERROR_MEMEXTENT_MAPPINGS_FULL). */
+ * (Gunyah memtype: 0-3 device types, 0xf normal write-back). An extent can be mapped into
+ * MEMEXTENT_MAX_MAPS address spaces at once (ERROR_MEMEXTENT_MAPPINGS_FULL), each of its parts
+ * at any IPA. */
 error_t addrspace_map(vm_t *vm, memextent_t *extent, uint64_t ipa, uint64_t offset,
 		      uint64_t size, unsigned access, unsigned memtype);
 /* Unmaps what `extent` maps of that range, and nothing another extent maps there; no CPU can
  * use the old translation when this returns. ERROR_ADDR_INVALID if the extent maps nothing
- * there (or is not mapped at that base). */
+ * there. */
 error_t addrspace_unmap(vm_t *vm, memextent_t *extent, uint64_t ipa, uint64_t offset,
 			uint64_t size);
 

@@ -9,13 +9,12 @@
 
 struct vm;
 
-/* Where an extent is mapped: in one address space, offset o of the extent is always at
- * IPA base + o (as in Gunyah), and `mapped` counts the bytes of it that are mapped now. A
- * record holds no reference: the extent's and the VM's destruction each remove it
- * (addrspace.c, under its mapping lock). */
+/* That an extent is mapped into an address space, and how many bytes of it are mapped there
+ * now; its parts may be at any IPAs (a demand-paged VM's pages are). A record holds no
+ * reference: the extent's and the VM's destruction each remove it (addrspace.c, under its
+ * mapping lock). */
 typedef struct memextent_mapping {
 	struct vm *vm; /* NULL: a free record */
-	uint64_t base;
 	uint64_t mapped;
 } memextent_mapping_t;
 

@@ -45,6 +45,12 @@ error_t pgtable_map(pgtable_t *pt, uint64_t va, uint64_t pa, uint64_t size, uint
 error_t pgtable_unmap(pgtable_t *pt, uint64_t va, uint64_t size, uint64_t pa,
 		      uint64_t *unmapped);
 
+/* Removes every leaf, wherever it is, whose output lies in [pa, pa+size), splitting blocks
+ * that are partly in it; *unmapped gets the bytes removed. A walk of all of `pt`'s tables:
+ * for taking something away everywhere (a destroyed memory extent), not for hot paths. The
+ * caller invalidates TLBs. */
+error_t pgtable_unmap_pa(pgtable_t *pt, uint64_t pa, uint64_t size, uint64_t *unmapped);
+
 /* Returns every table of `pt` to the pool. Nothing may use it any more: no CPU has it
  * loaded, and the caller has invalidated its TLB entries. */
 void pgtable_destroy(pgtable_t *pt);

@@ -198,17 +198,13 @@ find_mapping(memextent_t *extent, const vm_t *vm)
 	return NULL;
 }
 
-/* Maps under mapping_lock: the record first (an existing one must have the same base), then
- * stage 2. A failed pgtable_map has undone itself; entries it had written may have been
- * walked, so the TLB is cleaned then too. */
+/* Maps under mapping_lock: the record first, then stage 2. A failed pgtable_map has undone
+ * itself; entries it had written may have been walked, so the TLB is cleaned then too. */
 static error_t
 map_recorded(vm_t *vm, memextent_t *extent, uint64_t ipa, uint64_t offset, uint64_t size,
 	     uint64_t attrs)
 {
 	memextent_mapping_t *record = find_mapping(extent, vm);
-	if (record != NULL && record->base != ipa - offset) {
-		return ERROR_ARGUMENT_INVALID; /* one extent, one base per address space */
-	}
 	if (record == NULL) {
 		record = find_mapping(extent, NULL);
 		if (record == NULL) {
@@ -225,9 +221,7 @@ map_recorded(vm_t *vm, memextent_t *extent, uint64_t ipa, uint64_t offset, uint6
 	}
 	spinlock_release(&vm->stage2_lock);
 	if (err == OK) {
-		*record = (memextent_mapping_t){ .vm = vm,
-						 .base = ipa - offset,
-						 .mapped = record->mapped + size };
+		*record = (memextent_mapping_t){ .vm = vm, .mapped = record->mapped + size };
 	}
 	return err;
 }
@@ -239,9 +233,6 @@ addrspace_map(vm_t *vm, memextent_t *extent, uint64_t ipa, uint64_t offset, uint
 	error_t err = check_range(vm, extent, ipa, offset, size);
 	if (err != OK) {
 		return err;
-	}
-	if (ipa < offset) {
-		return ERROR_ADDR_UNDERFLOW; /* offset 0 would sit below IPA 0 */
 	}
 	if (access == 0U || (access & ~7U) != 0U || (memtype > 3U && memtype != 0xfU)) {
 		return ERROR_ARGUMENT_INVALID;
@@ -298,8 +289,8 @@ addrspace_unmap(vm_t *vm, memextent_t *extent, uint64_t ipa, uint64_t offset, ui
 	spinlock_acquire(&mapping_lock);
 	memextent_mapping_t *record = find_mapping(extent, vm);
 	uint64_t unmapped = 0;
-	if (record == NULL || record->base != ipa - offset) {
-		err = ERROR_ADDR_INVALID; /* the extent is not mapped there */
+	if (record == NULL) {
+		err = ERROR_ADDR_INVALID; /* the extent is not mapped in this address space */
 	} else {
 		spinlock_acquire(&vm->stage2_lock);
 		err = pgtable_unmap(&vm->stage2, ipa, size, extent->phys_base + offset, &unmapped);
@@ -326,14 +317,11 @@ addrspace_unmap_extent(memextent_t *extent)
 		if (record->vm == NULL) {
 			continue;
 		}
-		/* Every part that can be mapped: offset 0 to the extent's end, cut at the top of
-		 * the IPA space (map checked that each mapped part fits below it). */
-		uint64_t top = 1UL << PGTABLE_VA_BITS;
-		uint64_t size = record->base + extent->size > top ? top - record->base : extent->size;
+		/* Its parts may be mapped at any IPAs: every leaf that points into it goes. */
 		uint64_t unmapped;
 		vm_t *vm = record->vm;
 		spinlock_acquire(&vm->stage2_lock);
-		(void)pgtable_unmap(&vm->stage2, record->base, size, extent->phys_base, &unmapped);
+		(void)pgtable_unmap_pa(&vm->stage2, extent->phys_base, extent->size, &unmapped);
 		tlb_invalidate(vm, TLB_ALL);
 		spinlock_release(&vm->stage2_lock);
 		*record = (memextent_mapping_t){ 0 };

@@ -256,3 +256,57 @@ pgtable_unmap(pgtable_t *pt, uint64_t va, uint64_t size, uint64_t pa, uint64_t *
 	dsb_ish();
 	return OK;
 }
+
+/* The leaf at *entry (level 2 block or level 3 page, covering `span` bytes) goes if all of its
+ * output range is in [pa, pa+size); a block only partly in it is split first. */
+static error_t
+unmap_pa_table(uint64_t *table, unsigned level, uint64_t pa, uint64_t size, uint64_t *unmapped)
+{
+	const uint64_t span = 1UL << level_shift(level);
+	for (unsigned i = 0; i < PGTABLE_ENTRIES; i++) {
+		uint64_t *entry = &table[i];
+		if ((*entry & DESC_VALID) == 0U) {
+			continue;
+		}
+		bool leaf = level == 3U || (*entry & 3U) == DESC_BLOCK;
+		if (level == 1U && leaf) {
+			continue; /* never made: blocks are 2 MiB (pgtable_map) */
+		}
+		if (!leaf) {
+			error_t err = unmap_pa_table((uint64_t *)(uintptr_t)(*entry & DESC_ADDR_MASK),
+						     level + 1U, pa, size, unmapped);
+			if (err != OK) {
+				return err;
+			}
+			continue;
+		}
+		uint64_t out = *entry & DESC_ADDR_MASK;
+		if (out + span <= pa || out >= pa + size) {
+			continue; /* none of it is in the range */
+		}
+		if (out >= pa && out + span <= pa + size) {
+			*entry = 0;
+			*unmapped += span;
+			continue;
+		}
+		error_t err = split_block(entry); /* a block partly in the range */
+		if (err != OK) {
+			return err;
+		}
+		err = unmap_pa_table((uint64_t *)(uintptr_t)(*entry & DESC_ADDR_MASK), 3U, pa, size,
+				     unmapped);
+		if (err != OK) {
+			return err;
+		}
+	}
+	return OK;
+}
+
+error_t
+pgtable_unmap_pa(pgtable_t *pt, uint64_t pa, uint64_t size, uint64_t *unmapped)
+{
+	*unmapped = 0;
+	error_t err = unmap_pa_table(pt->root, 1U, pa, size, unmapped);
+	dsb_ish();
+	return err;
+}
