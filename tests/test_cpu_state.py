@@ -1,6 +1,7 @@
 """What a vCPU finds of the state the hypervisor keeps per CPU, in test-guest VMs the RM
 builds: a vCPU PSCI CPU_ON starts right after AFFINITY_INFO reported it OFF finds only its
-reset state (tests/guests/psci-test)."""
+reset state (tests/guests/psci-test); trapped T32 instructions at AArch32 EL0 are stepped
+over by their length and condition (tests/guests/aarch32-test)."""
 
 from __future__ import annotations
 
@@ -65,3 +66,27 @@ def test_psci_cpu_on_after_off_starts_from_reset() -> None:
     assert tpidr == 0, f"TPIDR_EL1 kept the old vCPU's value in {tpidr} starts"
     assert cpacr == 0, f"CPACR_EL1 kept the old vCPU's FPEN in {cpacr} starts"
     assert d0 == 0, f"d0 kept the old vCPU's value in {d0} starts"
+
+
+def _aarch32_system(raw: dict[str, object]) -> None:
+    replace_guest_vms(raw, [guest_vm("a32", "primary", "aarch32-test", 0x4800_0000)])
+
+
+def test_trapped_t32_instructions_step_by_their_length_and_condition() -> None:
+    summary = re.compile(
+        r"(?m)^aarch32-test: back from AArch32 EL0: vector (\d+), ESR_EL1 (0x[0-9a-f]+), "
+        r"r0 (\d+), r1 (\d+), r2 (\d+), r3 (\d+); (\d+) timer interrupts"
+    )
+    passed = re.compile(r"(?m)^aarch32-test passed")
+    result = _run("aarch32-test", _aarch32_system, [summary, passed], "aarch32-test FAILED")
+    found = summary.search(result.output)
+    assert found is not None, "no aarch32-test summary line"
+    vector, esr = int(found.group(1)), int(found.group(2), 16)
+    r0, r1, r2, r3, irqs = (int(g) for g in found.groups()[2:])
+    print(f"aarch32-test: r0-r3 {r0} {r1} {r2} {r3}, {irqs} timer interrupts")
+    assert vector == 12 and esr >> 26 == 0x11, "EL0 did not end with its SVC"
+    assert r0 == 3, f"16-bit WFI: {r0} of 3 (the ADD after it was skipped)"
+    assert r1 == 3, f"32-bit WFI: {r1} of 3"
+    assert r2 == 3, f"WFIEQ ending an IT block: {r2} of 3"
+    assert r3 == 5, f"failed WFIEQ, then WFEEQ in an ITT block: {r3}, want 5"
+    assert irqs >= 3, f"only {irqs} timer interrupts ended the 3 executed WFIs"

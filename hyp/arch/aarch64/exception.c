@@ -9,6 +9,7 @@
 #include "panic.h"
 #include "sched.h"
 #include "sysreg.h"
+#include "trapped_insn.h"
 #include "vcpu_context.h"
 #include "vcpu_sysreg.h"
 #include "vgic.h"
@@ -146,7 +147,7 @@ data_abort(vcpu_t *vcpu, trap_frame_t *frame, uint64_t esr)
 		}
 		frame->x[rt] = value;
 	}
-	frame->elr += 4U;
+	trapped_insn_skip(frame, esr); /* a 16-bit T32 load or store from AArch32 EL0 too */
 }
 
 /* Every synchronous trap but a native hypercall and WFI/WFE, including the exit. Not
@@ -159,10 +160,17 @@ lower_sync_other(trap_frame_t *frame, uint64_t esr)
 	if (vcpu == NULL) {
 		panic_exception("guest exception with no current vCPU", frame);
 	}
+	if ((frame->spsr & SPSR_AARCH32) != 0U && !trapped_insn_condition_holds(esr, frame->spsr)) {
+		/* An AArch32 instruction that failed its condition check may still trap; it must
+		 * then do nothing (Arm ARM): step over it. */
+		trapped_insn_skip(frame, esr);
+		sched_return_to_guest();
+		return;
+	}
 	switch (ESR_EC(esr)) {
 	case ESR_EC_SMC64:
 		/* A trapped SMC (HCR_EL2.TSC) returns to the SMC itself: step over it. */
-		frame->elr += 4U;
+		trapped_insn_skip(frame, esr);
 		smccc_handle(vcpu, frame);
 		break;
 	case ESR_EC_FP:
@@ -172,7 +180,7 @@ lower_sync_other(trap_frame_t *frame, uint64_t esr)
 		if (!vcpu_sysreg_trap(vcpu, esr, frame)) {
 			vm_fault(vcpu, frame, esr);
 		}
-		frame->elr += 4U;
+		trapped_insn_skip(frame, esr);
 		break;
 	case ESR_EC_DABT_LOWER:
 		data_abort(vcpu, frame, esr);
@@ -211,8 +219,14 @@ exception_lower_sync(trap_frame_t *frame)
 		}
 		hypercall_native(frame, imm);
 	} else if (ec == ESR_EC_WFX) {
-		frame->elr += 4U;
-		if ((ESR_ISS(esr) & ISS_WFX_WFE) == 0U) {
+		/* From AArch32 EL0 it may be a 16-bit T32 one, in an IT block, or one whose
+		 * condition failed (which must not wait). AArch64's are 4 bytes, unconditional. */
+		bool wait = (ESR_ISS(esr) & ISS_WFX_WFE) == 0U;
+		if ((frame->spsr & SPSR_AARCH32) != 0U) {
+			wait = wait && trapped_insn_condition_holds(esr, frame->spsr);
+		}
+		trapped_insn_skip(frame, esr);
+		if (wait) {
 			sched_current_wait();
 		} /* WFE: nothing to wait for that a guest could see; just reschedule */
 	} else {
