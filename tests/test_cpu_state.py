@@ -1,7 +1,9 @@
 """What a vCPU finds of the state the hypervisor keeps per CPU, in test-guest VMs the RM
 builds: a vCPU PSCI CPU_ON starts right after AFFINITY_INFO reported it OFF finds only its
 reset state (tests/guests/psci-test); trapped T32 instructions at AArch32 EL0 are stepped
-over by their length and condition (tests/guests/aarch32-test)."""
+over by their length and condition (tests/guests/aarch32-test); registers of features
+guests do not have neither carry values from one VM to another nor reach the CPU
+(tests/guests/sysreg-test)."""
 
 from __future__ import annotations
 
@@ -90,3 +92,34 @@ def test_trapped_t32_instructions_step_by_their_length_and_condition() -> None:
     assert r2 == 3, f"WFIEQ ending an IT block: {r2} of 3"
     assert r3 == 5, f"failed WFIEQ, then WFEEQ in an ITT block: {r3}, want 5"
     assert irqs >= 3, f"only {irqs} timer interrupts ended the 3 executed WFIs"
+
+
+def _sysreg_system(raw: dict[str, object]) -> None:
+    # One vCPU each, so both on CPU 0 (affinity = index % CPUs), at the same priority.
+    replace_guest_vms(
+        raw,
+        [
+            guest_vm("alpha", "primary", "sysreg-test", 0x4800_0000),
+            guest_vm("beta", "secondary", "sysreg-test", 0x4840_0000),
+        ],
+    )
+
+
+def test_el1_registers_neither_leak_nor_reach_hidden_features() -> None:
+    summary = re.compile(
+        r"(?m)^(\[beta\] )?sysreg-test: VM (0x[0-9a-f]+): TPIDR2_EL0 (0x[0-9a-f]+), "
+        r"(\d+)/(\d+) foreign; DISR_EL1 (0x[0-9a-f]+), (\d+)/\d+ foreign; (\d+)/(\d+) UNDEFINED"
+    )
+    beta = re.compile(r"\[beta\] sysreg-test passed")
+    alpha = re.compile(r"(?m)^sysreg-test passed")
+    result = _run("sysreg-test", _sysreg_system, [beta, alpha], "sysreg-test FAILED")
+    found = summary.findall(result.output)
+    assert sorted(prefix for prefix, *_ in found) == ["", "[beta] "], "a VM's summary is missing"
+    for _, vmid, tp_first, tp_foreign, rounds, disr_first, disr_foreign, undef, total in found:
+        print(f"sysreg-test: VM {vmid}: another VM's TPIDR2_EL0 {tp_foreign}/{rounds}, "
+              f"DISR_EL1 {disr_foreign}/{rounds}; {undef}/{total} UNDEFINED")  # fmt: skip
+        assert int(tp_first, 16) == 0, f"VM {vmid}: TPIDR2_EL0 started at {tp_first}, not 0"
+        assert int(tp_foreign) == 0, f"VM {vmid}: another VM's TPIDR2_EL0 in {tp_foreign} rounds"
+        assert int(disr_first, 16) == 0, f"VM {vmid}: DISR_EL1 started at {disr_first}, not 0"
+        assert int(disr_foreign) == 0, f"VM {vmid}: another VM's DISR_EL1 in {disr_foreign} rounds"
+        assert undef == total, f"VM {vmid}: {undef} of {total} hidden-register accesses UNDEFINED"

@@ -150,6 +150,51 @@ data_abort(vcpu_t *vcpu, trap_frame_t *frame, uint64_t esr)
 	trapped_insn_skip(frame, esr); /* a 16-bit T32 load or store from AArch32 EL0 too */
 }
 
+#define VECTOR_CURRENT_SP0 0x000U
+#define VECTOR_CURRENT_SPX 0x200U
+#define VECTOR_LOWER_AARCH64 0x400U
+#define VECTOR_LOWER_AARCH32 0x600U
+#define SPSR_M_EL1H 0x5UL
+#define SPSR_DAIF (0xfUL << 6)
+#define SPSR_SSBS (1UL << 12)
+#define SPSR_PAN (1UL << 22)
+#define SPSR_DIT (1UL << 24)
+#define SCTLR_SPAN (1UL << 23)
+#define SCTLR_DSSBS (1UL << 44)
+
+/* Makes the trapped instruction UNDEFINED for the guest: the exception the CPU takes to
+ * EL1 for an instruction it does not implement (EC 0, IL as trapped), entered as the Arm
+ * ARM says: ELR_EL1 the instruction, SPSR_EL1 the guest's PSTATE, then EL1h with DAIF
+ * masked, PAN set unless SCTLR_EL1.SPAN, SSBS from SCTLR_EL1.DSSBS, DIT kept, at VBAR_EL1
+ * plus the offset for where it came from. Guests run at EL1 or EL0 only. */
+static void
+inject_undefined(trap_frame_t *frame, uint64_t esr)
+{
+	uint64_t spsr = frame->spsr;
+	uint64_t offset;
+	if ((spsr & SPSR_AARCH32) != 0U) {
+		offset = VECTOR_LOWER_AARCH32;
+	} else if ((spsr & SPSR_EL_MASK) == 0U) {
+		offset = VECTOR_LOWER_AARCH64;
+	} else {
+		offset = (spsr & 1U) != 0U ? VECTOR_CURRENT_SPX : VECTOR_CURRENT_SP0;
+	}
+	uint64_t sctlr = sysreg_read(sctlr_el1);
+	uint64_t pstate = SPSR_M_EL1H | SPSR_DAIF | (spsr & SPSR_DIT);
+	if (((sysreg_read(id_aa64mmfr1_el1) >> 20) & 0xfUL) != 0U) { /* FEAT_PAN */
+		pstate |= (sctlr & SCTLR_SPAN) == 0U ? SPSR_PAN : (spsr & SPSR_PAN);
+	}
+	if (((sysreg_read(id_aa64pfr1_el1) >> 4) & 0xfUL) != 0U && /* FEAT_SSBS */
+	    (sctlr & SCTLR_DSSBS) != 0U) {
+		pstate |= SPSR_SSBS;
+	}
+	sysreg_write(esr_el1, esr & ESR_IL); /* EC 0: unknown reason */
+	sysreg_write(elr_el1, frame->elr);
+	sysreg_write(spsr_el1, spsr);
+	frame->elr = sysreg_read(vbar_el1) + offset;
+	frame->spsr = pstate;
+}
+
 /* Every synchronous trap but a native hypercall and WFI/WFE, including the exit. Not
  * inlined: its stack frame and the vCPU it needs would otherwise be set up for those two as
  * well; reached by a tail call, so it costs those it handles no frame of the caller's. */
@@ -177,10 +222,16 @@ lower_sync_other(trap_frame_t *frame, uint64_t esr)
 		vcpu_fp_trap(vcpu); /* returns to the same instruction */
 		break;
 	case ESR_EC_SYSREG:
-		if (!vcpu_sysreg_trap(vcpu, esr, frame)) {
+		switch (vcpu_sysreg_trap(vcpu, esr, frame)) {
+		case SYSREG_HANDLED:
+			trapped_insn_skip(frame, esr);
+			break;
+		case SYSREG_UNDEFINED:
+			inject_undefined(frame, esr);
+			break;
+		default:
 			vm_fault(vcpu, frame, esr);
 		}
-		trapped_insn_skip(frame, esr);
 		break;
 	case ESR_EC_DABT_LOWER:
 		data_abort(vcpu, frame, esr);
