@@ -251,6 +251,21 @@ lower_smccc(trap_frame_t *frame)
 	sched_return_to_guest();
 }
 
+/* WFI/WFE from AArch32 EL0: maybe a 16-bit T32 one, in an IT block, or one whose condition
+ * failed, which must not wait. Out of line so that AArch64's WFI and the hypercalls before
+ * it keep a frame-less exception_lower_sync. */
+static __attribute__((noinline)) void
+lower_wfx_aarch32(trap_frame_t *frame, uint64_t esr)
+{
+	bool wait = (ESR_ISS(esr) & ISS_WFX_WFE) == 0U &&
+		    trapped_insn_condition_holds(esr, frame->spsr);
+	trapped_insn_skip(frame, esr);
+	if (wait) {
+		sched_current_wait();
+	}
+	sched_return_to_guest();
+}
+
 /* The two traps every IPC round trip takes, native hypercalls and WFI, are tested first and
  * directly instead of through the switch's jump table; the rest are tail calls. Neither needs
  * the vCPU here: a lower-EL exception is only ever taken from the vCPU loaded on this CPU
@@ -270,14 +285,12 @@ exception_lower_sync(trap_frame_t *frame)
 		}
 		hypercall_native(frame, imm);
 	} else if (ec == ESR_EC_WFX) {
-		/* From AArch32 EL0 it may be a 16-bit T32 one, in an IT block, or one whose
-		 * condition failed (which must not wait). AArch64's are 4 bytes, unconditional. */
-		bool wait = (ESR_ISS(esr) & ISS_WFX_WFE) == 0U;
 		if ((frame->spsr & SPSR_AARCH32) != 0U) {
-			wait = wait && trapped_insn_condition_holds(esr, frame->spsr);
+			lower_wfx_aarch32(frame, esr);
+			return;
 		}
-		trapped_insn_skip(frame, esr);
-		if (wait) {
+		frame->elr += 4U; /* AArch64's are 4 bytes (IL 1) and unconditional */
+		if ((ESR_ISS(esr) & ISS_WFX_WFE) == 0U) {
 			sched_current_wait();
 		} /* WFE: nothing to wait for that a guest could see; just reschedule */
 	} else {

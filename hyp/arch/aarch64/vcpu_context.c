@@ -1,6 +1,5 @@
 /* vcpu_context.c - the EL1 state of a vCPU going in and out of a physical CPU, and the EL2
  * controls that come with its VM: stage 2, traps, virtual IDs, timer offset, PMU/debug access. */
-#include <stdbool.h>
 #include <stdint.h>
 
 #include "cpu.h"
@@ -81,7 +80,10 @@ static vcpu_t *el1_owner[PLATFORM_CPU_COUNT];
  * them (without fine-grained traps, FEAT_FGT): switched where the CPUs have them.
  * TPIDR2_EL0 with SME (ID_AA64PFR1_EL1.SME); VDISR_EL2 with RAS (ID_AA64PFR0_EL1.RAS),
  * which is what a guest's DISR_EL1 accesses reach while HCR_EL2.AMO is set. */
-static bool cpu_has_tpidr2, cpu_has_vdisr;
+#define EXTRA_TPIDR2 1U
+#define EXTRA_VDISR 2U
+#define EXTRA_BOTH (EXTRA_TPIDR2 | EXTRA_VDISR)
+static unsigned cpu_extras; /* EXTRA_* */
 
 /* EL2 controls that are the same for every vCPU are written once per CPU, here; nothing
  * else writes them (no VM's stage 2 differs in shape, every VM sees the host's MIDR). */
@@ -89,8 +91,8 @@ void
 vcpu_context_cpu_init(void)
 {
 	pmu_counters[cpu_index()] = (sysreg_read(pmcr_el0) >> 11) & 0x1fUL;
-	cpu_has_tpidr2 = ((sysreg_read(id_aa64pfr1_el1) >> 24) & 0xfUL) != 0U;
-	cpu_has_vdisr = ((sysreg_read(id_aa64pfr0_el1) >> 28) & 0xfUL) != 0U;
+	cpu_extras = (((sysreg_read(id_aa64pfr1_el1) >> 24) & 0xfUL) != 0U ? EXTRA_TPIDR2 : 0U) |
+		     (((sysreg_read(id_aa64pfr0_el1) >> 28) & 0xfUL) != 0U ? EXTRA_VDISR : 0U);
 	sysreg_write(vtcr_el2, vtcr_value());
 	sysreg_write(vpidr_el2, sysreg_read(midr_el1));
 	sysreg_write(cnthctl_el2, CNTHCTL_EL1PCTEN);
@@ -172,6 +174,45 @@ el1_base(vcpu_t *vcpu)
 	op(tpidrro_el0, tpidrro_el0, tpidr_el1, tpidr_el1)                                 \
 	op(csselr_el1, csselr, cntkctl_el1, cntkctl)
 
+/* TPIDR2_EL0 and VDISR_EL2, where the CPUs have them: both (QEMU's max CPU, any CPU with
+ * SME) cost one compare and a register pair, tested first; one alone, two more tests. */
+/* TPIDR2_EL0 is S3_3_C13_C0_5 and VDISR_EL2 S3_4_C12_C1_1 (sysreg_read/write stringify
+ * the name unexpanded, so they are spelt out). */
+
+static inline void
+extras_load(const el1_context_t *c)
+{
+	unsigned extras = cpu_extras;
+	if (__builtin_expect(extras == EXTRA_BOTH, 1)) {
+		uint64_t a = c->tpidr2_el0, b = c->vdisr;
+		sysreg_write(S3_3_C13_C0_5, a);
+		sysreg_write(S3_4_C12_C1_1, b);
+	} else if (extras != 0U) {
+		if (extras == EXTRA_TPIDR2) {
+			sysreg_write(S3_3_C13_C0_5, c->tpidr2_el0);
+		} else {
+			sysreg_write(S3_4_C12_C1_1, c->vdisr);
+		}
+	}
+}
+
+static inline void
+extras_save(el1_context_t *c)
+{
+	unsigned extras = cpu_extras;
+	if (__builtin_expect(extras == EXTRA_BOTH, 1)) {
+		uint64_t a = sysreg_read(S3_3_C13_C0_5), b = sysreg_read(S3_4_C12_C1_1);
+		c->tpidr2_el0 = a;
+		c->vdisr = b;
+	} else if (extras != 0U) {
+		if (extras == EXTRA_TPIDR2) {
+			c->tpidr2_el0 = sysreg_read(S3_3_C13_C0_5);
+		} else {
+			c->vdisr = sysreg_read(S3_4_C12_C1_1);
+		}
+	}
+}
+
 /* The VM's EL2 controls and the vCPU's EL1 registers, unless they are still in place. */
 static void
 el1_load(vcpu_t *vcpu)
@@ -206,12 +247,7 @@ el1_load(vcpu_t *vcpu)
 	EL1_REGISTER_PAIRS(EL1_LOAD2)
 #undef EL1_LOAD2
 	sysreg_write(mdscr_el1, c->mdscr);
-	if (cpu_has_tpidr2) {
-		sysreg_write(S3_3_C13_C0_5, c->tpidr2_el0); /* TPIDR2_EL0 */
-	}
-	if (cpu_has_vdisr) {
-		sysreg_write(S3_4_C12_C1_1, c->vdisr); /* VDISR_EL2 */
-	}
+	extras_load(c);
 }
 
 void
@@ -248,12 +284,7 @@ vcpu_context_save(vcpu_t *vcpu)
 #undef EL1_SAVE2
 	c->cntv_cval = sysreg_read(cntv_cval_el0);
 	sysreg_write(cntv_ctl_el0, 0); /* must not fire for whoever runs next */
-	if (cpu_has_tpidr2) {
-		c->tpidr2_el0 = sysreg_read(S3_3_C13_C0_5); /* TPIDR2_EL0 */
-	}
-	if (cpu_has_vdisr) {
-		c->vdisr = sysreg_read(S3_4_C12_C1_1); /* VDISR_EL2 */
-	}
+	extras_save(c);
 	if (vcpu->fp_loaded) {
 		fp_context_save(&vcpu->fp); /* FP access is untrapped: the save can run */
 		vcpu->fp_loaded = false;
