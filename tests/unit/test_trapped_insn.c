@@ -1,6 +1,5 @@
-/* test_trapped_insn.c - host tests of hyp/arch/aarch64/trapped_insn.c: the condition code
- * check of trapped AArch32 instructions (COND from the syndrome or from ITSTATE), ITSTATE's
- * advance through IT blocks, and the step by ESR.IL. */
+/* test_trapped_insn.c - host tests of hyp/arch/aarch64/trapped_insn.c: AArch32 condition
+ * checks (COND from the syndrome or ITSTATE), ITSTATE's advance, the step by ESR.IL. */
 #include <stdbool.h>
 #include <stdint.h>
 

@@ -32,8 +32,8 @@ typedef struct {
 	bool writable; /* probe a write too */
 } probed_t;
 
-/* Registers of features bothy hides that a guest can still reach (none of them trap
- * unless the hypervisor asks): switched, so each VM keeps its own value. DISR_EL1 is
+/* Registers of features bothy hides that a guest can still reach (nothing traps them
+ * without fine-grained traps): switched, so each VM keeps its own value. DISR_EL1 is
  * VDISR_EL2 for a guest (HCR_EL2.AMO), an EL2 register. */
 static const probed_t SWITCHED[] = {
 	{ "TPIDR2_EL0", probe_read_tpidr2, probe_write_tpidr2, true },

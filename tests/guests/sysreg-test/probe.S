@@ -2,8 +2,9 @@
  * that turns a synchronous exception at EL1 into a recorded ESR_EL1 and a step past it. */
 	.text
 
-/* Sync from the current EL (SP_ELx): ESR_EL1 into probe_esr, ELR_EL1 past the 4-byte
- * instruction. Clobbers x9 only, which the probes below leave free. Anything else fails. */
+/* Sync from the current EL (SP_ELx): ESR_EL1 stored at x10 (the probe's result slot),
+ * ELR_EL1 past the 4-byte instruction; clobbers x9, which the probes leave free. Any other
+ * exception fails the program. */
 	.balign	0x800
 probe_vectors:
 	.rept	4
