@@ -104,6 +104,7 @@ PROGRAMS = {
     p.name: p
     for p in (
         Program("test_allocator", ("hyp/core/allocator.c", *HARNESS)),
+        Program("test_trapped_insn", ("hyp/arch/aarch64/trapped_insn.c", *HARNESS)),
         Program("test_string", HARNESS),
         Program("test_object", OBJECT_MODEL, ("-pthread",)),
         Program("test_cspace", (*OBJECT_MODEL, "tests/unit/cap_model.c")),

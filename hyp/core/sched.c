@@ -127,7 +127,11 @@ sched_power_on(vcpu_t *vcpu, uint64_t entry, uint64_t context)
 	cpu_sched_t *cs = &sched_cpus[vcpu->affinity];
 	error_t err = OK;
 	spinlock_acquire(&cs->lock);
-	if (vcpu->state != VCPU_STATE_OFF) {
+	if (vcpu->state != VCPU_STATE_OFF || cs->current == vcpu) {
+		/* Not off, or off but still loaded: its CPU has not yet passed through schedule(),
+		 * which saves its EL1 and FP/SIMD registers under this lock. A reset before that
+		 * save would be overwritten by it, or (if nothing else is runnable there) the vCPU
+		 * would run on with the old registers. Still "on" for PSCI too (sched_vcpu_off). */
 		err = ERROR_BUSY;
 	} else {
 		vcpu_context_reset(vcpu, entry, context);
@@ -242,6 +246,17 @@ sched_make_off(vcpu_t *vcpu)
 	}
 	spinlock_release(&cs->lock);
 	return err;
+}
+
+bool
+sched_vcpu_off(const vcpu_t *vcpu)
+{
+	cpu_sched_t *cs = &sched_cpus[vcpu->affinity];
+	spinlock_acquire(&cs->lock);
+	bool off = (vcpu->state == VCPU_STATE_OFF || vcpu->state == VCPU_STATE_STOPPED) &&
+		   cs->current != vcpu;
+	spinlock_release(&cs->lock);
+	return off;
 }
 
 vcpu_state_t

@@ -20,7 +20,8 @@ void sched_add_vcpu(vcpu_t *vcpu);
 /* Forgets a vCPU (its object is going away); it must not be running. */
 void sched_remove_vcpu(vcpu_t *vcpu);
 
-/* OFF -> READY with the given entry state; ERROR_BUSY if the vCPU is not OFF. */
+/* OFF -> READY with the given entry state; ERROR_BUSY if the vCPU is not OFF or is OFF but
+ * still loaded on its CPU (switching away after CPU_OFF: sched_vcpu_off is false). */
 error_t sched_power_on(vcpu_t *vcpu, uint64_t entry, uint64_t context);
 
 /* The current vCPU stops running: OFF (CPU_OFF), BLOCKED (WFI) or STOPPED (fault). The
@@ -35,7 +36,10 @@ void sched_current_wait(void);
 void sched_stop_vcpu(vcpu_t *vcpu);
 /* STOPPED -> OFF for a restart; ERROR_RETRY while it is still loaded on its CPU. */
 error_t sched_make_off(vcpu_t *vcpu);
-/* A vCPU's state, for PSCI AFFINITY_INFO and status queries. */
+/* Whether a vCPU is OFF (or STOPPED) and no longer loaded, its registers saved: PSCI
+ * AFFINITY_INFO's OFF, after which CPU_ON (sched_power_on) succeeds. */
+bool sched_vcpu_off(const vcpu_t *vcpu);
+/* A vCPU's state, for status queries. */
 vcpu_state_t sched_vcpu_state(const vcpu_t *vcpu);
 /* Whether `vcpu` is still loaded on its CPU: a stopped one keeps running until that CPU
  * passes through its scheduler, so its memory may not be taken away before this is false. */

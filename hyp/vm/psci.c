@@ -90,8 +90,9 @@ affinity_info(vcpu_t *caller, uint64_t mpidr, uint64_t level)
 	if (target == NULL || level != 0U) {
 		return PSCI_INVALID_PARAMETERS;
 	}
-	vcpu_state_t state = sched_vcpu_state(target);
-	return state == VCPU_STATE_OFF || state == VCPU_STATE_STOPPED ? AFFINITY_OFF : AFFINITY_ON;
+	/* OFF only once the vCPU's CPU has switched away from it (its registers saved): a
+	 * caller may CPU_ON it at once, and that must then succeed and start it afresh. */
+	return sched_vcpu_off(target) ? AFFINITY_OFF : AFFINITY_ON;
 }
 
 static void

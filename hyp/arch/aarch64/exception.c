@@ -9,6 +9,7 @@
 #include "panic.h"
 #include "sched.h"
 #include "sysreg.h"
+#include "trapped_insn.h"
 #include "vcpu_context.h"
 #include "vcpu_sysreg.h"
 #include "vgic.h"
@@ -146,7 +147,52 @@ data_abort(vcpu_t *vcpu, trap_frame_t *frame, uint64_t esr)
 		}
 		frame->x[rt] = value;
 	}
-	frame->elr += 4U;
+	trapped_insn_skip(frame, esr); /* a 16-bit T32 load or store from AArch32 EL0 too */
+}
+
+#define VECTOR_CURRENT_SP0 0x000U
+#define VECTOR_CURRENT_SPX 0x200U
+#define VECTOR_LOWER_AARCH64 0x400U
+#define VECTOR_LOWER_AARCH32 0x600U
+#define SPSR_M_EL1H 0x5UL
+#define SPSR_DAIF (0xfUL << 6)
+#define SPSR_SSBS (1UL << 12)
+#define SPSR_PAN (1UL << 22)
+#define SPSR_DIT (1UL << 24)
+#define SCTLR_SPAN (1UL << 23)
+#define SCTLR_DSSBS (1UL << 44)
+
+/* Makes the trapped instruction UNDEFINED for the guest: the exception the CPU takes to
+ * EL1 for an instruction it does not implement (EC 0, IL as trapped), entered as the Arm
+ * ARM says: ELR_EL1 the instruction, SPSR_EL1 the guest's PSTATE, then EL1h with DAIF
+ * masked, PAN set unless SCTLR_EL1.SPAN, SSBS from SCTLR_EL1.DSSBS, DIT kept, at VBAR_EL1
+ * plus the offset for where it came from. Guests run at EL1 or EL0 only. */
+static void
+inject_undefined(trap_frame_t *frame, uint64_t esr)
+{
+	uint64_t spsr = frame->spsr;
+	uint64_t offset;
+	if ((spsr & SPSR_AARCH32) != 0U) {
+		offset = VECTOR_LOWER_AARCH32;
+	} else if ((spsr & SPSR_EL_MASK) == 0U) {
+		offset = VECTOR_LOWER_AARCH64;
+	} else {
+		offset = (spsr & 1U) != 0U ? VECTOR_CURRENT_SPX : VECTOR_CURRENT_SP0;
+	}
+	uint64_t sctlr = sysreg_read(sctlr_el1);
+	uint64_t pstate = SPSR_M_EL1H | SPSR_DAIF | (spsr & SPSR_DIT);
+	if (((sysreg_read(id_aa64mmfr1_el1) >> 20) & 0xfUL) != 0U) { /* FEAT_PAN */
+		pstate |= (sctlr & SCTLR_SPAN) == 0U ? SPSR_PAN : (spsr & SPSR_PAN);
+	}
+	if (((sysreg_read(id_aa64pfr1_el1) >> 4) & 0xfUL) != 0U && /* FEAT_SSBS */
+	    (sctlr & SCTLR_DSSBS) != 0U) {
+		pstate |= SPSR_SSBS;
+	}
+	sysreg_write(esr_el1, esr & ESR_IL); /* EC 0: unknown reason */
+	sysreg_write(elr_el1, frame->elr);
+	sysreg_write(spsr_el1, spsr);
+	frame->elr = sysreg_read(vbar_el1) + offset;
+	frame->spsr = pstate;
 }
 
 /* Every synchronous trap but a native hypercall and WFI/WFE, including the exit. Not
@@ -159,20 +205,33 @@ lower_sync_other(trap_frame_t *frame, uint64_t esr)
 	if (vcpu == NULL) {
 		panic_exception("guest exception with no current vCPU", frame);
 	}
+	if ((frame->spsr & SPSR_AARCH32) != 0U && !trapped_insn_condition_holds(esr, frame->spsr)) {
+		/* An AArch32 instruction that failed its condition check may still trap; it must
+		 * then do nothing (Arm ARM): step over it. */
+		trapped_insn_skip(frame, esr);
+		sched_return_to_guest();
+		return;
+	}
 	switch (ESR_EC(esr)) {
 	case ESR_EC_SMC64:
 		/* A trapped SMC (HCR_EL2.TSC) returns to the SMC itself: step over it. */
-		frame->elr += 4U;
+		trapped_insn_skip(frame, esr);
 		smccc_handle(vcpu, frame);
 		break;
 	case ESR_EC_FP:
 		vcpu_fp_trap(vcpu); /* returns to the same instruction */
 		break;
 	case ESR_EC_SYSREG:
-		if (!vcpu_sysreg_trap(vcpu, esr, frame)) {
+		switch (vcpu_sysreg_trap(vcpu, esr, frame)) {
+		case SYSREG_HANDLED:
+			trapped_insn_skip(frame, esr);
+			break;
+		case SYSREG_UNDEFINED:
+			inject_undefined(frame, esr);
+			break;
+		default:
 			vm_fault(vcpu, frame, esr);
 		}
-		frame->elr += 4U;
 		break;
 	case ESR_EC_DABT_LOWER:
 		data_abort(vcpu, frame, esr);
@@ -189,6 +248,21 @@ static __attribute__((noinline)) void
 lower_smccc(trap_frame_t *frame)
 {
 	smccc_handle(vcpu_current(), frame); /* ELR already points past the HVC */
+	sched_return_to_guest();
+}
+
+/* WFI/WFE from AArch32 EL0: maybe a 16-bit T32 one, in an IT block, or one whose condition
+ * failed, which must not wait. Out of line so that AArch64's WFI and the hypercalls before
+ * it keep a frame-less exception_lower_sync. */
+static __attribute__((noinline)) void
+lower_wfx_aarch32(trap_frame_t *frame, uint64_t esr)
+{
+	bool wait = (ESR_ISS(esr) & ISS_WFX_WFE) == 0U &&
+		    trapped_insn_condition_holds(esr, frame->spsr);
+	trapped_insn_skip(frame, esr);
+	if (wait) {
+		sched_current_wait();
+	}
 	sched_return_to_guest();
 }
 
@@ -211,7 +285,11 @@ exception_lower_sync(trap_frame_t *frame)
 		}
 		hypercall_native(frame, imm);
 	} else if (ec == ESR_EC_WFX) {
-		frame->elr += 4U;
+		if ((frame->spsr & SPSR_AARCH32) != 0U) {
+			lower_wfx_aarch32(frame, esr);
+			return;
+		}
+		frame->elr += 4U; /* AArch64's are 4 bytes (IL 1) and unconditional */
 		if ((ESR_ISS(esr) & ISS_WFX_WFE) == 0U) {
 			sched_current_wait();
 		} /* WFE: nothing to wait for that a guest could see; just reschedule */

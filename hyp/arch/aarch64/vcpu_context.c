@@ -26,19 +26,26 @@
 #define HCR_TACR (1UL << 21)
 #define HCR_TSW (1UL << 22)
 #define HCR_RW (1UL << 31)
+#define HCR_TLOR (1UL << 35)
+#define HCR_TERR (1UL << 36)
 
 /* Every VM: stage 2 on, interrupts virtualised, WFI/WFE and SMC trapped, ID registers
  * trapped so guests see only the features bothy context-switches (vcpu_sysreg.c), set/way
- * cache maintenance trapped (meaningless under virtualisation), broadcast TLB/barriers. */
+ * cache maintenance trapped (meaningless under virtualisation), broadcast TLB/barriers.
+ * The registers of two hidden features trap and are UNDEFINED (vcpu_sysreg.c): LORegions
+ * (TLOR) and RAS error records (TERR; DISR_EL1 does not trap: VDISR_EL2 is switched). */
 #define HCR_GUEST (HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS | \
-		   HCR_TWI | HCR_TWE | HCR_TID3 | HCR_TSC | HCR_TACR | HCR_TSW | HCR_RW)
+		   HCR_TWI | HCR_TWE | HCR_TID3 | HCR_TSC | HCR_TACR | HCR_TSW | HCR_RW |       \
+		   HCR_TLOR | HCR_TERR)
 
 #define VTCR_RES1 (1UL << 31)
 #define VTCR_SL0_LEVEL1 (1UL << 6)
 #define VTCR_WALK_CACHED ((1UL << 8) | (1UL << 10) | (3UL << 12))
 
-#define CPTR_EL2_TRAP_SVE_SME 0x33ffUL /* RES1 bits; TZ and TSM set, FP/SIMD not trapped */
-#define CPTR_EL2_TFP (1UL << 10)       /* FP/SIMD trapped too: until the vCPU's first use */
+/* RES1 bits; TZ and TSM (SVE, SME), TTA (trace unit registers: RAZ/WI as debug registers)
+ * and TAM (activity monitors: UNDEFINED) set; FP/SIMD not trapped. */
+#define CPTR_EL2_TRAPS (0x33ffUL | (1UL << 20) | (1UL << 30))
+#define CPTR_EL2_TFP (1UL << 10) /* FP/SIMD trapped too: until the vCPU's first use */
 #define CNTHCTL_EL1PCTEN (1UL << 0)    /* physical counter readable; the EL1 physical
 					* timer (EL1PCEN clear) traps and is emulated */
 #define MDCR_TPMCR (1UL << 5)
@@ -46,6 +53,7 @@
 #define MDCR_TDOSA (1UL << 10)
 #define MDCR_TDA (1UL << 9)
 #define MDCR_TDRA (1UL << 11)
+#define MDCR_TPMS (1UL << 14) /* statistical profiling: UNDEFINED for every VM */
 
 #define SPSR_EL1H_MASKED 0x3c5UL      /* EL1 with SP_EL1, D/A/I/F masked */
 #define SCTLR_EL1_RESET 0x30d00800UL  /* RES1 bits only: MMU and caches off */
@@ -68,12 +76,23 @@ static uint64_t pmu_counters[PLATFORM_CPU_COUNT];
  * a reset change a vCPU's saved EL1 state while it is not loaded, so a reset forgets it. */
 static vcpu_t *el1_owner[PLATFORM_CPU_COUNT];
 
+/* Registers of features guests are told they lack but can still reach, since nothing traps
+ * them (without fine-grained traps, FEAT_FGT): switched where the CPUs have them.
+ * TPIDR2_EL0 with SME (ID_AA64PFR1_EL1.SME); VDISR_EL2 with RAS (ID_AA64PFR0_EL1.RAS),
+ * which is what a guest's DISR_EL1 accesses reach while HCR_EL2.AMO is set. */
+#define EXTRA_TPIDR2 1U
+#define EXTRA_VDISR 2U
+#define EXTRA_BOTH (EXTRA_TPIDR2 | EXTRA_VDISR)
+static unsigned cpu_extras; /* EXTRA_* */
+
 /* EL2 controls that are the same for every vCPU are written once per CPU, here; nothing
  * else writes them (no VM's stage 2 differs in shape, every VM sees the host's MIDR). */
 void
 vcpu_context_cpu_init(void)
 {
 	pmu_counters[cpu_index()] = (sysreg_read(pmcr_el0) >> 11) & 0x1fUL;
+	cpu_extras = (((sysreg_read(id_aa64pfr1_el1) >> 24) & 0xfUL) != 0U ? EXTRA_TPIDR2 : 0U) |
+		     (((sysreg_read(id_aa64pfr0_el1) >> 28) & 0xfUL) != 0U ? EXTRA_VDISR : 0U);
 	sysreg_write(vtcr_el2, vtcr_value());
 	sysreg_write(vpidr_el2, sysreg_read(midr_el1));
 	sysreg_write(cnthctl_el2, CNTHCTL_EL1PCTEN);
@@ -105,11 +124,11 @@ mdcr_traps(const vm_t *vm)
 	if (vm->pmu_owner) {
 		/* The root VM, and the config's debug.pmu_vms, may count instructions themselves
 		 * (benchmark guests); the PMU is not context-switched, so no other VM gets it. */
-		return 0;
+		return MDCR_TPMS;
 	}
 	/* Other VMs: PMU and debug registers trap and read as zero (vcpu_sysreg.c); HPMN = N
 	 * (added at load) keeps every counter out of EL2's range so nothing counts for them. */
-	return MDCR_TPM | MDCR_TPMCR | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA;
+	return MDCR_TPM | MDCR_TPMCR | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA | MDCR_TPMS;
 }
 
 /* The vCPU's EL2 controls, from its VM. The VM's fields these come from are set when its
@@ -155,6 +174,45 @@ el1_base(vcpu_t *vcpu)
 	op(tpidrro_el0, tpidrro_el0, tpidr_el1, tpidr_el1)                                 \
 	op(csselr_el1, csselr, cntkctl_el1, cntkctl)
 
+/* TPIDR2_EL0 and VDISR_EL2, where the CPUs have them: both (QEMU's max CPU, any CPU with
+ * SME) cost one compare and a register pair, tested first; one alone, two more tests. */
+/* TPIDR2_EL0 is S3_3_C13_C0_5 and VDISR_EL2 S3_4_C12_C1_1 (sysreg_read/write stringify
+ * the name unexpanded, so they are spelt out). */
+
+static inline void
+extras_load(const el1_context_t *c)
+{
+	unsigned extras = cpu_extras;
+	if (__builtin_expect(extras == EXTRA_BOTH, 1)) {
+		uint64_t a = c->tpidr2_el0, b = c->vdisr;
+		sysreg_write(S3_3_C13_C0_5, a);
+		sysreg_write(S3_4_C12_C1_1, b);
+	} else if (extras != 0U) {
+		if (extras == EXTRA_TPIDR2) {
+			sysreg_write(S3_3_C13_C0_5, c->tpidr2_el0);
+		} else {
+			sysreg_write(S3_4_C12_C1_1, c->vdisr);
+		}
+	}
+}
+
+static inline void
+extras_save(el1_context_t *c)
+{
+	unsigned extras = cpu_extras;
+	if (__builtin_expect(extras == EXTRA_BOTH, 1)) {
+		uint64_t a = sysreg_read(S3_3_C13_C0_5), b = sysreg_read(S3_4_C12_C1_1);
+		c->tpidr2_el0 = a;
+		c->vdisr = b;
+	} else if (extras != 0U) {
+		if (extras == EXTRA_TPIDR2) {
+			c->tpidr2_el0 = sysreg_read(S3_3_C13_C0_5);
+		} else {
+			c->vdisr = sysreg_read(S3_4_C12_C1_1);
+		}
+	}
+}
+
 /* The VM's EL2 controls and the vCPU's EL1 registers, unless they are still in place. */
 static void
 el1_load(vcpu_t *vcpu)
@@ -189,6 +247,7 @@ el1_load(vcpu_t *vcpu)
 	EL1_REGISTER_PAIRS(EL1_LOAD2)
 #undef EL1_LOAD2
 	sysreg_write(mdscr_el1, c->mdscr);
+	extras_load(c);
 }
 
 void
@@ -198,7 +257,7 @@ vcpu_context_load(vcpu_t *vcpu)
 	el1_load(vcpu);
 	/* FP/SIMD registers are loaded at the vCPU's first use of them (vcpu_fp_trap), so
 	 * switches between vCPUs that never touch them (most IPC) move none. */
-	sysreg_write(cptr_el2, CPTR_EL2_TRAP_SVE_SME | CPTR_EL2_TFP);
+	sysreg_write(cptr_el2, CPTR_EL2_TRAPS | CPTR_EL2_TFP);
 	/* The save disabled the virtual timer: always rewritten. */
 	sysreg_write(cntv_cval_el0, c->cntv_cval);
 	sysreg_write(cntv_ctl_el0, c->cntv_ctl);
@@ -225,6 +284,7 @@ vcpu_context_save(vcpu_t *vcpu)
 #undef EL1_SAVE2
 	c->cntv_cval = sysreg_read(cntv_cval_el0);
 	sysreg_write(cntv_ctl_el0, 0); /* must not fire for whoever runs next */
+	extras_save(c);
 	if (vcpu->fp_loaded) {
 		fp_context_save(&vcpu->fp); /* FP access is untrapped: the save can run */
 		vcpu->fp_loaded = false;
@@ -240,7 +300,7 @@ void
 vcpu_fp_trap(vcpu_t *vcpu)
 {
 	/* TFP traps EL2's own FP instructions too: lift it before loading. */
-	sysreg_write(cptr_el2, CPTR_EL2_TRAP_SVE_SME);
+	sysreg_write(cptr_el2, CPTR_EL2_TRAPS);
 	isb();
 	fp_context_load(&vcpu->fp);
 	vcpu->fp_loaded = true;

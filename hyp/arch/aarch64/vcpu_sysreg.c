@@ -124,7 +124,25 @@ is_pmu_register(uint32_t key)
 			     (op1 == 3U && crn == 14U && crm >= 8U));
 }
 
-bool
+/* Registers of features guests are told they lack that would otherwise reach the CPU:
+ * LORegions (HCR_EL2.TLOR), RAS error records (TERR), activity monitors
+ * (CPTR_EL2.TAM) and statistical profiling (MDCR_EL2.TPMS; its buffer registers trap with
+ * MDCR_EL2.E2PB 0). Trace unit registers (CPTR_EL2.TTA) are op0 2: RAZ/WI as debug. */
+static bool
+is_hidden_feature_register(unsigned op0, unsigned op1, unsigned crn, unsigned crm)
+{
+	if (op0 != 3U) {
+		return false;
+	}
+	if (op1 == 0U) {
+		return (crn == 10U && crm == 4U) ||               /* LORSA..LORID_EL1 */
+		       (crn == 5U && crm >= 3U && crm <= 5U) ||   /* ERRIDR..ERXMISC*_EL1 */
+		       (crn == 9U && (crm == 9U || crm == 10U));  /* PMS*_EL1, PMB*_EL1 */
+	}
+	return op1 == 3U && crn == 13U && crm >= 2U && crm <= 7U; /* AM*_EL0 */
+}
+
+sysreg_trap_result_t
 vcpu_sysreg_trap(vcpu_t *vcpu, uint64_t esr, trap_frame_t *frame)
 {
 	uint32_t iss = (uint32_t)esr & 0x1ffffffU;
@@ -175,13 +193,15 @@ vcpu_sysreg_trap(vcpu_t *vcpu, uint64_t esr, trap_frame_t *frame)
 		/* Debug registers and PMU: read as zero, writes ignored (not context-switched).
 		 * op0 == 1: trapped set/way cache maintenance, meaningless under stage 2. */
 		out = 0;
+	} else if (is_hidden_feature_register(op0, op1, crn, crm)) {
+		return SYSREG_UNDEFINED;
 	} else if (vcpu->vic != NULL && vgic_sysreg(vcpu, esr, frame)) {
-		return true;
+		return SYSREG_HANDLED;
 	} else {
-		return false;
+		return SYSREG_UNHANDLED;
 	}
 	if (read && rt != 31U) {
 		frame->x[rt] = out;
 	}
-	return true;
+	return SYSREG_HANDLED;
 }

@@ -114,7 +114,7 @@ hyp_vectors:
 	guest_vector exception_lower_irq
 	guest_vector exception_lower_fiq
 	guest_vector exception_lower_serror
-	vector	exception_lower_aarch32	/* lower EL, AArch32: bothy runs none */
+	vector	exception_lower_aarch32	/* lower EL, AArch32: EL1 never is (AArch32 EL0 uses the above) */
 	vector	exception_lower_aarch32
 	vector	exception_lower_aarch32
 	vector	exception_lower_aarch32

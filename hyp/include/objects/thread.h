@@ -27,6 +27,7 @@ typedef struct el1_context {
 	uint64_t tpidr_el0, tpidrro_el0, tpidr_el1, csselr, cntkctl, mdscr;
 	uint64_t cntv_ctl, cntv_cval; /* the virtual timer */
 	uint64_t cntp_ctl, cntp_cval; /* the EL1 physical timer, emulated (vcpu_sysreg.c) */
+	uint64_t tpidr2_el0, vdisr;   /* only where the CPUs have SME, RAS (vcpu_context.c) */
 } el1_context_t;
 
 /* The EL2 controls that come with a vCPU's VM, worked out once at its first load after a
