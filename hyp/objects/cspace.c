@@ -40,10 +40,16 @@ encode(const cspace_t *cs, uint32_t index, uint32_t generation)
 	return (raw ^ cs->key) * CAP_ID_MULTIPLIER;
 }
 
-/* The slot a cap ID names, in any state, or NULL if the ID is not one of this cspace's.
- * Callers have seen the cspace ACTIVE, so its slots exist. CSPACE_CAP_INVALID needs no test
- * of its own: find_free never fills a slot in the generation it decodes to, so that slot is
- * FREE or RETIRED there, never a cap. */
+/* Stands for a well-formed ID whose slot does not hold that generation: always FREE, never
+ * written (every writer first checks for a VALID or REVOKED slot). */
+static cap_slot_t empty_slot;
+
+/* The slot a cap ID names, in any state; &empty_slot if the ID is well-formed (it decodes to
+ * an index of this cspace) but its generation is not the slot's; NULL if it does not decode
+ * to a slot at all. As in Gunyah, the first is ERROR_CSPACE_CAP_NULL and the second
+ * ERROR_ARGUMENT_INVALID. Callers have seen the cspace ACTIVE, so its slots exist.
+ * CSPACE_CAP_INVALID needs no test of its own: find_free never fills a slot in the
+ * generation it decodes to, so that slot is FREE or RETIRED there, never a cap. */
 static cap_slot_t *
 decode_any(const cspace_t *cs, cap_id_t cap)
 {
@@ -56,27 +62,34 @@ decode_any(const cspace_t *cs, cap_id_t cap)
 	/* Opaque to the compiler from here: it would otherwise recompute the address (a
 	 * multiply by the slot size) before each later access to the slot. */
 	__asm__("" : "+r"(slot));
-	return slot->generation == (uint32_t)(raw >> 16) ? slot : NULL;
+	return slot->generation == (uint32_t)(raw >> 16) ? slot : &empty_slot;
 }
 
-/* The slot a cap ID names if it holds a cap (VALID or REVOKED), else NULL. */
-static cap_slot_t *
-decode(const cspace_t *cs, cap_id_t cap)
+/* decode_any for the calls that change a slot: OK with *out the slot if it holds a cap
+ * (VALID or REVOKED); ERROR_CSPACE_CAP_NULL for an empty one; ERROR_ARGUMENT_INVALID for an
+ * ID that names no slot. */
+static error_t
+decode(const cspace_t *cs, cap_id_t cap, cap_slot_t **out)
 {
 	cap_slot_t *slot = decode_any(cs, cap);
-	if (slot == NULL || (slot->state != CAP_VALID && slot->state != CAP_REVOKED)) {
-		return NULL;
+	if (slot == NULL) {
+		return ERROR_ARGUMENT_INVALID;
 	}
-	return slot;
+	if (slot->state != CAP_VALID && slot->state != CAP_REVOKED) {
+		return ERROR_CSPACE_CAP_NULL;
+	}
+	*out = slot;
+	return OK;
 }
 
-/* A slot from decode_any checked for use: it holds a cap that is not revoked, to an object
- * of `type` (unless OBJECT_TYPE_ANY), with every right in `rights`. */
+/* A slot from decode_any checked for use: the ID named a slot (else ERROR_ARGUMENT_INVALID),
+ * which holds a cap that is not revoked, to an object of `type` (unless OBJECT_TYPE_ANY),
+ * with every right in `rights`. */
 static error_t
 check_slot(const cap_slot_t *slot, object_type_t type, cap_rights_t rights)
 {
 	if (slot == NULL) {
-		return ERROR_CSPACE_CAP_NULL;
+		return ERROR_ARGUMENT_INVALID;
 	}
 	/* Every field read once, up front. */
 	uint8_t state = slot->state;
@@ -319,7 +332,7 @@ cspace_copy_cap(cspace_t *src, cap_id_t src_cap, cspace_t *dest, cap_rights_t ma
 		return ERROR_CSPACE_CAP_NULL;
 	}
 	spinlock_acquire(&cap_lock);
-	cap_slot_t *from = decode(src, src_cap);
+	cap_slot_t *from = decode_any(src, src_cap);
 	error_t err = check_slot(from, OBJECT_TYPE_ANY, 0);
 	cap_slot_t *to = NULL;
 	if (err == OK) {
@@ -340,14 +353,14 @@ cspace_delete_cap(cspace_t *cs, cap_id_t cap)
 		return ERROR_CSPACE_CAP_NULL;
 	}
 	spinlock_acquire(&cap_lock);
-	cap_slot_t *slot = decode(cs, cap);
-	object_header_t *held = slot != NULL ? free_slot(cs, slot) : NULL;
+	cap_slot_t *slot = NULL;
+	error_t err = decode(cs, cap, &slot);
+	object_header_t *held = err == OK ? free_slot(cs, slot) : NULL;
 	spinlock_release(&cap_lock);
-	if (held == NULL) {
-		return ERROR_CSPACE_CAP_NULL;
+	if (held != NULL) {
+		object_put(held);
 	}
-	object_put(held);
-	return OK;
+	return err;
 }
 
 error_t
@@ -357,7 +370,7 @@ cspace_revoke_cap(cspace_t *cs, cap_id_t cap)
 		return ERROR_CSPACE_CAP_NULL;
 	}
 	spinlock_acquire(&cap_lock);
-	cap_slot_t *slot = decode(cs, cap);
+	cap_slot_t *slot = decode_any(cs, cap);
 	error_t err = check_slot(slot, OBJECT_TYPE_ANY, 0);
 	if (err == OK) {
 		slot->state = CAP_REVOKED;
@@ -373,7 +386,7 @@ cspace_revoke_caps(cspace_t *cs, cap_id_t master)
 		return ERROR_CSPACE_CAP_NULL;
 	}
 	spinlock_acquire(&cap_lock);
-	cap_slot_t *root = decode(cs, master);
+	cap_slot_t *root = decode_any(cs, master);
 	error_t err = check_slot(root, OBJECT_TYPE_ANY, 0);
 	if (err == OK) {
 		/* Depth-first over the derivation tree below master, without recursion. */
