@@ -20,7 +20,7 @@ stub_hypervisor_identify(const register_t *in, register_t *out, bool native)
 static void
 stub_partition_create_partition(const register_t *in, register_t *out, bool native)
 {
-	if (native && (in[2] != 0x0UL)) {
+	if (native && (in[2]) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -32,7 +32,7 @@ stub_partition_create_partition(const register_t *in, register_t *out, bool nati
 static void
 stub_partition_create_cspace(const register_t *in, register_t *out, bool native)
 {
-	if (native && (in[2] != 0x0UL)) {
+	if (native && (in[2]) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -44,7 +44,7 @@ stub_partition_create_cspace(const register_t *in, register_t *out, bool native)
 static void
 stub_partition_create_addrspace(const register_t *in, register_t *out, bool native)
 {
-	if (native && (in[2] != 0x0UL)) {
+	if (native && (in[2]) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -56,7 +56,7 @@ stub_partition_create_addrspace(const register_t *in, register_t *out, bool nati
 static void
 stub_partition_create_memextent(const register_t *in, register_t *out, bool native)
 {
-	if (native && (in[2] != 0x0UL)) {
+	if (native && (in[2]) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -68,7 +68,7 @@ stub_partition_create_memextent(const register_t *in, register_t *out, bool nati
 static void
 stub_partition_create_thread(const register_t *in, register_t *out, bool native)
 {
-	if (native && (in[2] != 0x0UL)) {
+	if (native && (in[2]) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -80,7 +80,7 @@ stub_partition_create_thread(const register_t *in, register_t *out, bool native)
 static void
 stub_partition_create_doorbell(const register_t *in, register_t *out, bool native)
 {
-	if (native && (in[2] != 0x0UL)) {
+	if (native && (in[2]) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -92,7 +92,7 @@ stub_partition_create_doorbell(const register_t *in, register_t *out, bool nativ
 static void
 stub_partition_create_msgqueue(const register_t *in, register_t *out, bool native)
 {
-	if (native && (in[2] != 0x0UL)) {
+	if (native && (in[2]) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -104,7 +104,7 @@ stub_partition_create_msgqueue(const register_t *in, register_t *out, bool nativ
 static void
 stub_partition_create_vic(const register_t *in, register_t *out, bool native)
 {
-	if (native && (in[2] != 0x0UL)) {
+	if (native && (in[2]) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -116,7 +116,7 @@ stub_partition_create_vic(const register_t *in, register_t *out, bool native)
 static void
 stub_partition_create_vpm_group(const register_t *in, register_t *out, bool native)
 {
-	if (native && (in[2] != 0x0UL)) {
+	if (native && (in[2]) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -128,7 +128,7 @@ stub_partition_create_vpm_group(const register_t *in, register_t *out, bool nati
 static void
 stub_object_activate(const register_t *in, register_t *out, bool native)
 {
-	if (native && (in[1] != 0x0UL)) {
+	if (native && (in[1]) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -139,7 +139,7 @@ stub_object_activate(const register_t *in, register_t *out, bool native)
 static void
 stub_object_activate_from(const register_t *in, register_t *out, bool native)
 {
-	if (native && (in[2] != 0x0UL)) {
+	if (native && (in[2]) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -150,7 +150,7 @@ stub_object_activate_from(const register_t *in, register_t *out, bool native)
 static void
 stub_doorbell_bind_virq(const register_t *in, register_t *out, bool native)
 {
-	if (native && (in[3] != 0x0UL || (in[2] >> 32) != 0UL)) {
+	if (native && (in[3] | (in[2] >> 32)) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -161,7 +161,7 @@ stub_doorbell_bind_virq(const register_t *in, register_t *out, bool native)
 static void
 stub_doorbell_unbind_virq(const register_t *in, register_t *out, bool native)
 {
-	if (native && (in[1] != 0x0UL)) {
+	if (native && (in[1]) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -172,7 +172,7 @@ stub_doorbell_unbind_virq(const register_t *in, register_t *out, bool native)
 static void
 stub_doorbell_send(const register_t *in, register_t *out, bool native)
 {
-	if (native && (in[2] != 0x0UL)) {
+	if (native && (in[2]) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -184,7 +184,7 @@ stub_doorbell_send(const register_t *in, register_t *out, bool native)
 static void
 stub_doorbell_receive(const register_t *in, register_t *out, bool native)
 {
-	if (native && (in[2] != 0x0UL)) {
+	if (native && (in[2]) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -196,7 +196,7 @@ stub_doorbell_receive(const register_t *in, register_t *out, bool native)
 static void
 stub_doorbell_reset(const register_t *in, register_t *out, bool native)
 {
-	if (native && (in[1] != 0x0UL)) {
+	if (native && (in[1]) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -207,7 +207,7 @@ stub_doorbell_reset(const register_t *in, register_t *out, bool native)
 static void
 stub_doorbell_mask(const register_t *in, register_t *out, bool native)
 {
-	if (native && (in[3] != 0x0UL)) {
+	if (native && (in[3]) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -218,7 +218,7 @@ stub_doorbell_mask(const register_t *in, register_t *out, bool native)
 static void
 stub_msgqueue_bind_send_virq(const register_t *in, register_t *out, bool native)
 {
-	if (native && (in[3] != 0x0UL || (in[2] >> 32) != 0UL)) {
+	if (native && (in[3] | (in[2] >> 32)) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -229,7 +229,7 @@ stub_msgqueue_bind_send_virq(const register_t *in, register_t *out, bool native)
 static void
 stub_msgqueue_bind_receive_virq(const register_t *in, register_t *out, bool native)
 {
-	if (native && (in[3] != 0x0UL || (in[2] >> 32) != 0UL)) {
+	if (native && (in[3] | (in[2] >> 32)) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -240,7 +240,7 @@ stub_msgqueue_bind_receive_virq(const register_t *in, register_t *out, bool nati
 static void
 stub_msgqueue_unbind_send_virq(const register_t *in, register_t *out, bool native)
 {
-	if (native && (in[1] != 0x0UL)) {
+	if (native && (in[1]) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -251,7 +251,7 @@ stub_msgqueue_unbind_send_virq(const register_t *in, register_t *out, bool nativ
 static void
 stub_msgqueue_unbind_receive_virq(const register_t *in, register_t *out, bool native)
 {
-	if (native && (in[1] != 0x0UL)) {
+	if (native && (in[1]) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -262,7 +262,7 @@ stub_msgqueue_unbind_receive_virq(const register_t *in, register_t *out, bool na
 static void
 stub_msgqueue_send(const register_t *in, register_t *out, bool native)
 {
-	if (native && (in[4] != 0x0UL || (in[3] >> 32) != 0UL)) {
+	if (native && (in[4] | (in[3] >> 32)) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -274,7 +274,7 @@ stub_msgqueue_send(const register_t *in, register_t *out, bool native)
 static void
 stub_msgqueue_receive(const register_t *in, register_t *out, bool native)
 {
-	if (native && (in[3] != 0x0UL)) {
+	if (native && (in[3]) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -287,7 +287,7 @@ stub_msgqueue_receive(const register_t *in, register_t *out, bool native)
 static void
 stub_msgqueue_flush(const register_t *in, register_t *out, bool native)
 {
-	if (native && (in[1] != 0x0UL)) {
+	if (native && (in[1]) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -298,7 +298,7 @@ stub_msgqueue_flush(const register_t *in, register_t *out, bool native)
 static void
 stub_msgqueue_configure_send(const register_t *in, register_t *out, bool native)
 {
-	if (native && (in[3] != 0xffffffffffffffffUL || (in[1] >> 32) != 0UL || (in[2] >> 32) != 0UL)) {
+	if (native && ((in[3] ^ 0xffffffffffffffffUL) | (in[1] >> 32) | (in[2] >> 32)) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -309,7 +309,7 @@ stub_msgqueue_configure_send(const register_t *in, register_t *out, bool native)
 static void
 stub_msgqueue_configure_receive(const register_t *in, register_t *out, bool native)
 {
-	if (native && (in[3] != 0xffffffffffffffffUL || (in[1] >> 32) != 0UL || (in[2] >> 32) != 0UL)) {
+	if (native && ((in[3] ^ 0xffffffffffffffffUL) | (in[1] >> 32) | (in[2] >> 32)) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -320,7 +320,7 @@ stub_msgqueue_configure_receive(const register_t *in, register_t *out, bool nati
 static void
 stub_msgqueue_configure(const register_t *in, register_t *out, bool native)
 {
-	if (native && (in[2] != 0x0UL)) {
+	if (native && (in[2]) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -331,7 +331,7 @@ stub_msgqueue_configure(const register_t *in, register_t *out, bool native)
 static void
 stub_cspace_delete_cap_from(const register_t *in, register_t *out, bool native)
 {
-	if (native && (in[2] != 0x0UL)) {
+	if (native && (in[2]) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -342,7 +342,7 @@ stub_cspace_delete_cap_from(const register_t *in, register_t *out, bool native)
 static void
 stub_cspace_copy_cap_from(const register_t *in, register_t *out, bool native)
 {
-	if (native && (in[4] != 0x0UL || (in[3] >> 32) != 0UL)) {
+	if (native && (in[4] | (in[3] >> 32)) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -354,7 +354,7 @@ stub_cspace_copy_cap_from(const register_t *in, register_t *out, bool native)
 static void
 stub_cspace_revoke_cap_from(const register_t *in, register_t *out, bool native)
 {
-	if (native && (in[2] != 0x0UL)) {
+	if (native && (in[2]) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -365,7 +365,7 @@ stub_cspace_revoke_cap_from(const register_t *in, register_t *out, bool native)
 static void
 stub_cspace_configure(const register_t *in, register_t *out, bool native)
 {
-	if (native && (in[2] != 0x0UL || (in[1] >> 32) != 0UL)) {
+	if (native && (in[2] | (in[1] >> 32)) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -376,7 +376,7 @@ stub_cspace_configure(const register_t *in, register_t *out, bool native)
 static void
 stub_hwirq_bind_virq(const register_t *in, register_t *out, bool native)
 {
-	if (native && (in[3] != 0x0UL || (in[2] >> 32) != 0UL)) {
+	if (native && (in[3] | (in[2] >> 32)) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -387,7 +387,7 @@ stub_hwirq_bind_virq(const register_t *in, register_t *out, bool native)
 static void
 stub_hwirq_unbind_virq(const register_t *in, register_t *out, bool native)
 {
-	if (native && (in[1] != 0x0UL)) {
+	if (native && (in[1]) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -398,7 +398,7 @@ stub_hwirq_unbind_virq(const register_t *in, register_t *out, bool native)
 static void
 stub_vic_configure(const register_t *in, register_t *out, bool native)
 {
-	if (native && ((in[1] >> 32) != 0UL || (in[2] >> 32) != 0UL || (in[4] >> 32) != 0UL)) {
+	if (native && ((in[1] >> 32) | (in[2] >> 32) | (in[4] >> 32)) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -409,7 +409,7 @@ stub_vic_configure(const register_t *in, register_t *out, bool native)
 static void
 stub_vic_attach_vcpu(const register_t *in, register_t *out, bool native)
 {
-	if (native && (in[3] != 0x0UL || (in[2] >> 32) != 0UL)) {
+	if (native && (in[3] | (in[2] >> 32)) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -420,7 +420,7 @@ stub_vic_attach_vcpu(const register_t *in, register_t *out, bool native)
 static void
 stub_addrspace_attach_thread(const register_t *in, register_t *out, bool native)
 {
-	if (native && (in[2] != 0x0UL)) {
+	if (native && (in[2]) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -431,7 +431,7 @@ stub_addrspace_attach_thread(const register_t *in, register_t *out, bool native)
 static void
 stub_addrspace_map(const register_t *in, register_t *out, bool native)
 {
-	if (native && ((in[3] >> 32) != 0UL || (in[4] >> 32) != 0UL)) {
+	if (native && ((in[3] >> 32) | (in[4] >> 32)) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -442,7 +442,7 @@ stub_addrspace_map(const register_t *in, register_t *out, bool native)
 static void
 stub_addrspace_unmap(const register_t *in, register_t *out, bool native)
 {
-	if (native && ((in[3] >> 32) != 0UL)) {
+	if (native && ((in[3] >> 32)) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -453,7 +453,7 @@ stub_addrspace_unmap(const register_t *in, register_t *out, bool native)
 static void
 stub_addrspace_configure(const register_t *in, register_t *out, bool native)
 {
-	if (native && (in[2] != 0x0UL || (in[1] >> 16) != 0UL)) {
+	if (native && (in[2] | (in[1] >> 16)) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -464,7 +464,7 @@ stub_addrspace_configure(const register_t *in, register_t *out, bool native)
 static void
 stub_memextent_configure(const register_t *in, register_t *out, bool native)
 {
-	if (native && (in[4] != 0x0UL || (in[3] >> 32) != 0UL)) {
+	if (native && (in[4] | (in[3] >> 32)) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -475,7 +475,7 @@ stub_memextent_configure(const register_t *in, register_t *out, bool native)
 static void
 stub_vcpu_configure(const register_t *in, register_t *out, bool native)
 {
-	if (native && (in[2] != 0x0UL)) {
+	if (native && (in[2]) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -494,7 +494,7 @@ stub_vcpu_poweron(const register_t *in, register_t *out, bool native)
 static void
 stub_scheduler_yield(const register_t *in, register_t *out, bool native)
 {
-	if (native && (in[2] != 0x0UL || (in[0] >> 32) != 0UL)) {
+	if (native && (in[2] | (in[0] >> 32)) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -505,7 +505,7 @@ stub_scheduler_yield(const register_t *in, register_t *out, bool native)
 static void
 stub_vcpu_set_affinity(const register_t *in, register_t *out, bool native)
 {
-	if (native && (in[2] != 0xffffffffffffffffUL || (in[1] >> 16) != 0UL)) {
+	if (native && ((in[2] ^ 0xffffffffffffffffUL) | (in[1] >> 16)) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -516,7 +516,7 @@ stub_vcpu_set_affinity(const register_t *in, register_t *out, bool native)
 static void
 stub_cspace_attach_thread(const register_t *in, register_t *out, bool native)
 {
-	if (native && (in[2] != 0x0UL)) {
+	if (native && (in[2]) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -527,7 +527,7 @@ stub_cspace_attach_thread(const register_t *in, register_t *out, bool native)
 static void
 stub_vcpu_set_priority(const register_t *in, register_t *out, bool native)
 {
-	if (native && ((in[1] >> 32) != 0UL)) {
+	if (native && ((in[1] >> 32)) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -546,7 +546,7 @@ stub_vcpu_set_timeslice(const register_t *in, register_t *out, bool native)
 static void
 stub_partition_create_virtio_mmio(const register_t *in, register_t *out, bool native)
 {
-	if (native && (in[2] != 0x0UL)) {
+	if (native && (in[2]) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -558,7 +558,7 @@ stub_partition_create_virtio_mmio(const register_t *in, register_t *out, bool na
 static void
 stub_cspace_revoke_caps_from(const register_t *in, register_t *out, bool native)
 {
-	if (native && (in[2] != 0x0UL)) {
+	if (native && (in[2]) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -569,7 +569,7 @@ stub_cspace_revoke_caps_from(const register_t *in, register_t *out, bool native)
 static void
 stub_vcpu_run_check(const register_t *in, register_t *out, bool native)
 {
-	if (native && (in[1] != 0x0UL)) {
+	if (native && (in[1]) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
@@ -584,7 +584,7 @@ stub_vcpu_run_check(const register_t *in, register_t *out, bool native)
 static void
 stub_console_write(const register_t *in, register_t *out, bool native)
 {
-	if (native && (in[3] != 0x0UL)) {
+	if (native && (in[3]) != 0UL) {
 		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
 		return;
 	}
