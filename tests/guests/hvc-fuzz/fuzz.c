@@ -311,6 +311,37 @@ directed_call(fuzz_call_t *c, uint64_t r)
 	}
 }
 
+/* As a VM the RM built, the directed calls are the ones its two caps allow: sends of random
+ * bytes (random sizes, PUSH or not) to the RM, and receives of whatever the RM answered,
+ * into a buffer of the fuzzer's own; now and then a flush or a configure of either queue. */
+static uint8_t link_buf[2U * RM_RPC_MESSAGE_SIZE];
+
+static void
+directed_link_call(fuzz_call_t *c, uint64_t r)
+{
+	cap_id_t tx = rm.link.tx_cap, rx = rm.link.rx_cap;
+	uint64_t buf = (uint64_t)(uintptr_t)link_buf;
+	if (r < 7U) {
+		for (unsigned i = 0; i < sizeof(link_buf); i += 8U) {
+			uint64_t v = rng_next();
+			memcpy(&link_buf[i], &v, 8U);
+		}
+		uint64_t size = rng_chance(80U) ? rng_below(RM_RPC_MESSAGE_SIZE + 1U)
+						: rng_below(sizeof(link_buf) + 1U);
+		gen_gunyah_call(c, N(MSGQUEUE_SEND), rng_chance(90U) ? tx : rx, size, buf);
+		c->in[c->argi + 3U] = rng_chance(50U) ? 1U : rng_below(4U);
+	} else if (r < 14U) {
+		uint64_t size = rng_chance(80U) ? RM_RPC_MESSAGE_SIZE : rng_below(sizeof(link_buf) + 1U);
+		gen_gunyah_call(c, N(MSGQUEUE_RECEIVE), rng_chance(90U) ? rx : tx, buf, size);
+	} else if (r < 15U) {
+		gen_gunyah_call(c, N(MSGQUEUE_FLUSH), rng_chance(50U) ? tx : rx, 0U, 0U);
+	} else {
+		uint32_t n = rng_chance(50U) ? N(MSGQUEUE_CONFIGURE_SEND) : N(MSGQUEUE_CONFIGURE_RECEIVE);
+		gen_gunyah_call(c, n, rng_chance(50U) ? tx : rx, rng_below(16U), rng_below(16U));
+		c->in[c->argi + 3U] = ~0UL; /* res1 */
+	}
+}
+
 /* One call of the run. A delete of an owned cap (which must succeed) is followed by a
  * second delete of the same ID (which must find nothing); the book of owned caps is kept
  * at CAPS_OWNED_TARGET or below. Otherwise one call in six is directed, the rest random. */
@@ -337,7 +368,9 @@ next_call(fuzz_call_t *c)
 		}
 		return;
 	}
-	if (r < 16U) {
+	if (r < 16U && rm_built) {
+		directed_link_call(c, r);
+	} else if (r < 16U) {
 		directed_call(c, r);
 	} else {
 		gen_random_call(c);
