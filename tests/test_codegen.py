@@ -669,6 +669,35 @@ def test_dispatch_table_follows_implemented_flags(tmp_path: Path) -> None:
     check_dispatch(tmp_path / "gen", spec)
 
 
+def native_checks(table_c: str, name: str) -> set[str]:
+    """The conditions stub_<name> rejects on the native path (empty if it checks none)."""
+    body = re.search(rf"stub_{name}\(.*?\n}}\n", table_c, re.DOTALL)
+    assert body is not None, name
+    found = re.search(r"if \(native && \((.*)\) != 0UL\) \{", body.group(0))
+    return set(found.group(1).split(" | ")) if found else set()
+
+
+def test_native_stubs_reject_reserved_and_over_wide_inputs(generated: Path) -> None:
+    """Each stub's native check is made from the spec's types: reserved inputs must be their
+    value, and an input narrower than its register must leave the bits above it clear."""
+    spec = load_hypercall_spec()
+    table_c = (generated / OUTPUTS["hypercall_table.c"]).read_text()
+    widths = {"uint32_t": 32, "uint16_t": 16, "uint8_t": 8, "bool": 1}
+    for call in (c for c in spec.calls if c.implemented):
+        want = {
+            f"in[{a.register}]" if a.reserved_value == 0 else
+            f"(in[{a.register}] ^ {a.reserved_value:#x}UL)"
+            for a in call.inputs if a.reserved_value is not None
+        }  # fmt: skip
+        if call.returns_error:
+            want |= {f"(in[{a.register}] >> {widths[a.c_type]})" for a in call.params
+                     if a.c_type in widths}  # fmt: skip
+        assert native_checks(table_c, call.name) == want, call.name
+    # The two the hardening issue names: msgqueue_send's 32-bit flags, a bind's 32-bit virq.
+    assert "(in[3] >> 32)" in native_checks(table_c, "msgqueue_send")
+    assert "(in[2] >> 32)" in native_checks(table_c, "hwirq_bind_virq")
+
+
 def test_every_error_code_is_in_the_abi_header(generated: Path) -> None:
     abi = (generated / OUTPUTS["bothy_abi.h"]).read_text()
     for e in ERROR_SPEC["hypervisor"]:

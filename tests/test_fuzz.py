@@ -1,5 +1,7 @@
-"""Hypercall fuzzing: the hvc-fuzz test guest runs as the root VM and makes a seeded stream of
-random hypercalls (both entry paths, every number, hostile arguments), checking each result.
+"""Hypercall fuzzing: the hvc-fuzz test guest makes a seeded stream of random hypercalls (both
+entry paths, every number, hostile arguments), checking each result. It runs as the root VM,
+and as a VM the RM built (the primary, holding only its RM link caps, as Linux would), where it
+must afterwards still get a correct RM RPC answer and still be refused console_write.
 
 The seed is printed; set BOTHY_FUZZ_SEED (decimal or 0x...) to replay a failing run."""
 
@@ -12,7 +14,15 @@ import time
 import pytest
 
 from bothy.runner import run_batch
-from conftest import build, log_path, qemu_argv, root_guest_config
+from conftest import (
+    build,
+    derived_config,
+    guest_vm,
+    log_path,
+    qemu_argv,
+    replace_guest_vms,
+    root_guest_config,
+)
 
 DEFAULT_SEED = 0x5EED_B07F
 # Generous for a loaded CI machine; see the timings printed by each test.
@@ -59,3 +69,60 @@ def test_fuzz_100k_calls() -> None:
 @pytest.mark.slow
 def test_fuzz_1m_calls() -> None:
     run_fuzzer(1_000_000, TIMEOUT_1M)
+
+
+def run_rm_built_fuzzer(iterations: int, timeout: float) -> None:
+    """hvc-fuzz as the primary VM. Its console is raw: its lines carry no "[fuzz] " prefix."""
+    seed = fuzz_seed()
+    name = f"hvc-fuzz-vm-{iterations}"
+
+    def change(raw: dict[str, object]) -> None:
+        replace_guest_vms(raw, [guest_vm("fuzz", "primary", "hvc-fuzz", 0x4800_0000)])
+        raw["debug"] = {"seed": seed, "iterations": iterations}
+
+    config = derived_config(name, change)
+    print(
+        f"hvc-fuzz (VM): seed {seed:#x} ({iterations} calls); replay with BOTHY_FUZZ_SEED={seed:#x}"
+    )
+    image = build(config)
+    started = time.monotonic()
+    result = run_batch(
+        qemu_argv(config, image),
+        markers=[
+            f"fuzz: seed {seed:#x} iterations {iterations}",
+            "fuzz: a VM the RM built",
+            "fuzz: 50% ",
+            re.compile(r"(?m)^fuzz: (passed|FAILED)"),
+        ],
+        timeout=timeout,
+        log_path=log_path(name),
+        expect_exit=0,
+    )
+    elapsed = time.monotonic() - started
+    print(f"hvc-fuzz (VM): {iterations} calls in {elapsed:.1f} s (log {result.log_path})")
+    out = result.output
+    violations = re.findall(r"(?m)^fuzz: violation .*$", out)
+    assert not violations, f"results the fuzzer did not allow: {violations}"
+    for check in (
+        "fuzz: after the run: hypervisor_identify api info",
+        "fuzz: after the run: RM RPC VM_GET_VMID",
+        "fuzz: after the run: console_write cap 0",
+    ):
+        line = re.search(rf"(?m)^{re.escape(check)}.*$", out)
+        assert line is not None, f"no line for the check {check!r}"
+        assert "WRONG" not in line.group(0), f"check failed: {line.group(0)}"
+    assert re.search(rf"(?m)^fuzz: passed \({iterations} calls, seed {seed:#x}\)", out), (
+        "no 'fuzz: passed' line"
+    )
+    assert result.exit_status == 0
+
+
+@pytest.mark.qemu
+def test_fuzz_100k_calls_from_a_vm_the_rm_built() -> None:
+    run_rm_built_fuzzer(100_000, TIMEOUT_100K)
+
+
+@pytest.mark.qemu
+@pytest.mark.slow
+def test_fuzz_1m_calls_from_a_vm_the_rm_built() -> None:
+    run_rm_built_fuzzer(1_000_000, TIMEOUT_1M)

@@ -111,6 +111,7 @@ PROGRAMS = {
         Program("test_cspace_internals", OBJECT_MODEL_BUT_CSPACE),
         Program("test_hypercalls", OBJECT_MODEL),
         Program("test_ipc", OBJECT_MODEL),
+        Program("test_vm_console", ("hyp/vm/vm_console.c", *HARNESS)),
         Program("test_rm_rpc", RM_RPC),
         Program("test_rpc_link", RM_RPC),
     )

@@ -22,7 +22,8 @@ typedef struct cspace {
 /* cspace_configure: the size of the table, before activation. */
 error_t cspace_configure(cspace_t *cspace, uint32_t max_caps);
 
-/* The object a cap names, checked in order: ERROR_CSPACE_CAP_NULL (no such cap),
+/* The object a cap names, checked in order: ERROR_ARGUMENT_INVALID (the ID names no slot of
+ * this cspace), ERROR_CSPACE_CAP_NULL (the slot holds no cap of that ID),
  * ERROR_CSPACE_CAP_REVOKED, ERROR_CSPACE_WRONG_OBJECT_TYPE (type != OBJECT_TYPE_ANY and
  * differs), ERROR_CSPACE_INSUFFICIENT_RIGHTS (a right in `rights` missing). On OK *out holds a
  * new reference the caller must object_put. */

@@ -21,6 +21,9 @@
 #define VM_NAME_MAX 24U /* the config allows 16 characters */
 /* Gunyah's VMID of the primary VM (HLOS): its console is the interactive serial port. */
 #define VMID_PRIMARY 3U
+/* console_cap of a VM that may not use console_write: every VM the RM builds (zeroed at
+ * creation). The root VM's handle is never 0 (root_vm.c sets its low bit). */
+#define VM_NO_CONSOLE_CAP 0U
 
 typedef struct vm {
 	object_header_t header; /* the addrspace object */
@@ -34,7 +37,7 @@ typedef struct vm {
 	uint64_t cntvoff; /* virtual counter = physical - cntvoff: each VM's counter starts near 0 */
 	spinlock_t stage2_lock;
 	pgtable_t stage2;
-	cap_id_t console_cap;
+	cap_id_t console_cap; /* the root VM's console_write handle; VM_NO_CONSOLE_CAP for others */
 	spinlock_t console_lock;
 	size_t console_len;
 	char console_line[VM_CONSOLE_LINE_MAX];

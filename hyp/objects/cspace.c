@@ -40,52 +40,63 @@ encode(const cspace_t *cs, uint32_t index, uint32_t generation)
 	return (raw ^ cs->key) * CAP_ID_MULTIPLIER;
 }
 
-/* The slot a cap ID names, in any state, or NULL if the ID is not one of this cspace's.
- * Callers have seen the cspace ACTIVE, so its slots exist. CSPACE_CAP_INVALID needs no test
- * of its own: find_free never fills a slot in the generation it decodes to, so that slot is
- * FREE or RETIRED there, never a cap. */
-static cap_slot_t *
-decode_any(const cspace_t *cs, cap_id_t cap)
+/* Whether a cap ID decodes to a slot of this cspace at all; if so *slot is that slot, in any
+ * state, and *generation the ID's generation. As in Gunyah, an ID that decodes to no slot is
+ * ERROR_ARGUMENT_INVALID and a slot that does not hold the ID's generation is
+ * ERROR_CSPACE_CAP_NULL. Callers have seen the cspace ACTIVE, so its slots exist.
+ * CSPACE_CAP_INVALID needs no test of its own: find_free never fills a slot in the
+ * generation it decodes to, so that slot is FREE or RETIRED there, never a cap. */
+static bool
+decode_any(const cspace_t *cs, cap_id_t cap, cap_slot_t **slot, uint32_t *generation)
 {
 	uint64_t raw = (cap * CAP_ID_INVERSE) ^ cs->key;
 	uint64_t index = raw & 0xffffU;
 	if ((raw >> 48) != 0U || index >= cs->max_caps) {
-		return NULL;
+		return false;
 	}
-	cap_slot_t *slot = &cs->slots[index];
+	cap_slot_t *found = &cs->slots[index];
 	/* Opaque to the compiler from here: it would otherwise recompute the address (a
 	 * multiply by the slot size) before each later access to the slot. */
-	__asm__("" : "+r"(slot));
-	return slot->generation == (uint32_t)(raw >> 16) ? slot : NULL;
+	__asm__("" : "+r"(found));
+	*slot = found;
+	*generation = (uint32_t)(raw >> 16);
+	return true;
 }
 
-/* The slot a cap ID names if it holds a cap (VALID or REVOKED), else NULL. */
-static cap_slot_t *
-decode(const cspace_t *cs, cap_id_t cap)
-{
-	cap_slot_t *slot = decode_any(cs, cap);
-	if (slot == NULL || (slot->state != CAP_VALID && slot->state != CAP_REVOKED)) {
-		return NULL;
-	}
-	return slot;
-}
-
-/* A slot from decode_any checked for use: it holds a cap that is not revoked, to an object
- * of `type` (unless OBJECT_TYPE_ANY), with every right in `rights`. */
+/* decode_any for delete: OK with *out the slot if it holds a cap (VALID or REVOKED) of the
+ * ID's generation; ERROR_CSPACE_CAP_NULL if it does not; ERROR_ARGUMENT_INVALID for no slot. */
 static error_t
-check_slot(const cap_slot_t *slot, object_type_t type, cap_rights_t rights)
+decode(const cspace_t *cs, cap_id_t cap, cap_slot_t **out)
 {
-	if (slot == NULL) {
+	uint32_t generation = 0;
+	cap_slot_t *slot = NULL;
+	if (!decode_any(cs, cap, &slot, &generation)) {
+		return ERROR_ARGUMENT_INVALID;
+	}
+	if (slot->generation != generation ||
+	    (slot->state != CAP_VALID && slot->state != CAP_REVOKED)) {
 		return ERROR_CSPACE_CAP_NULL;
 	}
+	*out = slot;
+	return OK;
+}
+
+/* A slot from decode_any checked for use: it holds a cap of the ID's generation that is not
+ * revoked, to an object of `type` (unless OBJECT_TYPE_ANY), with every right in `rights`. */
+static error_t
+check_slot(const cap_slot_t *slot, uint32_t generation, object_type_t type, cap_rights_t rights)
+{
 	/* Every field read once, up front. */
+	uint32_t held_generation = slot->generation;
 	uint8_t state = slot->state;
 	const object_header_t *object = slot->object;
 	cap_rights_t held = slot->rights;
-	if (state != CAP_VALID) {
-		/* Unless REVOKED, the slot is FREE or RETIRED: the ID's generation was (or will
-		 * be) another cap's. */
-		return state == CAP_REVOKED ? ERROR_CSPACE_CAP_REVOKED : ERROR_CSPACE_CAP_NULL;
+	if (held_generation != generation || state != CAP_VALID) {
+		/* Another generation's slot, or one that is FREE or RETIRED: the ID's generation
+		 * was (or will be) another cap's. */
+		return held_generation == generation && state == CAP_REVOKED
+			       ? ERROR_CSPACE_CAP_REVOKED
+			       : ERROR_CSPACE_CAP_NULL;
 	}
 	if (type != OBJECT_TYPE_ANY && object->type != type) {
 		return ERROR_CSPACE_WRONG_OBJECT_TYPE;
@@ -94,6 +105,18 @@ check_slot(const cap_slot_t *slot, object_type_t type, cap_rights_t rights)
 		return ERROR_CSPACE_INSUFFICIENT_RIGHTS;
 	}
 	return OK;
+}
+
+/* decode_any, then check_slot: the error for a cap ID as a call's argument. */
+static inline __attribute__((always_inline)) error_t
+find_cap(const cspace_t *cs, cap_id_t cap, object_type_t type, cap_rights_t rights,
+	 cap_slot_t **slot)
+{
+	uint32_t generation = 0;
+	if (!decode_any(cs, cap, slot, &generation)) {
+		return ERROR_ARGUMENT_INVALID;
+	}
+	return check_slot(*slot, generation, type, rights);
 }
 
 static bool
@@ -220,8 +243,8 @@ lookup(cspace_t *cs, cap_id_t cap, object_type_t type, cap_rights_t rights, bool
 		return ERROR_CSPACE_CAP_NULL;
 	}
 	spinlock_acquire(&cap_lock);
-	cap_slot_t *slot = decode_any(cs, cap);
-	error_t err = check_slot(slot, type, rights);
+	cap_slot_t *slot = NULL;
+	error_t err = find_cap(cs, cap, type, rights, &slot);
 	/* Read once: the atomics below would make the compiler read it again each time. */
 	object_header_t *object = err == OK ? slot->object : NULL;
 	if (err == OK && want_active) {
@@ -319,8 +342,8 @@ cspace_copy_cap(cspace_t *src, cap_id_t src_cap, cspace_t *dest, cap_rights_t ma
 		return ERROR_CSPACE_CAP_NULL;
 	}
 	spinlock_acquire(&cap_lock);
-	cap_slot_t *from = decode(src, src_cap);
-	error_t err = check_slot(from, OBJECT_TYPE_ANY, 0);
+	cap_slot_t *from = NULL;
+	error_t err = find_cap(src, src_cap, OBJECT_TYPE_ANY, 0, &from);
 	cap_slot_t *to = NULL;
 	if (err == OK) {
 		to = find_free(dest, out);
@@ -340,14 +363,14 @@ cspace_delete_cap(cspace_t *cs, cap_id_t cap)
 		return ERROR_CSPACE_CAP_NULL;
 	}
 	spinlock_acquire(&cap_lock);
-	cap_slot_t *slot = decode(cs, cap);
-	object_header_t *held = slot != NULL ? free_slot(cs, slot) : NULL;
+	cap_slot_t *slot = NULL;
+	error_t err = decode(cs, cap, &slot);
+	object_header_t *held = err == OK ? free_slot(cs, slot) : NULL;
 	spinlock_release(&cap_lock);
-	if (held == NULL) {
-		return ERROR_CSPACE_CAP_NULL;
+	if (held != NULL) {
+		object_put(held);
 	}
-	object_put(held);
-	return OK;
+	return err;
 }
 
 error_t
@@ -357,8 +380,8 @@ cspace_revoke_cap(cspace_t *cs, cap_id_t cap)
 		return ERROR_CSPACE_CAP_NULL;
 	}
 	spinlock_acquire(&cap_lock);
-	cap_slot_t *slot = decode(cs, cap);
-	error_t err = check_slot(slot, OBJECT_TYPE_ANY, 0);
+	cap_slot_t *slot = NULL;
+	error_t err = find_cap(cs, cap, OBJECT_TYPE_ANY, 0, &slot);
 	if (err == OK) {
 		slot->state = CAP_REVOKED;
 	}
@@ -373,8 +396,8 @@ cspace_revoke_caps(cspace_t *cs, cap_id_t master)
 		return ERROR_CSPACE_CAP_NULL;
 	}
 	spinlock_acquire(&cap_lock);
-	cap_slot_t *root = decode(cs, master);
-	error_t err = check_slot(root, OBJECT_TYPE_ANY, 0);
+	cap_slot_t *root = NULL;
+	error_t err = find_cap(cs, master, OBJECT_TYPE_ANY, 0, &root);
 	if (err == OK) {
 		/* Depth-first over the derivation tree below master, without recursion. */
 		cap_slot_t *node = root->first_child;

@@ -105,6 +105,9 @@ check_objects(const root_boot_info_t *info)
 		     OK);
 	check_error("stale cap after delete",
 		     (uint64_t)(int64_t)bothy_object_activate(db.new_cap).error, ERROR_CSPACE_CAP_NULL);
+	/* As in Gunyah, an ID that names no slot at all is an invalid argument, not a null cap. */
+	check_error("cap ID that names no slot",
+		     (uint64_t)(int64_t)bothy_object_activate(0x12345U).error, ERROR_ARGUMENT_INVALID);
 	check_error("partition cap used as a cspace",
 		     (uint64_t)(int64_t)bothy_partition_create_doorbell(info->partition_cap,
 									 info->partition_cap).error,

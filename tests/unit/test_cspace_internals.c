@@ -111,6 +111,52 @@ test_invalid_skip_at_last_generation(void)
 	CHECK_ERR(stale_lookup, ERROR_CSPACE_CAP_NULL);
 }
 
+/* Gunyah's rule for a cap that is not there: an ID that does not decode to a slot of the
+ * cspace (the top 16 bits of the unmasked value set, or an index past max_caps) is
+ * ERROR_ARGUMENT_INVALID; a well-formed ID of an empty slot (no cap in it, or another
+ * generation's) is ERROR_CSPACE_CAP_NULL. Every operation reports the same. */
+static void
+check_every_op(cspace_t *cs, cap_id_t id, error_t want)
+{
+	cap_id_t out = 0x99;
+	CHECK_ERR(fx_lookup(cs, id, OBJECT_TYPE_ANY, 0), want);
+	CHECK_ERR(fx_lookup(cs, id, OBJECT_TYPE_DOORBELL, CAP_RIGHTS_DOORBELL_ALL), want);
+	CHECK_ERR(cspace_copy_cap(cs, id, cs, ~0U, &out), want);
+	CHECK_ERR(cspace_revoke_cap(cs, id), want);
+	CHECK_ERR(cspace_revoke_caps(cs, id), want);
+	CHECK_ERR(cspace_delete_cap(cs, id), want);
+	CHECK_EQ(out, 0x99);
+}
+
+static void
+test_undecodable_id_is_argument_invalid(void)
+{
+	partition_t *p = fx_partition(BYTES);
+	object_header_t *db = fx_object(p, OBJECT_TYPE_DOORBELL);
+	cspace_t *cs = fx_cspace(p, 4);
+	cap_id_t live = fx_master(cs, db, CAP_RIGHTS_DOORBELL_ALL); /* slot 0, generation 0 */
+	CHECK_EQ(live, id_at(cs, 0, 0));
+	/* Names no slot: index past max_caps, the largest index, top bits set. */
+	check_every_op(cs, id_at(cs, 4, 0), ERROR_ARGUMENT_INVALID);
+	check_every_op(cs, id_at(cs, 0xffffU, 0), ERROR_ARGUMENT_INVALID);
+	check_every_op(cs, (((uint64_t)1U << 48) ^ cs->key) * CAP_ID_MULTIPLIER,
+		       ERROR_ARGUMENT_INVALID);
+	check_every_op(cs, ((((uint64_t)0x8000U << 48) | 1U) ^ cs->key) * CAP_ID_MULTIPLIER,
+		       ERROR_ARGUMENT_INVALID);
+	/* Well-formed: an empty slot, a live slot's other generation, the largest index. */
+	check_every_op(cs, id_at(cs, 1, 0), ERROR_CSPACE_CAP_NULL);
+	check_every_op(cs, id_at(cs, 3, 0), ERROR_CSPACE_CAP_NULL);
+	check_every_op(cs, id_at(cs, 0, 1), ERROR_CSPACE_CAP_NULL);
+	check_every_op(cs, id_at(cs, 0, UINT32_MAX), ERROR_CSPACE_CAP_NULL);
+	/* None of that touched the live cap. */
+	CHECK_OK(fx_lookup(cs, live, OBJECT_TYPE_DOORBELL, CAP_RIGHTS_DOORBELL_ALL));
+	CHECK_EQ(cs->used, 1);
+	object_put(&cs->header);
+	object_put(db);
+	CHECK_EQ(fx_free(p), BYTES);
+	object_put(&p->header);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -118,6 +164,7 @@ main(int argc, char **argv)
 		UNIT_TEST(test_slot_retires_after_its_last_generation),
 		UNIT_TEST(test_invalid_id_is_skipped_to_next_generation),
 		UNIT_TEST(test_invalid_skip_at_last_generation),
+		UNIT_TEST(test_undecodable_id_is_argument_invalid),
 	};
 	return unit_main(argc, argv, tests, UNIT_COUNT(tests), fx_after_test);
 }

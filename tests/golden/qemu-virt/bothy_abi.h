@@ -831,7 +831,7 @@ typedef struct {
 	uint64_t state_data_2;
 } hypercall_vcpu_run_check_result_t;
 
-/* console_write: Write bytes from the caller's memory to the caller's console. Until capabilities exist the console cap is the handle given in the root VM's boot information. */
+/* console_write: Write bytes from the caller's memory to the caller's console. Only the root VM has a console cap, the handle given in its boot information; from any other VM (which writes to its vPL011 instead) every cap, 0 included, returns ERROR_CSPACE_CAP_NULL. */
 #define HYPERCALL_CONSOLE_WRITE_NATIVE 0x6200U
 #define HYPERCALL_CONSOLE_WRITE_SMCCC 0xc6004000U
 typedef struct {

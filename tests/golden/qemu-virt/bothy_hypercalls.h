@@ -1108,7 +1108,7 @@ bothy_vcpu_run_check(cap_id_t cap_id)
 	};
 }
 
-/* console_write: Write bytes from the caller's memory to the caller's console. Until capabilities exist the console cap is the handle given in the root VM's boot information. */
+/* console_write: Write bytes from the caller's memory to the caller's console. Only the root VM has a console cap, the handle given in its boot information; from any other VM (which writes to its vPL011 instead) every cap, 0 included, returns ERROR_CSPACE_CAP_NULL. */
 static inline hypercall_console_write_result_t
 bothy_console_write(cap_id_t console, uintptr_t data, size_t size)
 {

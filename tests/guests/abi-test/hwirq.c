@@ -38,7 +38,7 @@ test_bind_errors(const root_boot_info_t *info, cap_id_t hw)
 		    ERROR_VIRQ_NOT_BOUND);
 	check_error("hwirq_bind_virq, invalid hwirq cap",
 		    bothy_hwirq_bind_virq(CSPACE_CAP_INVALID, vic, VIRQ_DEVICE).error,
-		    ERROR_CSPACE_CAP_NULL);
+		    ERROR_ARGUMENT_INVALID);
 	check_error("hwirq_bind_virq, a vic as the hwirq",
 		    bothy_hwirq_bind_virq(vic, vic, VIRQ_DEVICE).error,
 		    ERROR_CSPACE_WRONG_OBJECT_TYPE);

@@ -100,10 +100,10 @@ test_create(void)
 		    ERROR_CSPACE_WRONG_OBJECT_TYPE);
 	check_error("create: invalid partition cap",
 		    E(bothy_partition_create_doorbell(CSPACE_CAP_INVALID, cspace).error),
-		    ERROR_CSPACE_CAP_NULL);
+		    ERROR_ARGUMENT_INVALID);
 	check_error("create: made-up cspace cap",
 		    E(bothy_partition_create_doorbell(partition, 0x123456789UL).error),
-		    ERROR_CSPACE_CAP_NULL);
+		    ERROR_ARGUMENT_INVALID);
 	cap_id_t weak_partition = copy(partition, cspace, ~CAP_RIGHTS_PARTITION_OBJECT_CREATE);
 	check_error("create: partition cap without object_create",
 		    E(bothy_partition_create_doorbell(weak_partition, cspace).error),
@@ -173,7 +173,7 @@ test_activate(void)
 	check_error("activate_from another cspace", E(bothy_object_activate_from(other, there).error),
 		    OK);
 	check_error("activate_from: cap of the wrong cspace",
-		    E(bothy_object_activate_from(other, db).error), ERROR_CSPACE_CAP_NULL);
+		    E(bothy_object_activate_from(other, db).error), ERROR_ARGUMENT_INVALID);
 	check_error("activate_from: cspace arg not a cspace",
 		    E(bothy_object_activate_from(db, there).error), ERROR_CSPACE_WRONG_OBJECT_TYPE);
 	cap_id_t no_create = copy(other, cspace, ~CAP_RIGHTS_CSPACE_CAP_CREATE);
@@ -523,7 +523,7 @@ test_msgqueue_bad_caps_and_addresses(void)
 	cap_id_t mq = new_queue(2, 240);
 	check_error("msgqueue: send on an invalid cap",
 		    E(bothy_msgqueue_send(CSPACE_CAP_INVALID, 1, (uintptr_t)pages, 0).error),
-		    ERROR_CSPACE_CAP_NULL);
+		    ERROR_ARGUMENT_INVALID);
 	check_error("msgqueue: receive on the partition cap",
 		    E(bothy_msgqueue_receive(partition, (uintptr_t)rx_buf, 240).error),
 		    ERROR_CSPACE_WRONG_OBJECT_TYPE);

@@ -10,10 +10,12 @@ typedef struct {
 	unsigned flags;
 } cap_entry_t;
 
-/* partition, cspace, vCPU, console, vic: the caps the fuzzer stands on. The root vic has
- * a vCPU behind it, so binds to it drive real lines (the fuzzer never enables its GIC). */
+/* As the root VM: partition, cspace, vCPU, console, vic, the caps the fuzzer stands on (the
+ * root vic has a vCPU behind it, so binds to it drive real lines; the fuzzer never enables
+ * its GIC). As a VM the RM built: its RM queue pair, all a Linux primary is given. */
 #define BOOT_CAPS 5U
 static cap_entry_t boot[BOOT_CAPS];
+static unsigned boot_count;
 
 static cap_entry_t owned[CAPS_OWNED_MAX];
 static unsigned owned_count;
@@ -33,6 +35,15 @@ caps_init(const root_boot_info_t *info)
 	boot[2] = (cap_entry_t){ info->vcpu_cap, 0U };
 	boot[3] = (cap_entry_t){ info->console_cap, CAP_FLAG_CONSOLE };
 	boot[4] = (cap_entry_t){ info->vic_cap, 0U };
+	boot_count = BOOT_CAPS;
+}
+
+void
+caps_init_rm_link(cap_id_t tx, cap_id_t rx)
+{
+	boot[0] = (cap_entry_t){ tx, 0U };
+	boot[1] = (cap_entry_t){ rx, 0U };
+	boot_count = 2U;
 }
 
 static int
@@ -49,7 +60,7 @@ find(const cap_entry_t *entries, unsigned count, cap_id_t cap)
 unsigned
 caps_flags(cap_id_t cap)
 {
-	int i = find(boot, BOOT_CAPS, cap);
+	int i = find(boot, boot_count, cap);
 	if (i >= 0) {
 		return boot[i].flags;
 	}
@@ -60,7 +71,7 @@ caps_flags(cap_id_t cap)
 bool
 caps_is_footing(cap_id_t cap)
 {
-	return find(boot, BOOT_CAPS, cap) >= 0;
+	return find(boot, boot_count, cap) >= 0;
 }
 
 static void
@@ -77,7 +88,7 @@ unstale(cap_id_t cap)
 bool
 caps_add_owned(cap_id_t cap, unsigned flags)
 {
-	if (find(boot, BOOT_CAPS, cap) >= 0 || find(owned, owned_count, cap) >= 0) {
+	if (find(boot, boot_count, cap) >= 0 || find(owned, owned_count, cap) >= 0) {
 		return false;
 	}
 	unstale(cap);
@@ -148,7 +159,7 @@ caps_pick_live(void)
 {
 	uint64_t r = rng_below(100U);
 	if (r < 35U || (owned_count == 0U && foreign_count == 0U)) {
-		return boot[rng_below(BOOT_CAPS)].cap;
+		return boot[rng_below(boot_count)].cap;
 	}
 	if (r < 85U && owned_count > 0U) {
 		return owned[rng_below(owned_count)].cap;

@@ -1,12 +1,20 @@
-/* fuzz.c - hvc-fuzz, a seeded hypercall fuzzer run as the root VM: makes debug.iterations
- * random calls, checks every result, then proves the hypervisor still serves. */
+/* fuzz.c - hvc-fuzz, a seeded hypercall fuzzer run as the root VM or as a VM the RM built:
+ * makes debug.iterations random calls, checks every result, then proves the hypervisor (and
+ * the RM) still serve. */
 #include "bothy_hypercalls.h"
 #include "bothy_objects.h"
+#include "fdt.h"
 #include "format.h"
 #include "fuzz.h"
 #include "guest.h"
+#include "ipc_wait.h"
+#include "le_bytes.h"
 #include "platform_config.h"
+#include "rm_client.h"
+#include "rm_rpc_abi.h"
 #include "stubs.h"
+#include "util_string.h"
+#include "vdevice.h"
 
 #define SMCCC_NOT_SUPPORTED 0xffffffffffffffffUL
 #define HYP_API_VERSION(info) ((info) & 0x3fffUL)
@@ -29,6 +37,11 @@ static const uint32_t create_numbers[] = {
 #define CREATE_COUNT (sizeof(create_numbers) / sizeof(create_numbers[0]))
 
 static root_boot_info_t boot; /* a copy: the fuzzer hands the boot-info page out as a buffer */
+/* As a VM the RM built: no boot information (boot holds only its memory, and no caps), and
+ * its RM link, set up before the run (its device tree may be a buffer argument after it). */
+static bool rm_built;
+static rm_client_t rm;
+static uint16_t own_vmid;
 static uint64_t identify[4];  /* hypervisor_identify's answer before the first random call */
 
 static uint64_t calls;
@@ -298,6 +311,37 @@ directed_call(fuzz_call_t *c, uint64_t r)
 	}
 }
 
+/* As a VM the RM built, the directed calls are the ones its two caps allow: sends of random
+ * bytes (random sizes, PUSH or not) to the RM, and receives of whatever the RM answered,
+ * into a buffer of the fuzzer's own; now and then a flush or a configure of either queue. */
+static uint8_t link_buf[2U * RM_RPC_MESSAGE_SIZE];
+
+static void
+directed_link_call(fuzz_call_t *c, uint64_t r)
+{
+	cap_id_t tx = rm.link.tx_cap, rx = rm.link.rx_cap;
+	uint64_t buf = (uint64_t)(uintptr_t)link_buf;
+	if (r < 7U) {
+		for (unsigned i = 0; i < sizeof(link_buf); i += 8U) {
+			uint64_t v = rng_next();
+			memcpy(&link_buf[i], &v, 8U);
+		}
+		uint64_t size = rng_chance(80U) ? rng_below(RM_RPC_MESSAGE_SIZE + 1U)
+						: rng_below(sizeof(link_buf) + 1U);
+		gen_gunyah_call(c, N(MSGQUEUE_SEND), rng_chance(90U) ? tx : rx, size, buf);
+		c->in[c->argi + 3U] = rng_chance(50U) ? 1U : rng_below(4U);
+	} else if (r < 14U) {
+		uint64_t size = rng_chance(80U) ? RM_RPC_MESSAGE_SIZE : rng_below(sizeof(link_buf) + 1U);
+		gen_gunyah_call(c, N(MSGQUEUE_RECEIVE), rng_chance(90U) ? rx : tx, buf, size);
+	} else if (r < 15U) {
+		gen_gunyah_call(c, N(MSGQUEUE_FLUSH), rng_chance(50U) ? tx : rx, 0U, 0U);
+	} else {
+		uint32_t n = rng_chance(50U) ? N(MSGQUEUE_CONFIGURE_SEND) : N(MSGQUEUE_CONFIGURE_RECEIVE);
+		gen_gunyah_call(c, n, rng_chance(50U) ? tx : rx, rng_below(16U), rng_below(16U));
+		c->in[c->argi + 3U] = ~0UL; /* res1 */
+	}
+}
+
 /* One call of the run. A delete of an owned cap (which must succeed) is followed by a
  * second delete of the same ID (which must find nothing); the book of owned caps is kept
  * at CAPS_OWNED_TARGET or below. Otherwise one call in six is directed, the rest random. */
@@ -324,7 +368,9 @@ next_call(fuzz_call_t *c)
 		}
 		return;
 	}
-	if (r < 16U) {
+	if (r < 16U && rm_built) {
+		directed_link_call(c, r);
+	} else if (r < 16U) {
 		directed_call(c, r);
 	} else {
 		gen_random_call(c);
@@ -349,12 +395,19 @@ check_stub_table(void)
 
 /* After the run: the hypervisor still identifies itself, and still creates and deletes. */
 static bool
-still_serves(void)
+still_identifies(void)
 {
 	hypercall_hypervisor_identify_result_t id = bothy_hypervisor_identify();
 	bool ok = HYP_API_VERSION(id.hyp_api_info) == 1U && id.hyp_api_info == identify[0];
 	guest_printf("fuzz: after the run: hypervisor_identify api info 0x%lx (version %lu): %s\n",
 		     id.hyp_api_info, HYP_API_VERSION(id.hyp_api_info), ok ? "ok" : "WRONG");
+	return ok;
+}
+
+static bool
+still_serves(void)
+{
+	bool ok = still_identifies();
 	hypercall_partition_create_doorbell_result_t db =
 		bothy_partition_create_doorbell(boot.partition_cap, boot.cspace_cap);
 	error_t del = ERROR_FAILURE;
@@ -368,16 +421,92 @@ still_serves(void)
 	return ok && db.error == OK && del == OK;
 }
 
+/* As a VM the RM built: after the run the RM still answers a VM_GET_VMID round trip on the
+ * VM's own queue pair (whatever the run left in its receive queue is drained first), and
+ * console_write still refuses this VM. */
+static bool
+rm_still_serves(void)
+{
+	static uint8_t drain[RM_RPC_MESSAGE_SIZE];
+	unsigned drained = 0;
+	for (unsigned quiet = 0; quiet < 1000U;) {
+		hypercall_msgqueue_receive_result_t r =
+			bothy_msgqueue_receive(rm.link.rx_cap, (uintptr_t)drain, sizeof(drain));
+		if (r.error == OK) {
+			drained++;
+			quiet = 0;
+		} else {
+			quiet++;
+		}
+	}
+	uint8_t reply[RM_RPC_VMID_REPLY_SIZE];
+	uint32_t rm_error = 0xffffffffU;
+	size_t len = 0;
+	error_t err = rm_client_call(&rm, RM_RPC_VM_GET_VMID, NULL, 0, &rm_error, reply,
+				     sizeof(reply), &len);
+	uint16_t vmid = len == sizeof(reply) ? (uint16_t)le32_load(&reply[RM_RPC_VMID_REPLY_VMID_OFF])
+					     : 0xffffU;
+	bool rpc_ok = err == OK && rm_error == RM_OK && vmid == own_vmid;
+	guest_printf("fuzz: after the run: RM RPC VM_GET_VMID: transport %d, RM error 0x%x, "
+		     "VMID 0x%x (own 0x%x; %u stale fragments drained): %s\n",
+		     (int)err, rm_error, vmid, own_vmid, drained, rpc_ok ? "ok" : "WRONG");
+	static const char text[] = "x\n";
+	error_t cw = bothy_console_write(0U, (uintptr_t)text, sizeof(text) - 1U).error;
+	guest_printf("fuzz: after the run: console_write cap 0: %s\n",
+		     cw == ERROR_CSPACE_CAP_NULL ? "ok (ERROR_CSPACE_CAP_NULL)" : "WRONG");
+	return still_identifies() && rpc_ok && cw == ERROR_CSPACE_CAP_NULL;
+}
+
+/* The VM's memory (/memory@...) and the start of its device tree, which ends the memory the
+ * fuzzer may hand out as buffers. */
+static uint64_t
+rm_built_setup(void)
+{
+	size_t dtb_size = 0;
+	const void *dtb = guest_dtb(&dtb_size);
+	const char *name = NULL;
+	for (unsigned i = 0; fdt_child(dtb, dtb_size, "/", i, &name) == OK; i++) {
+		if (strlen(name) < 7U || memcmp(name, "memory@", 7) != 0) {
+			continue;
+		}
+		char path[32];
+		const void *reg = NULL;
+		size_t len = 0;
+		(void)format_buf(path, sizeof(path), "/%s", name);
+		if (fdt_get_prop(dtb, dtb_size, path, "reg", &reg, &len) == OK && len == 16U) {
+			boot.mem_base = fdt_cell64(reg);
+			boot.mem_size = fdt_cell64((const uint8_t *)reg + 8);
+		}
+	}
+	if (boot.mem_size == 0U || vdevice_own_vmid(&own_vmid) != OK ||
+	    ipc_wait_init(false) != OK || rm_client_init(&rm) != OK) {
+		guest_fail("hvc-fuzz: no memory node, VMID or RM link in the device tree");
+	}
+	boot.partition_cap = boot.cspace_cap = boot.vcpu_cap = CSPACE_CAP_INVALID;
+	boot.console_cap = boot.vic_cap = CSPACE_CAP_INVALID;
+	caps_init_rm_link(rm.link.tx_cap, rm.link.rx_cap);
+	guest_printf("fuzz: a VM the RM built (VMID 0x%x), with only its RM link caps\n",
+		     own_vmid);
+	return (uint64_t)(uintptr_t)dtb & ~0xfffUL;
+}
+
 void
 guest_main(const root_boot_info_t *info)
 {
-	boot = *info;
 	const uint64_t seed = BOTHY_TEST_SEED, iterations = BOTHY_TEST_ITERATIONS;
 	guest_printf("fuzz: seed 0x%lx iterations %lu\n", seed, iterations);
 	check_stub_table();
 	rng_seed(seed);
-	caps_init(&boot);
-	gen_init(&boot);
+	rm_built = info == NULL;
+	uint64_t spare_end;
+	if (rm_built) {
+		spare_end = rm_built_setup();
+	} else {
+		boot = *info;
+		caps_init(&boot);
+		spare_end = boot.mem_base + boot.mem_size;
+	}
+	gen_init(&boot, spare_end);
 	hypercall_hypervisor_identify_result_t id = bothy_hypervisor_identify();
 	identify[0] = id.hyp_api_info;
 	identify[1] = id.api_flags_0;
@@ -405,12 +534,15 @@ guest_main(const root_boot_info_t *info)
 		     stats.native, stats.native_outside, stats.smccc, stats.smccc_via_smc, stats.ok);
 	guest_printf("fuzz: caps created %u, copied %u, deleted %u; deleted IDs reused %u\n",
 		     stats.created, stats.copied, stats.deleted, caps_stale_reuses());
-	bool serves = still_serves();
+	bool serves = rm_built ? rm_still_serves() : still_serves();
 	if (violations == 0U && serves) {
 		guest_printf("fuzz: passed (%lu calls, seed 0x%lx)\n", iterations, seed);
 		return;
 	}
 	guest_printf("fuzz: FAILED (%u violations in %lu calls%s, seed 0x%lx)\n", violations,
 		     iterations, serves ? "" : ", and the hypervisor no longer serves", seed);
+	if (rm_built) {
+		return; /* powers off as usual: the test names the failed checks from the lines */
+	}
 	guest_fail("hvc-fuzz: the hypervisor misbehaved");
 }

@@ -26,8 +26,9 @@ typedef struct {
 	uint64_t out[8];
 } fuzz_call_t;
 
-/* gen.c: choosing calls and arguments. */
-void gen_init(const root_boot_info_t *info);
+/* gen.c: choosing calls and arguments. `info` gives the VM's memory and console cap; buffer
+ * arguments inside the VM use the memory from the top of the stack up to `spare_end`. */
+void gen_init(const root_boot_info_t *info, uint64_t spare_end);
 /* A random call: number, entry path and arguments, adjusted so the fuzzer keeps its
  * footing (see gen.c). */
 void gen_random_call(fuzz_call_t *c);
@@ -56,6 +57,8 @@ bool rng_chance(unsigned percent);
 #define CAPS_OWNED_TARGET 32U
 
 void caps_init(const root_boot_info_t *info);
+/* Instead of caps_init, as a VM the RM built: its only caps are its RM queue pair. */
+void caps_init_rm_link(cap_id_t tx, cap_id_t rx);
 
 /* Flags of a cap value as looked up in the fuzzer's own cspace (boot caps included). */
 unsigned caps_flags(cap_id_t cap);

@@ -62,11 +62,11 @@ static uint64_t spare_base, spare_pages;
 static cap_id_t console_cap;
 
 void
-gen_init(const root_boot_info_t *info)
+gen_init(const root_boot_info_t *info, uint64_t spare_end)
 {
 	uint64_t mem_end = info->mem_base + info->mem_size;
 	spare_base = ((uint64_t)(uintptr_t)__stack_top + PAGE_SIZE - 1U) & ~(PAGE_SIZE - 1U);
-	spare_pages = (mem_end - spare_base) / PAGE_SIZE;
+	spare_pages = spare_end > spare_base ? (spare_end - spare_base) / PAGE_SIZE : 0U;
 	console_cap = info->console_cap;
 	const uint64_t fixed[OUTSIDE_ADDRESSES] = {
 		0x0UL,

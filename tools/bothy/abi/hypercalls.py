@@ -16,6 +16,9 @@ from bothy.validation import InputFileError, load_schema, load_yaml_mapping, sch
 
 SPEC_PATH = REPO_ROOT / "abi" / "hypercalls.yaml"
 RESERVED = {"res0": 0, "res1": 0xFFFF_FFFF_FFFF_FFFF}
+# C types narrower than the 64-bit register an argument travels in, by value bits. The bits
+# above are undefined for such an argument, so the native path rejects a value that sets them.
+NARROW_BITS = {"uint32_t": 32, "uint16_t": 16, "uint8_t": 8, "bool": 1}
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,11 @@ class Arg:
     @property
     def reserved_value(self) -> int | None:
         return RESERVED.get(self.name)
+
+    @property
+    def value_bits(self) -> int | None:
+        """Bits of the register the argument's C type holds, if fewer than 64."""
+        return NARROW_BITS.get(self.c_type)
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,14 @@ class Call:
     @property
     def returns_error(self) -> bool:
         return bool(self.outputs) and self.outputs[0].type == "error"
+
+    @property
+    def narrow_params(self) -> tuple[Arg, ...]:
+        """Parameters narrower than a register that the native path range-checks: those of
+        a call that can return an error (others cannot reject, and keep the low bits)."""
+        if not self.returns_error:
+            return ()
+        return tuple(a for a in self.params if a.value_bits is not None)
 
 
 @dataclass(frozen=True)
