@@ -28,6 +28,7 @@ from bothy.abi.errors import ErrorSpec, hyp_error, hyp_error_value, load_error_s
 from bothy.abi.hypercalls import HypercallSpec, load_hypercall_spec
 from bothy.abi.objects import load_object_spec
 from bothy.abi.rm_rpc import load_rm_rpc_spec
+from bothy.abi.types import load_type_spec
 from bothy.codegen import render as render_mod
 from bothy.codegen.devicetree import generate_devicetrees, guest_dts, root_dts
 from bothy.codegen.hypercalls import generate_hypercalls
@@ -35,6 +36,7 @@ from bothy.codegen.objects import generate_objects
 from bothy.codegen.platform import generate_platform
 from bothy.codegen.render import TemplateError, banner, render, write_if_changed
 from bothy.codegen.rm_rpc import generate_rm_rpc
+from bothy.codegen.types import generate_types
 from bothy.config import SystemConfig, load_config
 from bothy.guest.cache import CACHE_ENV
 from bothy.paths import DEFAULT_CONFIG, REPO_ROOT
@@ -64,6 +66,7 @@ OUTPUTS = {
     "object_ops.h": "include/object_ops.h",
     "object_table.c": "hyp/object_table.c",
     "rm_rpc_abi.h": "include/rm_rpc_abi.h",
+    "bothy_types.h": "include/bothy_types.h",
     "rm.dts": "rm.dts",
     "linux.dts": "linux.dts",
 }
@@ -71,6 +74,7 @@ CONFIG_OUTPUTS = {"platform_config.h", "build_info.h", "layout.ld", "rm.dts", "l
 DTBS = {"rm.dtb", "linux.dtb"} if DTC else set()
 OBJECT_OUTPUTS = {"bothy_objects.h", "object_ops.h", "object_table.c"}
 RM_RPC_OUTPUTS = {"rm_rpc_abi.h"}
+TYPE_OUTPUTS = {"bothy_types.h"}
 SPEC_OUTPUTS = set(OUTPUTS) - CONFIG_OUTPUTS
 HYPERCALL_SPEC: dict[str, Any] = yaml.safe_load((REPO_ROOT / "abi" / "hypercalls.yaml").read_text())
 ERROR_SPEC: dict[str, Any] = yaml.safe_load((REPO_ROOT / "abi" / "errors.yaml").read_text())
@@ -88,6 +92,7 @@ def generate_all(
     paths += generate_hypercalls(spec, errors or load_error_spec(), out)
     paths += generate_objects(load_object_spec(spec), spec, out)
     paths += generate_rm_rpc(load_rm_rpc_spec(), out)
+    paths += generate_types(load_type_spec(), out)
     if DTC is not None:
         paths += generate_devicetrees(config, out)
     else:
@@ -264,6 +269,8 @@ def test_banner_on_first_line(generated: Path) -> None:
             sources = "abi/hypercalls.yaml, abi/objects.yaml"
         elif name in RM_RPC_OUTPUTS:
             sources = "abi/rm_rpc.yaml"
+        elif name in TYPE_OUTPUTS:
+            sources = "abi/types.yaml"
         else:
             sources = "abi/errors.yaml, abi/hypercalls.yaml"
         assert match.group(1) == sources, name

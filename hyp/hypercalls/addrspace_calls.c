@@ -6,11 +6,8 @@
 #include "memextent.h"
 #include "vm.h"
 
-/* memextent_mapping_attrs: user access [2:0], kernel access [6:4], memory type [23:16]. */
-#define MAP_ATTRS_VALID 0x00ff0077U
-/* addrspace_map_flags: bit 0 partial, bit 1 private, bit 2 VMMIO, bit 31 nosync. */
-#define MAP_FLAGS_PARTIAL 0x1U
-#define MAP_FLAGS_NOSYNC 0x80000000U
+/* The addrspace_map_flags bothy accepts: PRIVATE and VMMIO are not implemented yet. */
+#define MAP_FLAGS_ACCEPTED (ADDRSPACE_MAP_FLAGS_PARTIAL_MASK | ADDRSPACE_MAP_FLAGS_NO_SYNC_MASK)
 
 static error_t
 lookup(cap_id_t cap, object_type_t type, cap_rights_t rights, object_header_t **out)
@@ -67,8 +64,8 @@ hypercall_addrspace_map_result_t
 hypercall_addrspace_map(cap_id_t addrspace, cap_id_t memextent, uint64_t vbase,
 			uint32_t map_attrs, uint32_t map_flags, size_t offset, size_t size)
 {
-	if ((map_attrs & ~MAP_ATTRS_VALID) != 0U ||
-	    (map_flags & ~(MAP_FLAGS_PARTIAL | MAP_FLAGS_NOSYNC)) != 0U) {
+	if ((map_attrs & ~MEMEXTENT_MAPPING_ATTRS_VALID_MASK) != 0U ||
+	    (map_flags & ~MAP_FLAGS_ACCEPTED) != 0U) {
 		return (hypercall_addrspace_map_result_t){ .error = ERROR_ARGUMENT_INVALID };
 	}
 	object_header_t *as, *me;
@@ -76,7 +73,8 @@ hypercall_addrspace_map(cap_id_t addrspace, cap_id_t memextent, uint64_t vbase,
 	if (err == OK) {
 		/* Stage 2 has one set of rights for EL0 and EL1: the kernel access applies. */
 		err = addrspace_map((vm_t *)as, (memextent_t *)me, vbase, offset, size,
-				    (map_attrs >> 4) & 7U, (map_attrs >> 16) & 0xffU);
+				    memextent_mapping_attrs_kernel_access(map_attrs),
+				    memextent_mapping_attrs_memtype(map_attrs));
 		object_put(me);
 		object_put(as);
 	}
@@ -87,7 +85,7 @@ hypercall_addrspace_unmap_result_t
 hypercall_addrspace_unmap(cap_id_t addrspace, cap_id_t memextent, uint64_t vbase,
 			  uint32_t map_flags, size_t offset, size_t size)
 {
-	if ((map_flags & ~(MAP_FLAGS_PARTIAL | MAP_FLAGS_NOSYNC)) != 0U) {
+	if ((map_flags & ~MAP_FLAGS_ACCEPTED) != 0U) {
 		return (hypercall_addrspace_unmap_result_t){ .error = ERROR_ARGUMENT_INVALID };
 	}
 	object_header_t *as, *me;

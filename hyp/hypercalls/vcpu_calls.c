@@ -122,9 +122,6 @@ hypercall_vic_attach_vcpu(cap_id_t vic, cap_id_t vcpu, uint32_t index)
 }
 
 /* Gunyah's vcpu_run_state values that bothy reports. */
-#define VCPU_RUN_STATE_READY 0U
-#define VCPU_RUN_STATE_EXPECTS_WAKEUP 1U
-#define VCPU_RUN_STATE_POWERED_OFF 2U
 
 hypercall_vcpu_run_check_result_t
 hypercall_vcpu_run_check(cap_id_t cap_id)
@@ -143,8 +140,8 @@ hypercall_vcpu_run_check(cap_id_t cap_id)
 	case VCPU_STATE_OFF:
 	case VCPU_STATE_STOPPED:
 		result.vcpu_state = VCPU_RUN_STATE_POWERED_OFF;
-		/* bothy: state_data_0 says why the VM stopped (VM_EXIT_* in vm.h). */
-		result.state_data_0 = th->vm != NULL ? th->vm->exit_reason : VM_EXIT_NONE;
+		/* bothy: state_data_0 says why the VM stopped (vm_exit_reason, abi/types.yaml). */
+		result.state_data_0 = th->vm != NULL ? th->vm->exit_reason : VM_EXIT_REASON_NONE;
 		break;
 	case VCPU_STATE_BLOCKED:
 		result.vcpu_state = VCPU_RUN_STATE_EXPECTS_WAKEUP;

@@ -7,10 +7,6 @@
 #include "memextent.h"
 #include "vm.h"
 
-/* Stage-2 access rights (Gunyah pgtable_access: X=1, W=2, R=4). */
-#define ADDRSPACE_ACCESS_X 1U
-#define ADDRSPACE_ACCESS_W 2U
-#define ADDRSPACE_ACCESS_R 4U
 
 /* addrspace_configure (INIT only): the VMID, unique among live address spaces. */
 error_t addrspace_configure(vm_t *vm, uint16_t vmid);
@@ -18,8 +14,8 @@ error_t addrspace_configure(vm_t *vm, uint16_t vmid);
 /* addrspace_attach_thread (thread in INIT): the thread runs as a vCPU of this VM. */
 error_t addrspace_attach_thread(vm_t *vm, thread_t *thread);
 
-/* Maps [offset, offset+size) of `extent` at IPA `ipa` with `access` and `memtype`
- * (Gunyah memtype: 0-3 device types, 0xf normal write-back). An extent can be mapped into
+/* Maps [offset, offset+size) of `extent` at IPA `ipa` with `access` (pgtable_access) and
+ * `memtype` (pgtable_vm_memtype: the device types 0-3, or normal write-back). An extent can be mapped into
  * MEMEXTENT_MAX_MAPS address spaces at once (ERROR_MEMEXTENT_MAPPINGS_FULL), each of its parts
  * at any IPA. */
 error_t addrspace_map(vm_t *vm, memextent_t *extent, uint64_t ipa, uint64_t offset,

@@ -31,9 +31,6 @@ typedef struct memextent {
 	memextent_mapping_t maps[MEMEXTENT_MAX_MAPS]; /* addrspace.c's, under its mapping lock */
 } memextent_t;
 
-#define MEMEXTENT_MEMTYPE_MASK (3U << 8)
-#define MEMEXTENT_MEMTYPE_ANY (0U << 8)
-#define MEMEXTENT_MEMTYPE_DEVICE (1U << 8)
 
 /* memextent_configure (INIT only): page-aligned RAM outside the hypervisor's memory, or with
  * memtype DEVICE a part of an MMIO region the config passes through to a guest VM. */

@@ -19,8 +19,6 @@
 #define VM_CONSOLE_LINE_MAX 160U
 #define VM_MAX_VCPUS 8U
 #define VM_NAME_MAX 24U /* the config allows 16 characters */
-/* Gunyah's VMID of the primary VM (HLOS): its console is the interactive serial port. */
-#define VMID_PRIMARY 3U
 /* console_cap of a VM that may not use console_write: every VM the RM builds (zeroed at
  * creation). The root VM's handle is never 0 (root_vm.c sets its low bit). */
 #define VM_NO_CONSOLE_CAP 0U
@@ -33,7 +31,7 @@ typedef struct vm {
 	bool is_primary;
 	bool pmu_owner; /* may use the PMU: the root VM, and PLATFORM_PMU_VMIDS (benchmarks) */
 	bool stopped;
-	uint32_t exit_reason; /* VM_EXIT_*: why its vCPUs are all off, for the RM (vcpu_run_check) */
+	uint32_t exit_reason; /* vm_exit_reason: why its vCPUs are all off, for the RM (vcpu_run_check) */
 	uint64_t cntvoff; /* virtual counter = physical - cntvoff: each VM's counter starts near 0 */
 	spinlock_t stage2_lock;
 	pgtable_t stage2;
@@ -50,11 +48,6 @@ typedef struct vm {
 
 typedef vm_t addrspace_t;
 
-/* Why a VM stopped running (reported by vcpu_run_check in state_data_0; bothy's values). */
-#define VM_EXIT_NONE 0U
-#define VM_EXIT_POWER_OFF 1U /* PSCI SYSTEM_OFF */
-#define VM_EXIT_RESET 2U     /* PSCI SYSTEM_RESET: the RM restarts it */
-#define VM_EXIT_FAULT 3U     /* an unhandled guest fault */
 
 /* A vCPU is a thread object (objects/thread.h). */
 typedef thread_t vcpu_t;
@@ -87,7 +80,7 @@ void vm_console_write(vm_t *vm, const char *data, size_t len);
  * never resumes. Stopping the root VM ends the system with a failure status. */
 __attribute__((noreturn)) void vm_fault(vcpu_t *vcpu, const trap_frame_t *frame, uint64_t esr);
 
-/* Stops every vCPU of `vm` for `exit_reason` (VM_EXIT_*) and tells the RM; the VM runs no
+/* Stops every vCPU of `vm` for `exit_reason` (VM_EXIT_REASON_*) and tells the RM; the VM runs no
  * more until the RM restarts it. */
 void vm_stop(vm_t *vm, uint32_t exit_reason, const char *reason);
 

@@ -99,7 +99,7 @@ addrspace_activate(object_header_t *object)
 	}
 	vuart_init(&vm->vuart);
 	vm->cntvoff = sysreg_read(cntpct_el0);
-	vm->is_primary = vm->vmid == VMID_PRIMARY;
+	vm->is_primary = vm->vmid == VMID_HLOS;
 	static const uint32_t pmu_vmids[] = PLATFORM_PMU_VMIDS;
 	for (size_t i = 0; pmu_vmids[i] != 0U; i++) {
 		vm->pmu_owner = vm->pmu_owner || pmu_vmids[i] == vm->vmid;
@@ -234,21 +234,21 @@ addrspace_map(vm_t *vm, memextent_t *extent, uint64_t ipa, uint64_t offset, uint
 	if (err != OK) {
 		return err;
 	}
-	if (access == 0U || (access & ~7U) != 0U || (memtype > 3U && memtype != 0xfU)) {
+	if (access == 0U || (access & ~PGTABLE_ACCESS_RWX) != 0U || (memtype > PGTABLE_VM_MEMTYPE_DEVICE_GRE && memtype != PGTABLE_VM_MEMTYPE_NORMAL_WB)) {
 		return ERROR_ARGUMENT_INVALID;
 	}
-	bool device = (extent->attributes & MEMEXTENT_MEMTYPE_MASK) == MEMEXTENT_MEMTYPE_DEVICE;
-	if (device && memtype == 0xfU) {
+	bool device = memextent_attrs_memtype(extent->attributes) == MEMEXTENT_MEMTYPE_DEVICE;
+	if (device && memtype == PGTABLE_VM_MEMTYPE_NORMAL_WB) {
 		return ERROR_ARGUMENT_INVALID; /* cacheable accesses to MMIO are never right */
 	}
 	if (device) {
-		access &= ~ADDRSPACE_ACCESS_X; /* nor is executing from it */
+		access &= ~PGTABLE_ACCESS_X; /* nor is executing from it */
 	}
 	uint64_t attrs = PTE_SH_INNER;
-	attrs |= memtype == 0xfU ? PTE_S2_MEMATTR_NORMAL_WB : PTE_S2_MEMATTR_DEVICE_nGnRE;
-	attrs |= (access & ADDRSPACE_ACCESS_R) != 0U ? PTE_S2_READ : 0U;
-	attrs |= (access & ADDRSPACE_ACCESS_W) != 0U ? PTE_S2_WRITE : 0U;
-	attrs |= (access & ADDRSPACE_ACCESS_X) != 0U ? 0U : PTE_XN;
+	attrs |= memtype == PGTABLE_VM_MEMTYPE_NORMAL_WB ? PTE_S2_MEMATTR_NORMAL_WB : PTE_S2_MEMATTR_DEVICE_nGnRE;
+	attrs |= (access & PGTABLE_ACCESS_R) != 0U ? PTE_S2_READ : 0U;
+	attrs |= (access & PGTABLE_ACCESS_W) != 0U ? PTE_S2_WRITE : 0U;
+	attrs |= (access & PGTABLE_ACCESS_X) != 0U ? 0U : PTE_XN;
 	spinlock_acquire(&mapping_lock);
 	err = map_recorded(vm, extent, ipa, offset, size, attrs);
 	spinlock_release(&mapping_lock);

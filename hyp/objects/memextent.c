@@ -9,8 +9,8 @@
 #include "panic.h"
 #include "spinlock.h"
 
-/* memextent_attrs: Gunyah's memtype field [9:8]; ANY (0) is RAM, DEVICE (1) a device's MMIO. */
-#define MEMEXTENT_ATTRS_VALID MEMEXTENT_MEMTYPE_MASK
+/* The memextent_attrs bothy accepts: the memtype, ANY (RAM) or DEVICE (a device's MMIO). */
+#define MEMEXTENT_ATTRS_ACCEPTED MEMEXTENT_ATTRS_MEMTYPE_MASK
 
 /* The only device memory an extent may cover: the regions the config passes through to
  * guest VMs, never the GIC, the hypervisor's UART or anything else the hypervisor drives. */
@@ -65,10 +65,10 @@ memextent_configure(memextent_t *extent, uint64_t phys_base, uint64_t size, uint
 	if (size == 0U || phys_base + size < phys_base) {
 		return ERROR_ARGUMENT_SIZE;
 	}
-	if ((attributes & ~MEMEXTENT_ATTRS_VALID) != 0U) {
+	if ((attributes & ~MEMEXTENT_ATTRS_ACCEPTED) != 0U) {
 		return ERROR_ARGUMENT_INVALID;
 	}
-	uint32_t memtype = attributes & MEMEXTENT_MEMTYPE_MASK;
+	uint32_t memtype = memextent_attrs_memtype(attributes);
 	if (memtype != MEMEXTENT_MEMTYPE_ANY && memtype != MEMEXTENT_MEMTYPE_DEVICE) {
 		return ERROR_ARGUMENT_INVALID; /* uncached or cached RAM: not supported */
 	}

@@ -13,9 +13,9 @@
 error_t
 msgqueue_configure(msgqueue_t *mq, uint64_t create_info)
 {
-	uint64_t depth = create_info & 0xffffU;
-	uint64_t size = (create_info >> 16) & 0xffffU;
-	if ((create_info >> 32) != 0U || depth == 0U || depth > MSGQUEUE_MAX_QUEUE_DEPTH ||
+	uint64_t depth = msgqueue_create_info_queue_depth(create_info);
+	uint64_t size = msgqueue_create_info_max_msg_size(create_info);
+	if ((create_info & ~MSGQUEUE_CREATE_INFO_VALID_MASK) != 0U || depth == 0U || depth > MSGQUEUE_MAX_QUEUE_DEPTH ||
 	    size == 0U || size > MSGQUEUE_MAX_MSG_SIZE) {
 		return ERROR_ARGUMENT_INVALID;
 	}

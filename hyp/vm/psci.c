@@ -8,23 +8,9 @@
 #include "sched.h"
 #include "vm.h"
 
-#define PSCI_VERSION 0x84000000U
-#define PSCI_CPU_SUSPEND 0x84000001U
-#define PSCI_CPU_OFF 0x84000002U
-#define PSCI_CPU_ON 0x84000003U
-#define PSCI_AFFINITY_INFO 0x84000004U
-#define PSCI_MIGRATE_INFO_TYPE 0x84000006U
-#define PSCI_SYSTEM_OFF 0x84000008U
-#define PSCI_SYSTEM_RESET 0x84000009U
-#define PSCI_FEATURES 0x8400000aU
 #define SMCCC_VERSION_ID 0x80000000U
-#define PSCI_64BIT 0x40000000U /* SMC64 variants of calls taking addresses or MPIDRs */
 
 #define PSCI_VERSION_1_1 0x10001U
-#define PSCI_SUCCESS 0
-#define PSCI_NOT_SUPPORTED (-1)
-#define PSCI_INVALID_PARAMETERS (-2)
-#define PSCI_ALREADY_ON (-4)
 #define PSCI_TOS_NOT_PRESENT_MP 2U
 #define ROOT_VM_RESET_EXIT_STATUS 5U
 #define AFFINITY_ON 0U
@@ -33,22 +19,22 @@
 static uint32_t
 base_function(uint32_t function_id)
 {
-	return function_id & ~PSCI_64BIT;
+	return function_id & ~PSCI_FUNCTION_SMC64;
 }
 
 bool
 psci_is_supported(uint32_t function_id)
 {
 	switch (base_function(function_id)) {
-	case PSCI_VERSION:
-	case PSCI_CPU_SUSPEND:
-	case PSCI_CPU_OFF:
-	case PSCI_CPU_ON:
-	case PSCI_AFFINITY_INFO:
-	case PSCI_MIGRATE_INFO_TYPE:
-	case PSCI_SYSTEM_OFF:
-	case PSCI_SYSTEM_RESET:
-	case PSCI_FEATURES:
+	case PSCI_FUNCTION_VERSION:
+	case PSCI_FUNCTION_CPU_SUSPEND:
+	case PSCI_FUNCTION_CPU_OFF:
+	case PSCI_FUNCTION_CPU_ON:
+	case PSCI_FUNCTION_AFFINITY_INFO:
+	case PSCI_FUNCTION_MIGRATE_INFO_TYPE:
+	case PSCI_FUNCTION_SYSTEM_OFF:
+	case PSCI_FUNCTION_SYSTEM_RESET:
+	case PSCI_FUNCTION_FEATURES:
 		return true;
 	default:
 		return false;
@@ -78,9 +64,9 @@ cpu_on(vcpu_t *caller, uint64_t mpidr, uint64_t entry, uint64_t context)
 {
 	vcpu_t *target = vcpu_by_mpidr(caller->vm, mpidr);
 	if (target == NULL) {
-		return PSCI_INVALID_PARAMETERS;
+		return PSCI_RETURN_INVALID_PARAMETERS;
 	}
-	return sched_power_on(target, entry, context) == OK ? PSCI_SUCCESS : PSCI_ALREADY_ON;
+	return sched_power_on(target, entry, context) == OK ? PSCI_RETURN_SUCCESS : PSCI_RETURN_ALREADY_ON;
 }
 
 static int64_t
@@ -88,7 +74,7 @@ affinity_info(vcpu_t *caller, uint64_t mpidr, uint64_t level)
 {
 	vcpu_t *target = vcpu_by_mpidr(caller->vm, mpidr);
 	if (target == NULL || level != 0U) {
-		return PSCI_INVALID_PARAMETERS;
+		return PSCI_RETURN_INVALID_PARAMETERS;
 	}
 	/* OFF only once the vCPU's CPU has switched away from it (its registers saved): a
 	 * caller may CPU_ON it at once, and that must then succeed and start it afresh. */
@@ -105,7 +91,7 @@ system_off(vcpu_t *vcpu)
 		hyp_log("powering off the machine");
 		platform_system_off();
 	}
-	vm_stop(vm, VM_EXIT_POWER_OFF, "powered off (PSCI SYSTEM_OFF)");
+	vm_stop(vm, VM_EXIT_REASON_POWER_OFF, "powered off (PSCI SYSTEM_OFF)");
 }
 
 static void
@@ -126,44 +112,44 @@ bool
 psci_handle(vcpu_t *vcpu, trap_frame_t *frame)
 {
 	uint32_t function_id = (uint32_t)frame->x[0];
-	int64_t ret = PSCI_SUCCESS;
-	if ((function_id & 0xbfffffe0U) != PSCI_VERSION) {
+	int64_t ret = PSCI_RETURN_SUCCESS;
+	if ((function_id & 0xbfffffe0U) != PSCI_FUNCTION_VERSION) {
 		return false; /* not in the PSCI range 0x84000000-0x8400001f (or SMC64) */
 	}
 	switch (base_function(function_id)) {
-	case PSCI_VERSION:
+	case PSCI_FUNCTION_VERSION:
 		ret = PSCI_VERSION_1_1;
 		break;
-	case PSCI_CPU_SUSPEND:
+	case PSCI_FUNCTION_CPU_SUSPEND:
 		/* Every power state is a standby state for a vCPU: wait for an interrupt. */
 		sched_current_wait();
 		break;
-	case PSCI_CPU_OFF:
+	case PSCI_FUNCTION_CPU_OFF:
 		sched_current_power_off();
 		break;
-	case PSCI_CPU_ON:
+	case PSCI_FUNCTION_CPU_ON:
 		ret = cpu_on(vcpu, frame->x[1], frame->x[2], frame->x[3]);
 		break;
-	case PSCI_AFFINITY_INFO:
+	case PSCI_FUNCTION_AFFINITY_INFO:
 		ret = affinity_info(vcpu, frame->x[1], frame->x[2]);
 		break;
-	case PSCI_MIGRATE_INFO_TYPE:
+	case PSCI_FUNCTION_MIGRATE_INFO_TYPE:
 		ret = PSCI_TOS_NOT_PRESENT_MP;
 		break;
-	case PSCI_SYSTEM_OFF:
+	case PSCI_FUNCTION_SYSTEM_OFF:
 		system_off(vcpu);
 		break;
-	case PSCI_SYSTEM_RESET:
+	case PSCI_FUNCTION_SYSTEM_RESET:
 		system_reset(vcpu);
 		break;
-	case PSCI_FEATURES:
+	case PSCI_FUNCTION_FEATURES:
 		/* SMCCC_VERSION is listed here too: that is how Linux finds SMCCC 1.1. */
 		ret = psci_is_supported((uint32_t)frame->x[1]) || frame->x[1] == SMCCC_VERSION_ID
-			      ? PSCI_SUCCESS
-			      : PSCI_NOT_SUPPORTED;
+			      ? PSCI_RETURN_SUCCESS
+			      : PSCI_RETURN_NOT_SUPPORTED;
 		break;
 	default:
-		ret = PSCI_NOT_SUPPORTED;
+		ret = PSCI_RETURN_NOT_SUPPORTED;
 		break;
 	}
 	frame->x[0] = (uint64_t)ret;

@@ -34,7 +34,7 @@ void
 vm_request_reset(vm_t *vm)
 {
 	/* Restarting needs fresh images, which only the RM has: stop, and let it restart. */
-	vm_stop(vm, VM_EXIT_RESET, "reset requested; the RM restarts it");
+	vm_stop(vm, VM_EXIT_REASON_RESET, "reset requested; the RM restarts it");
 }
 
 error_t
@@ -53,7 +53,7 @@ vm_prepare_restart(vm_t *vm)
 			}
 			vm->cntvoff = sysreg_read(cntpct_el0);
 			vm->stopped = false;
-			vm->exit_reason = VM_EXIT_NONE;
+			vm->exit_reason = VM_EXIT_REASON_NONE;
 			restarted = true;
 		}
 	}
@@ -81,7 +81,7 @@ vm_fault(vcpu_t *vcpu, const trap_frame_t *frame, uint64_t esr)
 		console_panic_puts("[hyp] the root VM cannot continue: stopping the machine\n");
 		platform_exit_failure(ROOT_VM_FAULT_EXIT_STATUS);
 	}
-	vm_stop(vcpu->vm, VM_EXIT_FAULT, "guest fault");
+	vm_stop(vcpu->vm, VM_EXIT_REASON_FAULT, "guest fault");
 	/* The stopped vCPU never resumes: the scheduler picks something else or idles. */
 	sched_return_to_guest();
 	__builtin_unreachable();

@@ -7,8 +7,6 @@
 #include "guest.h"
 #include "guest_internal.h"
 
-#define PSCI_SYSTEM_OFF 0x84000008U
-#define PSCI_SYSTEM_RESET 0x84000009U
 
 static __attribute__((noreturn)) void
 psci_call_noreturn(uint32_t function_id)
@@ -23,7 +21,7 @@ psci_call_noreturn(uint32_t function_id)
 void
 guest_power_off(void)
 {
-	psci_call_noreturn(PSCI_SYSTEM_OFF);
+	psci_call_noreturn(PSCI_FUNCTION_SYSTEM_OFF);
 }
 
 static const void *dtb;
@@ -40,7 +38,7 @@ stop_failed(void)
 	if (!root_vm) {
 		(void)*(volatile uint64_t *)0;
 	}
-	psci_call_noreturn(PSCI_SYSTEM_RESET);
+	psci_call_noreturn(PSCI_FUNCTION_SYSTEM_RESET);
 }
 
 void
@@ -88,7 +86,7 @@ guest_entry(uint64_t x0)
 	const root_boot_info_t *info = arg;
 	if (info->magic != ROOT_BOOT_INFO_MAGIC || info->version != ROOT_BOOT_INFO_VERSION) {
 		/* No valid console cap either: all that is left is to stop loudly. */
-		psci_call_noreturn(PSCI_SYSTEM_RESET);
+		psci_call_noreturn(PSCI_FUNCTION_SYSTEM_RESET);
 	}
 	root_vm = true;
 	dtb = (const void *)(uintptr_t)info->dtb_ipa;

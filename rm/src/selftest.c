@@ -14,7 +14,6 @@
 
 #define SMCCC_NOT_SUPPORTED 0xffffffffffffffffUL
 #define SMCCC_VERSION 0x80000000U
-#define PSCI_VERSION 0x84000000U
 #define VENDOR_HYP_CALL_UID 0x8600ff01U
 #define HYP_API_INFO_EXPECTED 0x4800000000008001UL /* v1, 64-bit, LE, variant Gunyah */
 
@@ -30,7 +29,7 @@ check_identification(void)
 	r = (bothy_regs_t){ { SMCCC_VERSION } };
 	bothy_smccc_call(&r);
 	check_value("SMCCC_VERSION", r.x[0], 0x10001U);
-	r = (bothy_regs_t){ { PSCI_VERSION } };
+	r = (bothy_regs_t){ { PSCI_FUNCTION_VERSION } };
 	bothy_smccc_call(&r);
 	check_value("PSCI_VERSION", r.x[0], 0x10001U);
 	r = (bothy_regs_t){ { VENDOR_HYP_CALL_UID } };

@@ -13,22 +13,20 @@
 #include "vm_build.h"
 #include "vm_registry.h"
 
-#define VMID_PRIMARY 3U
 #define VMID_SECONDARY_FIRST 0x80U
 #define VMID_SECONDARY_MAX 16U
 #define VM_CSPACE_CAPS 64U
 #define VM_MAX_VIRQS 128U
-/* memextent_mapping_attrs: kernel access RWX [6:4], user access RWX [2:0], normal WB [23:16] */
-#define MAP_RWX_NORMAL ((7U << 4) | 7U | (0xfU << 16))
-#define MAP_RW_NORMAL ((6U << 4) | 6U | (0xfU << 16))
-#define MAP_RW_DEVICE ((6U << 4) | 6U | (1U << 16)) /* Device-nGnRE */
-#define MEMEXTENT_DEVICE (1U << 8)                 /* memextent_attrs memtype DEVICE */
+#define MAP_RWX_NORMAL \
+	MEMEXTENT_MAPPING_ATTRS(PGTABLE_ACCESS_RWX, PGTABLE_ACCESS_RWX, PGTABLE_VM_MEMTYPE_NORMAL_WB)
+#define MAP_RW_NORMAL \
+	MEMEXTENT_MAPPING_ATTRS(PGTABLE_ACCESS_RW, PGTABLE_ACCESS_RW, PGTABLE_VM_MEMTYPE_NORMAL_WB)
+#define MAP_RW_DEVICE \
+	MEMEXTENT_MAPPING_ATTRS(PGTABLE_ACCESS_RW, PGTABLE_ACCESS_RW, PGTABLE_VM_MEMTYPE_DEVICE_NGNRE)
+#define MEMEXTENT_DEVICE \
+	MEMEXTENT_ATTRS(PGTABLE_ACCESS_NONE, MEMEXTENT_MEMTYPE_DEVICE, MEMEXTENT_TYPE_BASIC, 0U)
 #define DEVICE_CELLS_SIZE 20U /* bothy,devices: base and size (2 cells each), INTID */
 #define ARM64_IMAGE_MAGIC 0x644d5241U /* "ARM\x64" at offset 0x38 of an arm64 Image */
-#define VCPU_RUN_STATE_POWERED_OFF 2U
-#define VM_EXIT_POWER_OFF 1U
-#define VM_EXIT_RESET 2U
-#define VM_EXIT_FAULT 3U
 
 static const root_boot_info_t *boot;
 static unsigned failures;
@@ -365,7 +363,7 @@ build_devices(const vm_desc_t *d, const vm_caps_t *c)
 static uint16_t
 owner_of(const vm_desc_t *d, bool have_primary)
 {
-	return d->vmid != VMID_PRIMARY && have_primary ? (uint16_t)VMID_PRIMARY : RM_VMID_RM;
+	return d->vmid != VMID_HLOS && have_primary ? (uint16_t)VMID_HLOS : RM_VMID_RM;
 }
 
 /* Phase 1: the VM's objects, but not its memory's contents; it is not started. */
@@ -499,9 +497,9 @@ static uint16_t
 exit_type(uint64_t reason)
 {
 	switch (reason) {
-	case VM_EXIT_POWER_OFF:
+	case VM_EXIT_REASON_POWER_OFF:
 		return RM_EXIT_TYPE_PLATFORM_OFF;
-	case VM_EXIT_RESET:
+	case VM_EXIT_REASON_RESET:
 		return RM_EXIT_TYPE_PLATFORM_RESET;
 	default:
 		return RM_EXIT_TYPE_SOFTWARE_ERROR;
@@ -526,11 +524,11 @@ rm_watch_vms(void)
 		if (vm != NULL) {
 			rm_vm_exited(vm, exit_type(st.state_data_0), NULL, 0);
 		}
-		if (st.state_data_0 == VM_EXIT_RESET) {
+		if (st.state_data_0 == VM_EXIT_REASON_RESET) {
 			restart_vm(r);
 		} else {
 			guest_printf("VM '%s' stopped (%s)\n", r->desc.name,
-				     st.state_data_0 == VM_EXIT_FAULT ? "fault" : "powered off");
+				     st.state_data_0 == VM_EXIT_REASON_FAULT ? "fault" : "powered off");
 		}
 	}
 }
@@ -542,7 +540,7 @@ rm_build_vms(const root_boot_info_t *info, unsigned *built_out)
 	failures = 0;
 	map_staging();
 	vm_desc_t d;
-	bool have_primary = read_desc(VMID_PRIMARY, &d);
+	bool have_primary = read_desc(VMID_HLOS, &d);
 	if (have_primary) {
 		build_vm_objects(&d, true);
 	}

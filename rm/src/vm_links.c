@@ -17,8 +17,6 @@
 #define LINK_MAX_NODE 64U
 #define MAX_LINKS 64U
 /* memextent_mapping_attrs: user access [2:0], kernel access [6:4], normal write-back [23:16]. */
-#define MAP_NORMAL_WB (0xfU << 16)
-#define ACCESS_X 1U
 
 static unsigned failures;
 
@@ -51,7 +49,7 @@ new_msgqueue(uint32_t depth, uint32_t msg_size, cap_id_t *out, const char *who)
 	hypercall_partition_create_msgqueue_result_t q =
 		bothy_partition_create_msgqueue(boot->partition_cap, boot->cspace_cap);
 	if (!ok(q.error, who, "message queue creation") ||
-	    !ok(bothy_msgqueue_configure(q.new_cap, depth | ((uint64_t)msg_size << 16)).error, who,
+	    !ok(bothy_msgqueue_configure(q.new_cap, MSGQUEUE_CREATE_INFO(depth, msg_size)).error, who,
 		"msgqueue_configure") ||
 	    !ok(bothy_object_activate(q.new_cap).error, who, "message queue activation")) {
 		return false;
@@ -261,8 +259,9 @@ link_shared_memory(const link_desc_t *l)
 	}
 	for (unsigned i = 0; i < 2U; i++) {
 		/* Gunyah's access bits (R 4, W 2, X 1), never execute: shared memory is data. */
-		uint32_t access = fdt_cell(l->access + 4U * i) & ~ACCESS_X;
-		uint32_t attrs = access | (access << 4) | MAP_NORMAL_WB;
+		uint32_t access = fdt_cell(l->access + 4U * i) & ~PGTABLE_ACCESS_X;
+		uint32_t attrs =
+		    MEMEXTENT_MAPPING_ATTRS(access, access, PGTABLE_VM_MEMTYPE_NORMAL_WB);
 		(void)ok(bothy_addrspace_map(l->ends[i]->caps.addrspace, me.new_cap, base, attrs, 0,
 					     0, size).error,
 			 l->ends[i]->desc.name, "mapping shared memory");

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bothy_types.h"
+
 typedef uint64_t cap_id_t;
 #define CSPACE_CAP_INVALID ((cap_id_t)~(uint64_t)0)
 

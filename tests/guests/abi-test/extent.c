@@ -10,7 +10,8 @@
 #include "platform_config.h"
 
 #define E(x) ((uint64_t)(int64_t)(x))
-#define MAP_RW_NORMAL ((6U << 4) | 6U | (0xfU << 16))
+#define MAP_RW_NORMAL \
+	MEMEXTENT_MAPPING_ATTRS(PGTABLE_ACCESS_RW, PGTABLE_ACCESS_RW, PGTABLE_VM_MEMTYPE_NORMAL_WB)
 #define PAGE 0x1000U
 #define IPA 0x80000000U
 #define SPACES 5U /* one more than an extent may be mapped into */

@@ -365,7 +365,7 @@ test_destroy_chain(void)
 		    E(bothy_cspace_delete_cap_from(cspace, head).error), OK);
 }
 
-#define MSGQ_INFO(depth, size) ((uint64_t)(depth) | ((uint64_t)(size) << 16))
+#define MSGQ_INFO(depth, size) MSGQUEUE_CREATE_INFO(depth, size)
 #define PUSH 1U
 #define RX_SPI 40U
 #define TX_SPI 41U
@@ -722,7 +722,8 @@ test_numbers(void)
  * reuses). */
 #define STAGE2_ROUNDS 400U
 #define STAGE2_VMID 200U
-#define MAP_RW_NORMAL ((6U << 4) | 6U | (0xfU << 16))
+#define MAP_RW_NORMAL \
+	MEMEXTENT_MAPPING_ATTRS(PGTABLE_ACCESS_RW, PGTABLE_ACCESS_RW, PGTABLE_VM_MEMTYPE_NORMAL_WB)
 
 static void
 test_stage2_tables_are_freed(void)

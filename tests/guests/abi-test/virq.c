@@ -11,7 +11,7 @@
 #include "virq.h"
 
 #define E(x) ((uint64_t)(int64_t)(x))
-#define MSGQ_INFO(depth, size) ((uint64_t)(depth) | ((uint64_t)(size) << 16))
+#define MSGQ_INFO(depth, size) MSGQUEUE_CREATE_INFO(depth, size)
 #define PUSH 1U
 #define HOLDOFF_UNCHANGED 0xffffffffU
 

@@ -11,9 +11,8 @@
  * loop's limit. The hypercall ABI may change x0-x17; the IRQ handler uses x0-x1. */
 #include "child.h"
 #include "platform_config.h"
+#include "bothy_types.h"
 
-#define PSCI_CPU_OFF_HI 0x8400
-#define PSCI_CPU_OFF_LO 0x0002
 #define GICD_CTLR 0x0
 #define GICD_CTLR_ARE_GRP1 0x12 /* ARE | EnableGrp1NS */
 #define GICR_WAKER 0x14
@@ -97,8 +96,8 @@ sgi_loop:
 
 /* PSCI CPU_OFF: the root VM sees the vCPU powered off (vcpu_run_check). */
 child_power_off:
-	movz	x0, #PSCI_CPU_OFF_HI, lsl #16
-	movk	x0, #PSCI_CPU_OFF_LO
+	movz	x0, #(PSCI_FUNCTION_CPU_OFF >> 16), lsl #16
+	movk	x0, #(PSCI_FUNCTION_CPU_OFF & 0xffff)
 	hvc	#0
 	b	child_power_off
 

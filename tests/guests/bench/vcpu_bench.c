@@ -35,11 +35,11 @@
 #define PAGE_SIZE 0x1000UL
 
 /* memextent_mapping_attrs: kernel access [6:4], user access [2:0], normal WB [23:16]. */
-#define MAP_RW_NORMAL ((6U << 4) | 6U | (0xfU << 16))
-#define MAP_RWX_NORMAL ((7U << 4) | 7U | (0xfU << 16))
+#define MAP_RW_NORMAL \
+	MEMEXTENT_MAPPING_ATTRS(PGTABLE_ACCESS_RW, PGTABLE_ACCESS_RW, PGTABLE_VM_MEMTYPE_NORMAL_WB)
+#define MAP_RWX_NORMAL \
+	MEMEXTENT_MAPPING_ATTRS(PGTABLE_ACCESS_RWX, PGTABLE_ACCESS_RWX, PGTABLE_VM_MEMTYPE_NORMAL_WB)
 
-#define VCPU_RUN_STATE_READY 0U
-#define VCPU_RUN_STATE_POWERED_OFF 2U
 
 #define STR_(x) #x
 #define STR(x) STR_(x)

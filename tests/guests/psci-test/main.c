@@ -12,7 +12,6 @@
 #define PREFIX "psci-test"
 #define SECONDARY_MPIDR 1U
 #define AFFINITY_OFF 1U
-#define PSCI_SUCCESS 0
 #define CPACR_FPEN (3UL << 20)
 #define START_SPINS 100000000UL /* polls of psci_seen.entries before a start counts as lost */
 
@@ -42,7 +41,7 @@ guest_main(const root_boot_info_t *info)
 		/* The context_id differs every cycle, and from the 0 a stale frame would hold. */
 		uint64_t context = 0x5ec0000000000000UL | i;
 		int64_t ret = psci(PSCI_CPU_ON_ID, SECONDARY_MPIDR, entry, context);
-		if (ret != PSCI_SUCCESS) {
+		if (ret != PSCI_RETURN_SUCCESS) {
 			if (refused++ == 0U) {
 				guest_printf("%s: cycle %lu: CPU_ON after AFFINITY_INFO said OFF: %ld\n",
 					     PREFIX, i, ret);

@@ -2,10 +2,12 @@
  * main.c reads it), and the PSCI calls both sides make. */
 #pragma once
 
-/* PSCI 1.1 function IDs (Arm DEN0022): the SMC64 CPU_ON and AFFINITY_INFO, SMC32 CPU_OFF. */
-#define PSCI_CPU_OFF_ID 0x84000002U
-#define PSCI_CPU_ON_ID 0xc4000003U
-#define PSCI_AFFINITY_INFO_ID 0xc4000004U
+#include "bothy_types.h"
+
+/* The SMC64 CPU_ON and AFFINITY_INFO, the SMC32 CPU_OFF (abi/types.yaml). */
+#define PSCI_CPU_OFF_ID PSCI_FUNCTION_CPU_OFF
+#define PSCI_CPU_ON_ID (PSCI_FUNCTION_CPU_ON | PSCI_FUNCTION_SMC64)
+#define PSCI_AFFINITY_INFO_ID (PSCI_FUNCTION_AFFINITY_INFO | PSCI_FUNCTION_SMC64)
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>

@@ -25,7 +25,7 @@
 #define FLOOD_SECONDS 2U
 #define REPLY_TIMEOUT_SECONDS 5U
 
-#define PSCI_CPU_ON_64 0xC4000003U
+#define PSCI_CPU_ON_64 (PSCI_FUNCTION_CPU_ON | PSCI_FUNCTION_SMC64)
 
 /* The shared region: each side's step (each writes only its own) and phase 3's window. */
 typedef struct {

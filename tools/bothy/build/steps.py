@@ -13,12 +13,14 @@ from bothy.abi.errors import load_error_spec
 from bothy.abi.hypercalls import load_hypercall_spec
 from bothy.abi.objects import load_object_spec
 from bothy.abi.rm_rpc import load_rm_rpc_spec
+from bothy.abi.types import load_type_spec
 from bothy.build.components import LINK_FLAGS, Component
 from bothy.codegen.devicetree import generate_devicetrees
 from bothy.codegen.hypercalls import generate_hypercalls
 from bothy.codegen.objects import generate_objects
 from bothy.codegen.platform import generate_guest_layouts, generate_platform
 from bothy.codegen.rm_rpc import generate_rm_rpc
+from bothy.codegen.types import generate_types
 from bothy.config import SystemConfig
 from bothy.errors import BothyError
 from bothy.image import MemoryRegion, verify_image, write_manifest
@@ -51,6 +53,7 @@ def generate(config: SystemConfig, gen_dir: Path, *, revision: str, version: str
     generate_hypercalls(hypercalls, load_error_spec(), gen_dir)
     generate_objects(load_object_spec(hypercalls), hypercalls, gen_dir)
     generate_rm_rpc(load_rm_rpc_spec(), gen_dir)
+    generate_types(load_type_spec(), gen_dir)
 
 
 def generate_vm_devicetrees(config: SystemConfig, gen_dir: Path) -> None:
