@@ -123,3 +123,44 @@ def test_hang_is_killed_with_reason_and_last_lines() -> None:
     assert "waiting for '[rm] self-test passed'" in str(f)
     assert any("debug.inject=rm-hang" in line for line in f.last_lines)
     assert f.log_path.read_text().count("[rm] bothy resource manager") == 1
+
+
+PROBE = re.compile(
+    r"\[rm\] debug.inject=rm-build-fail: (?P<when>[a-z ]+): (?P<caps>\d+) free caps in the "
+    r"RM's cspace, free hypervisor heap (?P<heap>\d+) cspace slots \((?P<blocks>\d+) cspaces\)"
+)
+
+
+def test_failed_vm_build_releases_every_object() -> None:
+    """debug.inject=rm-build-fail makes a step late in every VM's build fail (binding its RM
+    RPC receive interrupt): each failure is reported once, and afterwards the RM's free caps
+    and the hypervisor's free heap are back to what they were before the build, which also
+    shows that the probe at the failure saw them lower (something had been built)."""
+    config = injected_config("rm-build-fail")
+    with pytest.raises(RunFailure) as failure:
+        run_batch(
+            qemu_argv(config, build(config)),
+            markers=["[rm] VM set-up failed"],
+            timeout=BOOT_TIMEOUT,
+            log_path=log_path("inject-rm-build-fail"),
+        )
+    text = failure.value.log_path.read_text()
+    probes: dict[str, list[tuple[int, int]]] = {}
+    for m in PROBE.finditer(text):
+        probes.setdefault(m["when"], []).append((int(m["caps"]), int(m["heap"])))
+    assert set(probes) == {"before the build", "at the failure", "after the build"}, probes
+    (before,) = probes["before the build"]
+    (after,) = probes["after the build"]
+    assert after == before, f"released: free (caps, heap) {after} after, {before} before"
+    for at in probes["at the failure"]:
+        assert at[0] < before[0], f"free caps at the failure {at[0]}, before {before[0]}"
+        assert at[1] < before[1], f"free heap at the failure {at[1]}, before {before[1]}"
+    vms = [vm.name for vm in load_config(config).vms if vm.role != "root"]
+    for name in vms:
+        reports = re.findall(
+            rf"\[rm\] VM '{re.escape(name)}': binding the receive interrupt failed: ERROR_\w+",
+            text,
+        )
+        assert len(reports) == 1, f"VM '{name}' build failure reported {len(reports)} times"
+    assert len(probes["at the failure"]) == len(vms)
+    assert "started at" not in text

@@ -17,6 +17,10 @@
 error_t rm_rpc_serve(uint16_t vmid, cap_id_t from_client, cap_id_t to_client,
 		     rpc_client_t **client);
 
+/* Stops serving VM `vmid` (a later step of its build failed): its SPIs are disabled and its
+ * slot is free again. The caller deletes the queues, which drops their bindings. */
+void rm_rpc_unserve(uint16_t vmid);
+
 /* Handles interrupt `intid` if it belongs to a client's queue: reads one budget of what the
  * client sent into its rpc_client_t (deferring a client that has more waiting), or sends what
  * its outbox holds. The RM's virtual timer PPI is the deferred clients' turn. False for any

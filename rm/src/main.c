@@ -6,26 +6,9 @@
 #include "build_info.h"
 #include "gic.h"
 #include "guest.h"
-#include "platform_config.h"
 #include "rm.h"
 #include "root_boot_info.h"
 #include "rpc_server.h"
-
-static void
-run_injection(uint64_t inject)
-{
-	if (inject == BOTHY_INJECT_RM_HANG) {
-		guest_printf("debug.inject=rm-hang: spinning forever with interrupts masked\n");
-		for (;;) {
-		}
-	}
-	if (inject == BOTHY_INJECT_RM_FAULT) {
-		guest_printf("debug.inject=rm-fault: reading hypervisor memory at 0x%lx\n",
-			  (uint64_t)HYP_MEM_BASE);
-		(void)*(volatile uint64_t *)(uintptr_t)HYP_MEM_BASE;
-		guest_printf("FAIL: read of hypervisor memory did not fault\n");
-	}
-}
 
 void
 guest_main(const root_boot_info_t *info)
@@ -34,18 +17,18 @@ guest_main(const root_boot_info_t *info)
 	guest_printf("root VM: memory 0x%lx-0x%lx, %u vCPU(s), %u physical CPU(s), DTB at 0x%lx\n",
 		  info->mem_base, info->mem_base + info->mem_size, info->vcpu_count,
 		  info->cpu_count, info->dtb_ipa);
-	run_injection(info->inject);
+	rm_inject_start(info);
 	if (gic_init() != OK) {
 		guest_fail("no virtual GIC: the RM cannot take its clients' interrupts");
 	}
 	if (rm_selftest(info) != 0U) {
 		guest_fail("self-test failures: stopping with a failure status");
 	}
-	unsigned built = 0;
-	if (rm_build_vms(info, &built) != 0U) {
+	unsigned started = 0;
+	if (rm_build_vms(info, &started) != OK) {
 		guest_fail("VM set-up failed: stopping with a failure status");
 	}
-	if (built == 0U) {
+	if (started == 0U) {
 		guest_printf("no VMs to run: powering off\n");
 		return;
 	}

@@ -1,11 +1,12 @@
-/* rm_glue.c - what the RPC library asks of the RM, on the RM's console: rm_log lines and the
- * bytes VMs write with VM_CONSOLE_WRITE (printed as each VM's lines, control bytes escaped). */
+/* rm_glue.c - the RM's console lines: rm_log for the RPC library, rm_report (the one failure
+ * report), and the bytes VMs write with VM_CONSOLE_WRITE (as each VM's lines, escaped). */
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "format.h"
 #include "guest.h"
+#include "rm.h"
 #include "vm_registry.h"
 
 #define RM_LOG_LINE 160U
@@ -37,6 +38,22 @@ rm_log(const char *fmt, ...)
 	va_end(args);
 	buf[line.used] = '\0';
 	guest_printf("%s\n", buf);
+}
+
+void
+rm_report(const char *kind, const char *name, const char *step, error_t err)
+{
+	const char *err_name = error_name(err);
+	char code[16];
+	if (err_name == NULL) {
+		format_buf(code, sizeof(code), "error %d", (int)err);
+		err_name = code;
+	}
+	if (name != NULL) {
+		rm_log("%s '%s': %s failed: %s", kind, name, step, err_name);
+	} else {
+		rm_log("%s: %s failed: %s", kind, step, err_name);
+	}
 }
 
 /* Appends one byte of a VM's console output to `chunk`, shown so that it cannot pass for

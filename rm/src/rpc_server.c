@@ -13,7 +13,6 @@
 #include "rm.h"
 #include "rpc_link.h"
 #include "rpc_server.h"
-#include "vm_build.h"
 #include "vm_registry.h"
 
 /* Client n interrupts the RM on FIRST_INTID + 2n (a message waits) and + 2n + 1 (room). */
@@ -30,6 +29,7 @@ typedef struct {
 	/* Its queue was still not empty after a budget: its receive SPI is disabled and the
 	 * timer serves it. */
 	bool deferred;
+	bool active; /* serving; false once its VM's build was undone (rm_rpc_unserve) */
 	rpc_link_t link;
 } rpc_server_link_t;
 
@@ -76,11 +76,15 @@ static const rpc_link_ops_t ops = {
 error_t
 rm_rpc_serve(uint16_t vmid, cap_id_t from_client, cap_id_t to_client, rpc_client_t **client)
 {
-	if (link_count == RM_RPC_MAX_CLIENTS) {
+	unsigned slot = 0;
+	while (slot < link_count && links[slot].active) {
+		slot++;
+	}
+	if (slot == RM_RPC_MAX_CLIENTS) {
 		return ERROR_NORESOURCES;
 	}
-	rpc_server_link_t *sl = &links[link_count];
-	uint32_t intid = FIRST_INTID + 2U * link_count;
+	rpc_server_link_t *sl = &links[slot];
+	uint32_t intid = FIRST_INTID + 2U * slot;
 	cap_id_t vic = rm_boot_info()->vic_cap;
 	/* The timer that serves deferred clients; it runs only while one is (settle_timer). */
 	error_t err = OK;
@@ -107,6 +111,7 @@ rm_rpc_serve(uint16_t vmid, cap_id_t from_client, cap_id_t to_client, rpc_client
 		err = gic_set_edge(intid + 1U, false);
 	}
 	if (err != OK) {
+		(void)gic_disable(intid); /* the queues' bindings go with the queues */
 		return err;
 	}
 	sl->from_client = from_client;
@@ -114,10 +119,25 @@ rm_rpc_serve(uint16_t vmid, cap_id_t from_client, cap_id_t to_client, rpc_client
 	sl->receive_intid = intid;
 	sl->room_intid = intid + 1U;
 	sl->deferred = false;
+	sl->active = true;
 	rpc_link_init(&sl->link, vmid, &ops, sl);
-	link_count++;
+	link_count += slot == link_count ? 1U : 0U;
 	*client = &sl->link.client;
 	return OK;
+}
+
+void
+rm_rpc_unserve(uint16_t vmid)
+{
+	for (unsigned i = 0; i < link_count; i++) {
+		rpc_server_link_t *sl = &links[i];
+		if (sl->active && sl->link.client.vmid == vmid) {
+			(void)gic_disable(sl->receive_intid);
+			(void)gic_disable(sl->room_intid);
+			sl->active = false;
+			sl->deferred = false;
+		}
+	}
 }
 
 /* The GIC refused to enable or disable a client's receive SPI (the RM's own vic: it cannot
@@ -156,7 +176,7 @@ settle_timer(bool rearm)
 {
 	bool want = false;
 	for (unsigned i = 0; i < link_count; i++) {
-		want = want || links[i].deferred;
+		want = want || links[i].deferred; /* never an inactive one */
 	}
 	if (want && (rearm || !timer_on)) {
 		uint64_t at = guest_counter() + DEFER_US * guest_counter_hz() / 1000000U;
@@ -208,6 +228,9 @@ rm_rpc_interrupt(uint32_t intid)
 		return false;
 	}
 	rpc_server_link_t *sl = &links[(intid - FIRST_INTID) / 2U];
+	if (!sl->active) {
+		return true; /* disabled when it stopped serving; one already taken is dropped */
+	}
 	if ((intid - FIRST_INTID) % 2U == 0U) {
 		serve(sl);
 	} else {
@@ -226,7 +249,7 @@ void
 rm_rpc_poll(void)
 {
 	for (unsigned i = 0; i < link_count; i++) {
-		if (!links[i].deferred) { /* the timer serves the others */
+		if (links[i].active && !links[i].deferred) { /* the timer serves the others */
 			serve(&links[i]);
 		}
 	}
@@ -239,6 +262,9 @@ void
 rm_rpc_settle(void)
 {
 	for (unsigned i = 0; i < link_count; i++) {
+		if (!links[i].active) {
+			continue;
+		}
 		rpc_link_settle(&links[i].link);
 	}
 }

@@ -10,7 +10,6 @@
 #include "platform_config.h"
 #include "rm.h"
 #include "rm_rpc_abi.h"
-#include "vm_build.h"
 #include "vm_registry.h"
 
 #define VMID_SECONDARY_FIRST 0x80U
@@ -27,22 +26,12 @@
 	MEMEXTENT_ATTRS(PGTABLE_ACCESS_NONE, MEMEXTENT_MEMTYPE_DEVICE, MEMEXTENT_TYPE_BASIC, 0U)
 #define DEVICE_CELLS_SIZE 20U /* bothy,devices: base and size (2 cells each), INTID */
 #define ARM64_IMAGE_MAGIC 0x644d5241U /* "ARM\x64" at offset 0x38 of an arm64 Image */
+/* debug.inject=rm-build-fail: an INTID no vic has (1020-1023 are the GIC's special ones). */
+#define INJECT_BAD_INTID 1020U
 
 static const root_boot_info_t *boot;
-static unsigned failures;
-static vm_record_t vms[1U + VMID_SECONDARY_MAX];
-static unsigned vm_count;
 static cap_id_t staging_extent = CSPACE_CAP_INVALID;
-
-static bool
-ok(error_t err, const vm_desc_t *d, const char *what)
-{
-	if (err != OK) {
-		guest_printf("VM '%s': %s failed: error %d\n", d->name, what, (int)err);
-		failures++;
-	}
-	return err == OK;
-}
+static char step_text[48]; /* a step whose name carries a value */
 
 static uint64_t
 cells64(const void *p)
@@ -50,19 +39,19 @@ cells64(const void *p)
 	return ((uint64_t)fdt_cell(p) << 32) | fdt_cell((const uint8_t *)p + 4);
 }
 
-/* Reads /vms/vm@<vmid>; false if there is no such node. */
-static bool
-read_desc(uint32_t vmid, vm_desc_t *d)
+/* Reads /vms/vm@<vmid>: its name (NULL if there is no such node) and description. */
+static const char *
+read_desc(vmid_t vmid, rm_vm_desc_t *d)
 {
 	const void *dtb = (const void *)(uintptr_t)boot->dtb_ipa;
 	char path[32];
-	format_buf(path, sizeof(path), "/vms/vm@%x", vmid);
-	const void *v;
+	format_buf(path, sizeof(path), "/vms/vm@%x", (unsigned)vmid);
+	const void *v, *name;
 	size_t len;
-	if (fdt_get_prop(dtb, boot->dtb_size, path, "bothy,name", &v, &len) != OK) {
-		return false;
+	if (fdt_get_prop(dtb, boot->dtb_size, path, "bothy,name", &name, &len) != OK) {
+		return NULL;
 	}
-	*d = (vm_desc_t){ .vmid = vmid, .name = v };
+	*d = (rm_vm_desc_t){ 0 };
 	if (fdt_get_prop(dtb, boot->dtb_size, path, "bothy,role", &v, &len) == OK) {
 		d->role = v;
 	}
@@ -105,7 +94,12 @@ read_desc(uint32_t vmid, vm_desc_t *d)
 		d->rm_rpc_irqs[0] = fdt_cell(v);
 		d->rm_rpc_irqs[1] = fdt_cell((const uint8_t *)v + 4);
 	}
-	return true;
+	if (boot->inject == BOTHY_INJECT_RM_BUILD_FAIL) {
+		/* Test-only: an RM RPC receive interrupt outside every vic, so the hypervisor
+		 * refuses the binding late in the build, once the VM's objects all exist. */
+		d->rm_rpc_irqs[1] = INJECT_BAD_INTID;
+	}
+	return name;
 }
 
 const root_boot_info_t *
@@ -114,21 +108,10 @@ rm_boot_info(void)
 	return boot;
 }
 
-vm_record_t *
-rm_built_vm(uint32_t vmid)
-{
-	for (unsigned i = 0; i < vm_count; i++) {
-		if (vms[i].desc.vmid == vmid && vms[i].ready) {
-			return &vms[i];
-		}
-	}
-	return NULL;
-}
-
 void *
-rm_staged_dtb(const vm_record_t *r)
+rm_staged_dtb(const rm_vm_t *vm)
 {
-	const vm_desc_t *d = &r->desc;
+	const rm_vm_desc_t *d = &vm->desc;
 	if (d->staging_size == 0U || staging_extent == CSPACE_CAP_INVALID ||
 	    d->dtb < d->mem_base || d->dtb + d->dtb_size > d->mem_base + d->staging_size) {
 		return NULL;
@@ -144,21 +127,24 @@ le32_at(uint64_t addr)
 	       ((uint32_t)b[3] << 24);
 }
 
+
 /* With the VM's memory mapped into the RM: are the staged images what the config says? */
-static bool
-check_staged_images(const vm_desc_t *d)
+static error_t
+check_staged_images(const rm_vm_desc_t *d, const char **step)
 {
 	bool linux_image = d->initrd_size != 0U;
 	if (linux_image && le32_at(d->image + 0x38U) != ARM64_IMAGE_MAGIC) {
-		guest_printf("VM '%s': no arm64 Image at 0x%lx (the loader did not stage it?)\n",
-			     d->name, d->image);
-		return false;
+		format_buf(step_text, sizeof(step_text), "finding the arm64 Image at 0x%lx",
+			   d->image);
+		*step = step_text;
+		return ERROR_ADDR_INVALID; /* the loader did not stage it? */
 	}
-	if (d->dtb_size != 0U && fdt_check((const void *)(uintptr_t)d->dtb, d->dtb_size) != OK) {
-		guest_printf("VM '%s': no valid device tree at 0x%lx\n", d->name, d->dtb);
-		return false;
+	if (d->dtb_size != 0U) {
+		format_buf(step_text, sizeof(step_text), "checking the device tree at 0x%lx",
+			   d->dtb);
+		RM_STEP(step, step_text, fdt_check((const void *)(uintptr_t)d->dtb, d->dtb_size));
 	}
-	return true;
+	return OK;
 }
 
 /* Copies `size` bytes (a multiple of 64; both addresses 64-byte aligned) 64 bytes at a time,
@@ -196,20 +182,19 @@ typedef enum {
 
 /* Copies the loader's pristine images (or just the device tree) into the VM's memory,
  * mapped in the RM. */
-static bool
-load_images(const vm_desc_t *d, load_what_t what)
+static error_t
+load_images(const rm_vm_desc_t *d, load_what_t what, const char **step)
 {
 	if (d->staging_size == 0U) {
-		return true; /* images were loaded in place; a restart reuses memory as it is */
+		return OK; /* images were loaded in place; a restart reuses memory as it is */
 	}
 	if (staging_extent == CSPACE_CAP_INVALID) {
-		guest_printf("VM '%s': staging area not available\n", d->name);
-		return false;
+		*step = "finding the staging area";
+		return ERROR_ADDR_INVALID;
 	}
 	if (((d->staging | d->staging_size | d->mem_base) & 63U) != 0U) {
-		guest_printf("VM '%s': staging area 0x%lx+0x%lx is not in whole cache lines\n",
-			     d->name, d->staging, d->staging_size);
-		return false;
+		*step = "copying from the staging area (not in whole cache lines)";
+		return ERROR_ARGUMENT_ALIGNMENT;
 	}
 	uint64_t offset = 0U, size = d->staging_size;
 	if (what == LOAD_DTB_ONLY) {
@@ -221,93 +206,88 @@ load_images(const vm_desc_t *d, load_what_t what)
 	copy_and_clean((uint64_t *)(uintptr_t)(d->mem_base + offset),
 		       (const uint64_t *)(uintptr_t)(d->staging + offset), size);
 	__asm__ volatile("dsb sy" ::: "memory");
-	return true;
+	return OK;
 }
 
-static bool
-build_memory(const vm_desc_t *d, vm_caps_t *c)
+static error_t
+build_memory(rm_vm_t *vm, const char **step)
 {
+	const rm_vm_desc_t *d = &vm->desc;
+	rm_vm_caps_t *c = &vm->caps;
 	cap_id_t part = boot->partition_cap, cs = boot->cspace_cap;
 	hypercall_partition_create_addrspace_result_t as = bothy_partition_create_addrspace(part, cs);
-	c->addrspace = ok(as.error, d, "addrspace creation") ? as.new_cap : CSPACE_CAP_INVALID;
-	if (c->addrspace == CSPACE_CAP_INVALID ||
-	    !ok(bothy_addrspace_configure(c->addrspace, (uint16_t)d->vmid).error, d,
-		"addrspace_configure") ||
-	    !ok(bothy_object_activate(c->addrspace).error, d, "addrspace activation")) {
-		return false;
-	}
+	RM_STEP(step, "addrspace creation", as.error);
+	c->addrspace = as.new_cap;
+	RM_STEP(step, "addrspace_configure", bothy_addrspace_configure(c->addrspace, vm->vmid).error);
+	RM_STEP(step, "addrspace activation", bothy_object_activate(c->addrspace).error);
 	hypercall_partition_create_memextent_result_t me =
 		bothy_partition_create_memextent(part, cs);
-	c->memextent = ok(me.error, d, "memextent creation") ? me.new_cap : CSPACE_CAP_INVALID;
-	return c->memextent != CSPACE_CAP_INVALID &&
-	       ok(bothy_memextent_configure(c->memextent, d->mem_base, d->mem_size, 0).error, d,
-		  "memextent_configure") &&
-	       ok(bothy_object_activate(c->memextent).error, d, "memextent activation");
+	RM_STEP(step, "memextent creation", me.error);
+	c->memextent = me.new_cap;
+	RM_STEP(step, "memextent_configure",
+		bothy_memextent_configure(c->memextent, d->mem_base, d->mem_size, 0).error);
+	RM_STEP(step, "memextent activation", bothy_object_activate(c->memextent).error);
+	return OK;
 }
 
-/* Copies the VM's images in (its tree now has every cap) and maps its memory into it. */
-static bool
-load_memory(const vm_desc_t *d, const vm_caps_t *c)
+/* Moves the VM's memory from the RM's stage 2 (where the RM copied `what` in) to the VM's. */
+static error_t
+hand_over_memory(const rm_vm_t *vm, load_what_t what, const char **step)
 {
+	const rm_vm_desc_t *d = &vm->desc;
+	const rm_vm_caps_t *c = &vm->caps;
 	/* Look at the staged images through a temporary mapping in the RM's own stage 2; the
 	 * VM gets the memory only after the RM has let go of it. */
-	if (!ok(bothy_addrspace_map(boot->addrspace_cap, c->memextent, d->mem_base, MAP_RW_NORMAL, 0,
-				    0, d->mem_size).error,
-		d, "mapping into the RM")) {
-		return false;
+	RM_STEP(step, "mapping into the RM",
+		bothy_addrspace_map(boot->addrspace_cap, c->memextent, d->mem_base, MAP_RW_NORMAL,
+				    0, 0, d->mem_size).error);
+	const char *load_step = NULL;
+	error_t loaded = load_images(d, what, &load_step);
+	if (loaded == OK && what == LOAD_DTB_ONLY) {
+		loaded = check_staged_images(d, &load_step);
 	}
-	bool images_ok = load_images(d, LOAD_DTB_ONLY) && check_staged_images(d);
-	if (!ok(bothy_addrspace_unmap(boot->addrspace_cap, c->memextent, d->mem_base, 0, 0,
-				      d->mem_size).error,
-		d, "unmapping from the RM") ||
-	    !images_ok) {
-		failures += images_ok ? 0U : 1U;
-		return false;
-	}
-	return ok(bothy_addrspace_map(c->addrspace, c->memextent, d->mem_base, MAP_RWX_NORMAL, 0, 0,
-				      d->mem_size).error,
-		  d, "addrspace_map");
+	RM_STEP(step, "unmapping from the RM",
+		bothy_addrspace_unmap(boot->addrspace_cap, c->memextent, d->mem_base, 0, 0,
+				      d->mem_size).error);
+	RM_STEP(step, load_step, loaded);
+	RM_STEP(step, "addrspace_map",
+		bothy_addrspace_map(c->addrspace, c->memextent, d->mem_base, MAP_RWX_NORMAL, 0, 0,
+				    d->mem_size).error);
+	return OK;
 }
 
-static bool
-build_vcpus(const vm_desc_t *d, vm_caps_t *c)
+static error_t
+build_vcpus(rm_vm_t *vm, const char **step)
 {
+	const rm_vm_desc_t *d = &vm->desc;
+	rm_vm_caps_t *c = &vm->caps;
 	cap_id_t part = boot->partition_cap, rm_cs = boot->cspace_cap;
 	hypercall_partition_create_vic_result_t vic = bothy_partition_create_vic(part, rm_cs);
-	c->vic = ok(vic.error, d, "vic creation") ? vic.new_cap : CSPACE_CAP_INVALID;
-	if (c->vic == CSPACE_CAP_INVALID ||
-	    !ok(bothy_vic_configure(c->vic, d->vcpus, VM_MAX_VIRQS, 0, 0).error, d,
-		"vic_configure") ||
-	    !ok(bothy_object_activate(c->vic).error, d, "vic activation")) {
-		return false;
-	}
+	RM_STEP(step, "vic creation", vic.error);
+	c->vic = vic.new_cap;
+	RM_STEP(step, "vic_configure", bothy_vic_configure(c->vic, d->vcpus, VM_MAX_VIRQS, 0, 0).error);
+	RM_STEP(step, "vic activation", bothy_object_activate(c->vic).error);
 	hypercall_partition_create_cspace_result_t cs = bothy_partition_create_cspace(part, rm_cs);
-	c->cspace = ok(cs.error, d, "cspace creation") ? cs.new_cap : CSPACE_CAP_INVALID;
-	if (c->cspace == CSPACE_CAP_INVALID ||
-	    !ok(bothy_cspace_configure(c->cspace, VM_CSPACE_CAPS).error, d, "cspace_configure") ||
-	    !ok(bothy_object_activate(c->cspace).error, d, "cspace activation")) {
-		return false;
-	}
-	for (uint32_t i = 0; i < d->vcpus && i < VM_MAX_VCPUS; i++) {
+	RM_STEP(step, "cspace creation", cs.error);
+	c->cspace = cs.new_cap;
+	RM_STEP(step, "cspace_configure", bothy_cspace_configure(c->cspace, VM_CSPACE_CAPS).error);
+	RM_STEP(step, "cspace activation", bothy_object_activate(c->cspace).error);
+	for (uint32_t i = 0; i < d->vcpus && i < RM_VM_MAX_VCPUS; i++) {
 		hypercall_partition_create_thread_result_t t = bothy_partition_create_thread(part, rm_cs);
-		if (!ok(t.error, d, "vCPU creation")) {
-			return false;
-		}
-		cap_id_t v = c->vcpus[i] = t.new_cap;
+		RM_STEP(step, "vCPU creation", t.error);
+		cap_id_t v = c->vcpus[c->vcpu_count++] = t.new_cap;
 		/* vCPU i runs on physical CPU i (modulo the CPUs there are): the default
 		 * configs give each vCPU its own CPU, which keeps Linux's SMP boot fast. */
-		if (!ok(bothy_vcpu_configure(v, 0).error, d, "vcpu_configure") ||
-		    !ok(bothy_cspace_attach_thread(c->cspace, v).error, d, "cspace_attach_thread") ||
-		    !ok(bothy_addrspace_attach_thread(c->addrspace, v).error, d,
-			"addrspace_attach_thread") ||
-		    !ok(bothy_vic_attach_vcpu(c->vic, v, i).error, d, "vic_attach_vcpu") ||
-		    !ok(bothy_vcpu_set_affinity(v, (uint16_t)(i % boot->cpu_count)).error, d,
-			"vcpu_set_affinity") ||
-		    !ok(bothy_object_activate(v).error, d, "vCPU activation")) {
-			return false;
-		}
+		RM_STEP(step, "vcpu_configure", bothy_vcpu_configure(v, 0).error);
+		RM_STEP(step, "cspace_attach_thread", bothy_cspace_attach_thread(c->cspace, v).error);
+		RM_STEP(step, "addrspace_attach_thread",
+			bothy_addrspace_attach_thread(c->addrspace, v).error);
+		RM_STEP(step, "vic_attach_vcpu", bothy_vic_attach_vcpu(c->vic, v, i).error);
+		RM_STEP(step, "vcpu_set_affinity",
+			bothy_vcpu_set_affinity(v, (uint16_t)(i % boot->cpu_count)).error);
+		RM_STEP(step, "vCPU activation", bothy_object_activate(v).error);
 	}
-	return true;
+	return OK;
 }
 
 /* The hypervisor's hwirq cap for physical `intid` (boot information), or CSPACE_CAP_INVALID. */
@@ -322,106 +302,168 @@ hwirq_cap(uint32_t intid)
 	return CSPACE_CAP_INVALID;
 }
 
+static uint32_t
+device_intid(const rm_vm_desc_t *d, uint32_t i)
+{
+	return fdt_cell(d->devices + i * DEVICE_CELLS_SIZE + 16U);
+}
+
 /* The VM's passed-through devices: each MMIO region as a device extent mapped at its own
  * address (read/write, never executable or cacheable), and its SPI bound to the same INTID
  * of the VM's vic, so the guest drives the real device as on bare metal. */
-static bool
-build_devices(const vm_desc_t *d, const vm_caps_t *c)
+static error_t
+build_devices(rm_vm_t *vm, const char **step)
 {
+	const rm_vm_desc_t *d = &vm->desc;
+	rm_vm_caps_t *c = &vm->caps;
 	cap_id_t part = boot->partition_cap, cs = boot->cspace_cap;
 	for (uint32_t i = 0; i < d->device_count; i++) {
 		const uint8_t *cells = d->devices + i * DEVICE_CELLS_SIZE;
 		uint64_t base = cells64(cells), size = cells64(cells + 8);
-		uint32_t intid = fdt_cell(cells + 16);
+		uint32_t intid = device_intid(d, i);
 		cap_id_t hwirq = hwirq_cap(intid);
-		if (hwirq == CSPACE_CAP_INVALID) {
-			guest_printf("VM '%s': no hwirq cap for INTID %u from the hypervisor\n", d->name,
-				     intid);
-			failures++;
-			return false;
+		if (hwirq == CSPACE_CAP_INVALID || i >= RM_VM_MAX_DEVICES) {
+			format_buf(step_text, sizeof(step_text), "finding the hwirq cap for INTID %u",
+				   intid);
+			*step = step_text;
+			return hwirq == CSPACE_CAP_INVALID ? ERROR_CSPACE_CAP_NULL : ERROR_NORESOURCES;
 		}
 		hypercall_partition_create_memextent_result_t me =
 			bothy_partition_create_memextent(part, cs);
-		if (!ok(me.error, d, "device extent creation") ||
-		    !ok(bothy_memextent_configure(me.new_cap, base, size, MEMEXTENT_DEVICE).error, d,
-			"device memextent_configure") ||
-		    !ok(bothy_object_activate(me.new_cap).error, d, "device extent activation") ||
-		    !ok(bothy_addrspace_map(c->addrspace, me.new_cap, base, MAP_RW_DEVICE, 0, 0, size)
-				.error,
-			d, "device mapping") ||
-		    !ok(bothy_hwirq_bind_virq(hwirq, c->vic, intid).error, d, "hwirq_bind_virq")) {
-			return false;
-		}
-		guest_printf("VM '%s': device 0x%lx-0x%lx, INTID %u passed through\n", d->name, base,
-			     base + size, intid);
+		RM_STEP(step, "device extent creation", me.error);
+		c->device_extents[c->device_count++] = me.new_cap;
+		RM_STEP(step, "device memextent_configure",
+			bothy_memextent_configure(me.new_cap, base, size, MEMEXTENT_DEVICE).error);
+		RM_STEP(step, "device extent activation", bothy_object_activate(me.new_cap).error);
+		RM_STEP(step, "device mapping",
+			bothy_addrspace_map(c->addrspace, me.new_cap, base, MAP_RW_DEVICE, 0, 0, size)
+				.error);
+		RM_STEP(step, "hwirq_bind_virq", bothy_hwirq_bind_virq(hwirq, c->vic, intid).error);
+		c->hwirqs_bound++;
+		guest_printf("VM '%s': device 0x%lx-0x%lx, INTID %u passed through\n", vm->name,
+			     base, base + size, intid);
 	}
-	return true;
+	return OK;
+}
+
+/* Deletes the RM's cap `*cap` (if it holds one): the object goes once nothing else holds it. */
+static void
+delete_cap(const rm_vm_t *vm, cap_id_t *cap)
+{
+	if (*cap == CSPACE_CAP_INVALID) {
+		return;
+	}
+	error_t err = bothy_cspace_delete_cap_from(boot->cspace_cap, *cap).error;
+	if (err != OK) {
+		rm_report("VM", vm->name, "deleting a cap of its build", err);
+	}
+	*cap = CSPACE_CAP_INVALID;
+}
+
+/* The builder's one cleanup path: everything the RM created for `vm`, newest first (its RM
+ * RPC link, devices, vCPUs, cspace, vic, memory extent, address space). The VM's own cspace
+ * holds its caps to link objects, so they go with it. */
+static void
+release_vm(rm_vm_t *vm)
+{
+	rm_vm_caps_t *c = &vm->caps;
+	rm_unlink_rpc(vm);
+	while (c->device_count > 0U) {
+		uint32_t i = --c->device_count;
+		if (i < c->hwirqs_bound) {
+			error_t err = bothy_hwirq_unbind_virq(hwirq_cap(device_intid(&vm->desc, i))).error;
+			if (err != OK) {
+				rm_report("VM", vm->name, "hwirq_unbind_virq", err);
+			}
+		}
+		delete_cap(vm, &c->device_extents[i]);
+	}
+	c->hwirqs_bound = 0;
+	while (c->vcpu_count > 0U) {
+		delete_cap(vm, &c->vcpus[--c->vcpu_count]);
+	}
+	delete_cap(vm, &c->cspace);
+	delete_cap(vm, &c->vic);
+	delete_cap(vm, &c->memextent);
+	delete_cap(vm, &c->addrspace);
+	rm_vm_clear_resources(vm);
+}
+
+/* A step of `vm`'s build failed: the one report, then nothing of the VM is left but its
+ * record, in state INIT_FAILED. */
+static void
+fail_vm(rm_vm_t *vm, const char *step, error_t err)
+{
+	rm_report("VM", vm->name, step, err);
+	if (boot->inject == BOTHY_INJECT_RM_BUILD_FAIL) {
+		rm_inject_probe("at the failure");
+	}
+	release_vm(vm);
+	rm_vm_set_state(vm, RM_VM_STATE_INIT_FAILED);
 }
 
 /* Static VMs are owned by the primary VM when there is one (it gets their notifications),
  * the primary by the RM. */
-static uint16_t
-owner_of(const vm_desc_t *d, bool have_primary)
+static vmid_t
+owner_of(vmid_t vmid, bool have_primary)
 {
-	return d->vmid != VMID_HLOS && have_primary ? (uint16_t)VMID_HLOS : RM_VMID_RM;
+	return vmid != VMID_HLOS && have_primary ? (vmid_t)VMID_HLOS : (vmid_t)RM_VMID_RM;
 }
 
-/* Phase 1: the VM's objects, but not its memory's contents; it is not started. */
-static void
-build_vm_objects(const vm_desc_t *d, bool have_primary)
+/* Phase 1: the VM's record and objects, but not its memory's contents; it is not started. */
+static error_t
+build_vm_objects(vmid_t vmid, const char *name, const rm_vm_desc_t *d, bool have_primary)
 {
-	if (vm_count == sizeof(vms) / sizeof(vms[0])) {
-		guest_printf("VM '%s': more VMs than the RM can hold\n", d->name);
-		failures++;
-		return;
-	}
-	vm_record_t *r = &vms[vm_count++];
-	*r = (vm_record_t){ .desc = *d };
-	guest_printf("building VM '%s' (VMID %u, %s): %u vCPU(s), memory 0x%lx-0x%lx\n", d->name,
-		     d->vmid, d->role, d->vcpus, d->mem_base, d->mem_base + d->mem_size);
-	rm_vm_t *vm = rm_vm_add((uint16_t)d->vmid, d->name, owner_of(d, have_primary));
+	guest_printf("building VM '%s' (VMID %u, %s): %u vCPU(s), memory 0x%lx-0x%lx\n", name,
+		     (unsigned)vmid, d->role, d->vcpus, d->mem_base, d->mem_base + d->mem_size);
+	rm_vm_t *vm = rm_vm_add(vmid, name, owner_of(vmid, have_primary));
 	if (vm == NULL) {
-		(void)ok(ERROR_NORESOURCES, d, "registering the VM");
-		return;
+		rm_report("VM", name, "registering the VM (registry full or VMID taken)",
+			  ERROR_NORESOURCES);
+		return ERROR_NORESOURCES;
 	}
+	vm->desc = *d;
 	rm_vm_set_state(vm, RM_VM_STATE_INIT);
-	if (build_memory(d, &r->caps) && build_vcpus(d, &r->caps) && build_devices(d, &r->caps)) {
-		r->ready = true;
-	} else {
-		rm_vm_set_state(vm, RM_VM_STATE_INIT_FAILED);
+	const char *step = NULL;
+	error_t err = build_memory(vm, &step);
+	if (err == OK) {
+		err = build_vcpus(vm, &step);
 	}
+	if (err == OK) {
+		err = build_devices(vm, &step);
+	}
+	if (err != OK) {
+		fail_vm(vm, step, err);
+		return err;
+	}
+	rm_vm_set_state(vm, RM_VM_STATE_READY);
+	return OK;
 }
 
 /* Phase 3: images in, memory mapped, vCPU 0 started. */
-static void
-start_vm(vm_record_t *r)
+static error_t
+start_vm(rm_vm_t *vm)
 {
-	const vm_desc_t *d = &r->desc;
-	rm_vm_t *vm = rm_vm_lookup((uint16_t)d->vmid);
-	if (!r->ready || !load_memory(d, &r->caps)) {
-		guest_printf("VM '%s' not started\n", d->name);
-		if (vm != NULL) {
-			rm_vm_set_state(vm, RM_VM_STATE_INIT_FAILED);
-		}
-		return;
+	const rm_vm_desc_t *d = &vm->desc;
+	const char *step = NULL;
+	error_t err = hand_over_memory(vm, LOAD_DTB_ONLY, &step);
+	if (err == OK) {
+		/* Linux's boot protocol: x0 = the DTB's address; other vCPUs arrive via PSCI
+		 * CPU_ON. */
+		step = "vcpu_poweron";
+		err = bothy_vcpu_poweron(vm->caps.vcpus[0], d->entry, d->dtb, 0).error;
 	}
-	if (vm != NULL) {
-		rm_vm_set_state(vm, RM_VM_STATE_READY);
+	if (err != OK) {
+		fail_vm(vm, step, err);
+		return err;
 	}
-	/* Linux's boot protocol: x0 = the DTB's address; other vCPUs arrive via PSCI CPU_ON. */
-	if (ok(bothy_vcpu_poweron(r->caps.vcpus[0], d->entry, d->dtb, 0).error, d,
-	       "vcpu_poweron")) {
-		guest_printf("VM '%s' started at 0x%lx (DTB 0x%lx)\n", d->name, d->entry, d->dtb);
-		if (vm != NULL) {
-			rm_vm_set_state(vm, RM_VM_STATE_RUNNING);
-		}
-	} else {
-		r->ready = false;
-	}
+	guest_printf("VM '%s' started at 0x%lx (DTB 0x%lx)\n", vm->name, d->entry, d->dtb);
+	rm_vm_set_state(vm, RM_VM_STATE_RUNNING);
+	return OK;
 }
 
 /* One staging extent covers every VM's pristine images; the RM maps it for good. */
-static void
+static error_t
 map_staging(void)
 {
 	const void *dtb = (const void *)(uintptr_t)boot->dtb_ipa;
@@ -429,67 +471,64 @@ map_staging(void)
 	size_t len;
 	if (fdt_get_prop(dtb, boot->dtb_size, "/vms", "bothy,staging", &v, &len) != OK ||
 	    len != 16U) {
-		return;
+		return OK;
 	}
 	uint64_t base = cells64(v), size = cells64((const uint8_t *)v + 8);
-	vm_desc_t d = { .name = "staging" };
+	const char *step = "staging extent creation";
 	hypercall_partition_create_memextent_result_t me =
 		bothy_partition_create_memextent(boot->partition_cap, boot->cspace_cap);
-	if (ok(me.error, &d, "staging extent creation") &&
-	    ok(bothy_memextent_configure(me.new_cap, base, size, 0).error, &d,
-	       "staging memextent_configure") &&
-	    ok(bothy_object_activate(me.new_cap).error, &d, "staging extent activation") &&
-	    ok(bothy_addrspace_map(boot->addrspace_cap, me.new_cap, base, MAP_RW_NORMAL, 0, 0,
-				   size).error,
-	       &d, "staging mapping")) {
-		staging_extent = me.new_cap;
+	error_t err = me.error;
+	if (err == OK) {
+		step = "staging memextent_configure";
+		err = bothy_memextent_configure(me.new_cap, base, size, 0).error;
 	}
+	if (err == OK) {
+		step = "staging extent activation";
+		err = bothy_object_activate(me.new_cap).error;
+	}
+	if (err == OK) {
+		step = "staging mapping";
+		err = bothy_addrspace_map(boot->addrspace_cap, me.new_cap, base, MAP_RW_NORMAL, 0, 0,
+					  size).error;
+	}
+	if (err != OK) {
+		/* Without it no VM with staged images can start: each reports that. */
+		rm_report("the staging area", NULL, step, err);
+		if (me.error == OK) {
+			(void)bothy_cspace_delete_cap_from(boot->cspace_cap, me.new_cap);
+		}
+		return err;
+	}
+	staging_extent = me.new_cap;
+	return OK;
 }
 
 /* A VM asked for SYSTEM_RESET: fresh images into its memory, then vCPU 0 from the top. */
-static void
-restart_vm(vm_record_t *r)
+static error_t
+restart_vm(rm_vm_t *vm, const char **step)
 {
-	const vm_desc_t *d = &r->desc;
-	vm_caps_t *c = &r->caps;
+	const rm_vm_desc_t *d = &vm->desc;
+	const rm_vm_caps_t *c = &vm->caps;
 	/* The hypervisor stops the other vCPUs by interrupting their CPUs; until each has
 	 * switched away it still runs, and would fault on memory unmapped under it. */
-	for (unsigned i = 0; i < d->vcpus; i++) {
+	for (unsigned i = 0; i < c->vcpu_count; i++) {
 		hypercall_vcpu_run_check_result_t st;
 		do {
 			st = bothy_vcpu_run_check(c->vcpus[i]);
 		} while (st.error == OK && st.vcpu_state != VCPU_RUN_STATE_POWERED_OFF);
 	}
-	if (!ok(bothy_addrspace_unmap(c->addrspace, c->memextent, d->mem_base, 0, 0, d->mem_size)
-			.error,
-		d, "unmapping for restart") ||
-	    !ok(bothy_addrspace_map(boot->addrspace_cap, c->memextent, d->mem_base, MAP_RW_NORMAL, 0,
-				    0, d->mem_size).error,
-		d, "mapping into the RM")) {
-		return;
+	RM_STEP(step, "unmapping for restart",
+		bothy_addrspace_unmap(c->addrspace, c->memextent, d->mem_base, 0, 0, d->mem_size)
+			.error);
+	error_t err = hand_over_memory(vm, LOAD_EVERYTHING, step);
+	if (err != OK) {
+		return err;
 	}
-	bool loaded = load_images(d, LOAD_EVERYTHING);
-	if (!ok(bothy_addrspace_unmap(boot->addrspace_cap, c->memextent, d->mem_base, 0, 0,
-				      d->mem_size).error,
-		d, "unmapping from the RM") ||
-	    !loaded ||
-	    !ok(bothy_addrspace_map(c->addrspace, c->memextent, d->mem_base, MAP_RWX_NORMAL, 0, 0,
-				    d->mem_size).error,
-		d, "addrspace_map")) {
-		return;
-	}
-	error_t err;
 	do { /* RETRY while a vCPU of the VM is still being switched out on its CPU */
 		err = bothy_vcpu_poweron(c->vcpus[0], d->entry, d->dtb, 0).error;
 	} while (err == ERROR_RETRY);
-	if (ok(err, d, "vcpu_poweron")) {
-		guest_printf("VM '%s' restarted\n", d->name);
-		r->reported_exit = 0;
-		rm_vm_t *vm = rm_vm_lookup((uint16_t)d->vmid);
-		if (vm != NULL) {
-			rm_vm_set_state(vm, RM_VM_STATE_RUNNING);
-		}
-	}
+	RM_STEP(step, "vcpu_poweron", err);
+	return OK;
 }
 
 /* The hypervisor's exit reason as Gunyah's exit type (NOTIFY_VM_EXITED). */
@@ -509,57 +548,85 @@ exit_type(uint64_t reason)
 void
 rm_watch_vms(void)
 {
-	for (unsigned i = 0; i < vm_count; i++) {
-		vm_record_t *r = &vms[i];
-		if (!r->ready) {
+	for (rm_vm_t *vm = rm_vm_next(NULL); vm != NULL; vm = rm_vm_next(vm)) {
+		if (vm->vm_state != RM_VM_STATE_RUNNING && vm->vm_state != RM_VM_STATE_EXITED) {
 			continue;
 		}
-		hypercall_vcpu_run_check_result_t st = bothy_vcpu_run_check(r->caps.vcpus[0]);
+		hypercall_vcpu_run_check_result_t st = bothy_vcpu_run_check(vm->caps.vcpus[0]);
 		if (st.error != OK || st.vcpu_state != VCPU_RUN_STATE_POWERED_OFF ||
-		    st.state_data_0 == r->reported_exit) {
+		    st.state_data_0 == vm->reported_exit) {
 			continue;
 		}
-		r->reported_exit = st.state_data_0;
-		rm_vm_t *vm = rm_vm_lookup((uint16_t)r->desc.vmid);
-		if (vm != NULL) {
-			rm_vm_exited(vm, exit_type(st.state_data_0), NULL, 0);
-		}
-		if (st.state_data_0 == VM_EXIT_REASON_RESET) {
-			restart_vm(r);
-		} else {
-			guest_printf("VM '%s' stopped (%s)\n", r->desc.name,
+		vm->reported_exit = st.state_data_0;
+		rm_vm_exited(vm, exit_type(st.state_data_0), NULL, 0);
+		if (st.state_data_0 != VM_EXIT_REASON_RESET) {
+			guest_printf("VM '%s' stopped (%s)\n", vm->name,
 				     st.state_data_0 == VM_EXIT_REASON_FAULT ? "fault" : "powered off");
+			continue;
 		}
+		const char *step = NULL;
+		error_t err = restart_vm(vm, &step);
+		if (err != OK) {
+			fail_vm(vm, step, err);
+			continue;
+		}
+		guest_printf("VM '%s' restarted\n", vm->name);
+		vm->reported_exit = 0;
+		rm_vm_set_state(vm, RM_VM_STATE_RUNNING);
 	}
 }
 
-unsigned
-rm_build_vms(const root_boot_info_t *info, unsigned *built_out)
+/* Keeps the first error of several. */
+static void
+keep_first(error_t *first, error_t err)
+{
+	if (*first == OK) {
+		*first = err;
+	}
+}
+
+error_t
+rm_build_vms(const root_boot_info_t *info, unsigned *started)
 {
 	boot = info;
-	failures = 0;
-	map_staging();
-	vm_desc_t d;
-	bool have_primary = read_desc(VMID_HLOS, &d);
+	*started = 0;
+	error_t first = map_staging();
+	if (boot->inject == BOTHY_INJECT_RM_BUILD_FAIL) {
+		rm_inject_probe("before the build");
+	}
+	rm_vm_desc_t d;
+	const char *name = read_desc(VMID_HLOS, &d);
+	bool have_primary = name != NULL;
 	if (have_primary) {
-		build_vm_objects(&d, true);
+		keep_first(&first, build_vm_objects(VMID_HLOS, name, &d, true));
 	}
 	for (uint32_t i = 0; i < VMID_SECONDARY_MAX; i++) {
-		if (read_desc(VMID_SECONDARY_FIRST + i, &d)) {
-			build_vm_objects(&d, have_primary);
+		vmid_t vmid = (vmid_t)(VMID_SECONDARY_FIRST + i);
+		name = read_desc(vmid, &d);
+		if (name != NULL) {
+			keep_first(&first, build_vm_objects(vmid, name, &d, have_primary));
 		}
 	}
 	/* Phase 2: links need both ends' cspaces and vics, and must be in the staged trees
-	 * before the images are copied in. */
-	for (unsigned i = 0; i < vm_count; i++) {
-		if (vms[i].ready) {
-			failures += rm_link_rpc(&vms[i]);
+	 * before the images are copied in. A VM whose RM RPC link fails is not started. */
+	for (rm_vm_t *vm = rm_vm_next(NULL); vm != NULL; vm = rm_vm_next(vm)) {
+		const char *step = NULL;
+		error_t err = rm_vm_built(vm) ? rm_link_rpc(vm, &step) : OK;
+		if (err != OK) {
+			fail_vm(vm, step, err);
+			keep_first(&first, err);
 		}
 	}
-	failures += rm_link_vms();
-	for (unsigned i = 0; i < vm_count; i++) {
-		start_vm(&vms[i]);
+	keep_first(&first, rm_link_vms());
+	for (rm_vm_t *vm = rm_vm_next(NULL); vm != NULL; vm = rm_vm_next(vm)) {
+		if (rm_vm_built(vm)) {
+			error_t err = start_vm(vm);
+			keep_first(&first, err);
+			*started += err == OK ? 1U : 0U;
+		}
 	}
-	*built_out = vm_count;
-	return failures;
+	if (boot->inject == BOTHY_INJECT_RM_BUILD_FAIL) {
+		rm_inject_probe("after the build");
+	}
+	return first;
 }

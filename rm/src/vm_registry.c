@@ -1,5 +1,5 @@
-/* vm_registry.c - the RM's table of VMs (static, RM_MAX_VMS entries) and the notifications a
- * VM's status changes send to its owner over RM RPC. */
+/* vm_registry.c - the RM's one table of VMs (static, RM_MAX_VMS records), the one report of a
+ * VM's failed step, and the notifications a VM's status changes send to its owner over RM RPC. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,7 +18,7 @@ rm_vm_registry_reset(void)
 }
 
 rm_vm_t *
-rm_vm_lookup(uint16_t vmid)
+rm_vm_lookup(vmid_t vmid)
 {
 	for (size_t i = 0; i < RM_MAX_VMS; i++) {
 		if (vms[i].in_use && vms[i].vmid == vmid) {
@@ -29,7 +29,25 @@ rm_vm_lookup(uint16_t vmid)
 }
 
 rm_vm_t *
-rm_vm_add(uint16_t vmid, const char *name, uint16_t owner)
+rm_vm_next(const rm_vm_t *prev)
+{
+	for (size_t i = prev == NULL ? 0U : (size_t)(prev - vms) + 1U; i < RM_MAX_VMS; i++) {
+		if (vms[i].in_use) {
+			return &vms[i];
+		}
+	}
+	return NULL;
+}
+
+bool
+rm_vm_built(const rm_vm_t *vm)
+{
+	return vm->vm_state != RM_VM_STATE_NONE && vm->vm_state != RM_VM_STATE_INIT &&
+	       vm->vm_state != RM_VM_STATE_INIT_FAILED;
+}
+
+rm_vm_t *
+rm_vm_add(vmid_t vmid, const char *name, vmid_t owner)
 {
 	if (vmid == RM_VMID_HYP || rm_vm_lookup(vmid) != NULL) {
 		return NULL;
@@ -44,6 +62,9 @@ rm_vm_add(uint16_t vmid, const char *name, uint16_t owner)
 			vm->owner = owner;
 			vm->vm_state = RM_VM_STATE_NONE;
 			vm->os_state = RM_OS_STATE_NONE;
+			rm_vm_caps_t *c = &vm->caps;
+			c->addrspace = c->memextent = c->vic = c->cspace = CSPACE_CAP_INVALID;
+			c->rpc_to_rm = c->rpc_from_rm = CSPACE_CAP_INVALID;
 			return vm;
 		}
 	}
@@ -60,6 +81,13 @@ rm_vm_add_resource(rm_vm_t *vm, const rm_hyp_resource_t *r)
 	return OK;
 }
 
+void
+rm_vm_clear_resources(rm_vm_t *vm)
+{
+	memset(vm->resources, 0, sizeof(vm->resources));
+	vm->resource_count = 0;
+}
+
 /* The owner's RPC client, if the owner is a VM with an RM RPC link. */
 static rpc_client_t *
 owner_client(const rm_vm_t *vm)
@@ -69,7 +97,7 @@ owner_client(const rm_vm_t *vm)
 }
 
 bool
-rm_vm_notify_console_chars(const rm_vm_t *to, uint16_t from_vmid, const uint8_t *bytes,
+rm_vm_notify_console_chars(const rm_vm_t *to, vmid_t from_vmid, const uint8_t *bytes,
 			   uint16_t len)
 {
 	static uint8_t msg[RM_RPC_MAX_PAYLOAD];

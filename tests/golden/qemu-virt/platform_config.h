@@ -47,6 +47,7 @@
 #define BOTHY_INJECT_RM_HANG 2
 #define BOTHY_INJECT_RM_FAULT 3
 #define BOTHY_INJECT_HYP_STACK_OVERFLOW 4
+#define BOTHY_INJECT_RM_BUILD_FAIL 5
 #define BOTHY_INJECT BOTHY_INJECT_NONE
 
 /* Parameters of test guests (configs: debug.seed, debug.iterations). */
