@@ -86,6 +86,8 @@ def test_layouts_and_enums() -> None:
     assert spec.constant("HOST_TYPE") == 0x01000164
     assert spec.message_id("VM_HOST_GET_TYPE") == 0x560000A0
     assert {m.name for m in spec.requests if m.implemented} == {
+        "VM_ALLOCATE",
+        "VM_DEALLOCATE",
         "VM_GET_VMID",
         "VM_GET_STATE",
         "VM_HOST_GET_TYPE",

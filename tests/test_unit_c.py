@@ -82,6 +82,8 @@ RM_RPC = (
     "rm/src/rpc_vm_calls.c",
     "rm/src/rpc_console.c",
     "rm/src/vm_registry.c",
+    "rm/src/vm_manager.c",
+    "rm/src/vm_state.c",
     "tests/unit/rpc_fixture.c",
     *HARNESS,
 )

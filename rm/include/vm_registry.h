@@ -81,6 +81,10 @@ typedef struct rm_vm {
  * in requests). */
 rm_vm_t *rm_vm_add(vmid_t vmid, const char *name, vmid_t owner);
 
+/* Forgets `vm` (VM_DEALLOCATE): its VMID is free again. The caller has released every object
+ * and link of the VM; pointers to the record are stale afterwards. */
+void rm_vm_remove(rm_vm_t *vm);
+
 /* The record of `vmid`, or NULL. */
 rm_vm_t *rm_vm_lookup(vmid_t vmid);
 

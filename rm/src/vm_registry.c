@@ -71,6 +71,12 @@ rm_vm_add(vmid_t vmid, const char *name, vmid_t owner)
 	return NULL;
 }
 
+void
+rm_vm_remove(rm_vm_t *vm)
+{
+	memset(vm, 0, sizeof(*vm));
+}
+
 error_t
 rm_vm_add_resource(rm_vm_t *vm, const rm_hyp_resource_t *r)
 {

@@ -8,6 +8,7 @@
 #include "le_bytes.h"
 #include "rpc_fixture.h"
 #include "unit.h"
+#include "vm_state.h"
 
 #define HLOS RM_VMID_HLOS
 #define CHILD 0x80U
@@ -465,6 +466,172 @@ test_interleaved_sequence_numbers(void)
 		CHECK_EQ(le32_load(&msg.payload[4]), i % 2 ? HLOS : RM_HOST_TYPE);
 	}
 	expect_no_output(&hlos_q);
+}
+
+/* VM_ALLOCATE of `wanted` by `c`: its rm_error, and the VMID it gave in *vmid (0 if none). */
+static uint32_t
+allocate(rpc_client_t *c, fx_queue_t *q, uint16_t wanted, uint16_t *vmid)
+{
+	uint32_t err = call_vmid(c, q, RM_RPC_VM_ALLOCATE, wanted, 0);
+	*vmid = 0;
+	if (err == RM_OK) {
+		CHECK_EQ(msg.len, 4 + RM_RPC_VM_ALLOCATE_REPLY_SIZE);
+		CHECK_EQ(le16_load(&msg.payload[4 + RM_RPC_VM_ALLOCATE_REPLY_RES0_OFF]), 0);
+		*vmid = le16_load(&msg.payload[4 + RM_RPC_VM_ALLOCATE_REPLY_VMID_OFF]);
+	} else {
+		CHECK_EQ(msg.len, 4);
+	}
+	return err;
+}
+
+static void
+test_vm_allocate(void)
+{
+	setup();
+	uint16_t v = 0, w = 0;
+	/* Dynamic: the first free VMID of 0x80-0xbf (CHILD and STRANGER hold 0x80 and 0x81), in
+	 * state LOAD, owned by the caller, with nothing sent but the reply. */
+	CHECK_EQ(allocate(&hlos_client, &hlos_q, 0, &v), RM_OK);
+	CHECK_EQ(v, 0x82);
+	const rm_vm_t *vm = rm_vm_lookup(v);
+	CHECK(vm != NULL);
+	CHECK_EQ(vm->owner, HLOS);
+	CHECK_EQ(vm->vm_state, RM_VM_STATE_LOAD);
+	CHECK_EQ(vm->rpc, NULL);
+	CHECK_EQ(call_vmid(&hlos_client, &hlos_q, RM_RPC_VM_GET_STATE, v, 0), RM_OK);
+	CHECK_EQ(le32_load(&msg.payload[4]), RM_VM_STATE_LOAD);
+	/* Its owner only: neither a stranger nor a VM it does not own may ask. */
+	CHECK_EQ(call_vmid(&stranger_client, &stranger_q, RM_RPC_VM_GET_STATE, v, 0),
+		 RM_ERROR_DENIED);
+	CHECK_EQ(call_vmid(&child_client, &child_q, RM_RPC_VM_GET_STATE, v, 0), RM_ERROR_DENIED);
+	/* A named VMID: free and dynamic is given; taken, static or outside the range is not. */
+	CHECK_EQ(allocate(&hlos_client, &hlos_q, 0xbf, &w), RM_OK);
+	CHECK_EQ(w, 0xbf);
+	CHECK_EQ(allocate(&hlos_client, &hlos_q, 0xbf, &w), RM_ERROR_IN_USE);
+	CHECK_EQ(allocate(&hlos_client, &hlos_q, CHILD, &w), RM_ERROR_IN_USE);
+	CHECK_EQ(allocate(&hlos_client, &hlos_q, 0xc0, &w), RM_ERROR_VMID_INVALID);
+	CHECK_EQ(allocate(&hlos_client, &hlos_q, 0x7f, &w), RM_ERROR_VMID_INVALID);
+	CHECK_EQ(allocate(&hlos_client, &hlos_q, RM_VMID_RM, &w), RM_ERROR_VMID_INVALID);
+	CHECK_EQ(allocate(&hlos_client, &hlos_q, HLOS, &w), RM_ERROR_VMID_INVALID);
+	/* Only the primary VM allocates: a hostile VM cannot fill the registry. */
+	CHECK_EQ(allocate(&child_client, &child_q, 0, &w), RM_ERROR_DENIED);
+	CHECK_EQ(allocate(&stranger_client, &stranger_q, 0x90, &w), RM_ERROR_DENIED);
+	CHECK_EQ(rm_vm_lookup(0x90), NULL);
+	/* Malformed: a reserved field, short and long payloads. */
+	CHECK_EQ(call_vmid(&hlos_client, &hlos_q, RM_RPC_VM_ALLOCATE, 0, 1), RM_ERROR_MSG_INVALID);
+	uint8_t longer[5] = { 0 };
+	CHECK_EQ(call(&hlos_client, &hlos_q, 4, RM_RPC_VM_ALLOCATE, longer, 2), RM_ERROR_MSG_INVALID);
+	CHECK_EQ(call(&hlos_client, &hlos_q, 4, RM_RPC_VM_ALLOCATE, longer, 5), RM_ERROR_MSG_INVALID);
+	CHECK_EQ(call(&hlos_client, &hlos_q, 4, RM_RPC_VM_ALLOCATE, NULL, 0), RM_ERROR_MSG_INVALID);
+	/* Until the registry (RM_MAX_VMS records) is full: then RM_ERROR_NORESOURCE. */
+	unsigned given = 0;
+	while (allocate(&hlos_client, &hlos_q, 0, &w) == RM_OK) {
+		given++;
+	}
+	CHECK_EQ(le32_load(msg.payload), RM_ERROR_NORESOURCE);
+	CHECK_EQ(given, RM_MAX_VMS - 5U); /* HLOS, CHILD, STRANGER, 0x82 and 0xbf */
+	expect_no_output(&hlos_q);
+}
+
+static void
+test_vm_deallocate(void)
+{
+	setup();
+	uint16_t v = 0;
+	CHECK_EQ(allocate(&hlos_client, &hlos_q, 0, &v), RM_OK);
+	/* Not its owner (another VM, or the VM itself by VMID 0); no such VM. */
+	CHECK_EQ(call_vmid(&stranger_client, &stranger_q, RM_RPC_VM_DEALLOCATE, v, 0),
+		 RM_ERROR_DENIED);
+	CHECK_EQ(call_vmid(&child_client, &child_q, RM_RPC_VM_DEALLOCATE, v, 0), RM_ERROR_DENIED);
+	CHECK_EQ(call_vmid(&child_client, &child_q, RM_RPC_VM_DEALLOCATE, 0, 0), RM_ERROR_DENIED);
+	CHECK_EQ(call_vmid(&hlos_client, &hlos_q, RM_RPC_VM_DEALLOCATE, 0x99, 0),
+		 RM_ERROR_VMID_INVALID);
+	CHECK(rm_vm_lookup(v) != NULL);
+	/* Malformed. */
+	CHECK_EQ(call_vmid(&hlos_client, &hlos_q, RM_RPC_VM_DEALLOCATE, v, 1), RM_ERROR_MSG_INVALID);
+	uint8_t shorter[2] = { (uint8_t)v, 0 };
+	CHECK_EQ(call(&hlos_client, &hlos_q, 4, RM_RPC_VM_DEALLOCATE, shorter, 2),
+		 RM_ERROR_MSG_INVALID);
+	CHECK(rm_vm_lookup(v) != NULL);
+	/* The wrong state: a VM that was built and runs (the owner's static CHILD), or one that
+	 * is past LOAD without having been reset. */
+	child_vm->vm_state = RM_VM_STATE_RUNNING;
+	CHECK_EQ(call_vmid(&hlos_client, &hlos_q, RM_RPC_VM_DEALLOCATE, CHILD, 0), RM_ERROR_VM_STATE);
+	static const uint8_t refused[] = { RM_VM_STATE_INIT, RM_VM_STATE_READY, RM_VM_STATE_RUNNING,
+					   RM_VM_STATE_PAUSED, RM_VM_STATE_INIT_FAILED,
+					   RM_VM_STATE_EXITED, RM_VM_STATE_RESETTING };
+	rm_vm_t *vm = rm_vm_lookup(v);
+	for (size_t i = 0; i < sizeof(refused); i++) {
+		vm->vm_state = refused[i];
+		CHECK_EQ(call_vmid(&hlos_client, &hlos_q, RM_RPC_VM_DEALLOCATE, v, 0),
+			 RM_ERROR_VM_STATE);
+		CHECK(rm_vm_lookup(v) == vm);
+	}
+	/* LOAD (nothing built) and RESET free it; its VMID is given out again. */
+	vm->vm_state = RM_VM_STATE_RESET;
+	CHECK_EQ(call_vmid(&hlos_client, &hlos_q, RM_RPC_VM_DEALLOCATE, v, 0), RM_OK);
+	CHECK_EQ(msg.len, 4);
+	CHECK_EQ(rm_vm_lookup(v), NULL);
+	CHECK_EQ(call_vmid(&hlos_client, &hlos_q, RM_RPC_VM_GET_STATE, v, 0), RM_ERROR_VMID_INVALID);
+	CHECK_EQ(call_vmid(&hlos_client, &hlos_q, RM_RPC_VM_DEALLOCATE, v, 0), RM_ERROR_VMID_INVALID);
+	uint16_t again = 0;
+	CHECK_EQ(allocate(&hlos_client, &hlos_q, 0, &again), RM_OK);
+	CHECK_EQ(again, v);
+	CHECK_EQ(call_vmid(&hlos_client, &hlos_q, RM_RPC_VM_DEALLOCATE, again, 0), RM_OK);
+	CHECK_EQ(rm_vm_lookup(again), NULL);
+	expect_no_output(&hlos_q);
+	expect_no_output(&stranger_q);
+}
+
+static void
+test_vm_state_machine(void)
+{
+	/* rm-rpc.md §5, every pair of states: exactly these changes are allowed. */
+	static const uint8_t allowed[][2] = {
+		{ RM_VM_STATE_NONE, RM_VM_STATE_LOAD },
+		{ RM_VM_STATE_LOAD, RM_VM_STATE_AUTH },
+		{ RM_VM_STATE_LOAD, RM_VM_STATE_INIT },
+		{ RM_VM_STATE_AUTH, RM_VM_STATE_INIT },
+		{ RM_VM_STATE_RESET, RM_VM_STATE_INIT },
+		{ RM_VM_STATE_INIT, RM_VM_STATE_READY },
+		{ RM_VM_STATE_READY, RM_VM_STATE_RUNNING },
+		{ RM_VM_STATE_PAUSED, RM_VM_STATE_RUNNING },
+		{ RM_VM_STATE_RUNNING, RM_VM_STATE_PAUSED },
+		{ RM_VM_STATE_RUNNING, RM_VM_STATE_EXITED },
+		{ RM_VM_STATE_PAUSED, RM_VM_STATE_EXITED },
+		{ RM_VM_STATE_EXITED, RM_VM_STATE_RESETTING },
+		{ RM_VM_STATE_READY, RM_VM_STATE_RESETTING },
+		{ RM_VM_STATE_INIT_FAILED, RM_VM_STATE_RESETTING },
+		{ RM_VM_STATE_RESETTING, RM_VM_STATE_RESET },
+		{ RM_VM_STATE_RESET, RM_VM_STATE_NONE },
+		{ RM_VM_STATE_INIT, RM_VM_STATE_INIT_FAILED },
+		{ RM_VM_STATE_READY, RM_VM_STATE_INIT_FAILED },
+		{ RM_VM_STATE_LOAD, RM_VM_STATE_INIT_FAILED },
+		{ RM_VM_STATE_AUTH, RM_VM_STATE_INIT_FAILED },
+		{ RM_VM_STATE_RESET, RM_VM_STATE_INIT_FAILED },
+	};
+	unsigned valid = 0;
+	for (unsigned from = 0; from < 256U; from++) {
+		for (unsigned to = 0; to < 256U; to++) {
+			bool want = false;
+			for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
+				want = want || (allowed[i][0] == from && allowed[i][1] == to);
+			}
+			bool got = rm_vm_state_change_valid((uint8_t)from, (uint8_t)to);
+			if (got != want) {
+				fprintf(stderr, "state change %u -> %u: %s, want %s\n", from, to,
+					got ? "allowed" : "refused", want ? "allowed" : "refused");
+			}
+			CHECK_EQ(got, want);
+			valid += got ? 1U : 0U;
+		}
+	}
+	CHECK_EQ(valid, sizeof(allowed) / sizeof(allowed[0]));
+	CHECK(rm_vm_may_deallocate(RM_VM_STATE_RESET));
+	CHECK(rm_vm_may_deallocate(RM_VM_STATE_LOAD));
+	CHECK(rm_vm_may_deallocate(RM_VM_STATE_AUTH));
+	CHECK(!rm_vm_may_deallocate(RM_VM_STATE_RUNNING));
+	CHECK(!rm_vm_may_deallocate(RM_VM_STATE_NONE));
 }
 
 /* --- malformed input ---------------------------------------------------------------------------- */
@@ -940,6 +1107,9 @@ static const unit_test_t tests[] = {
 	UNIT_TEST(test_get_vmid_bytes),
 	UNIT_TEST(test_host_get_type),
 	UNIT_TEST(test_get_state_permissions),
+	UNIT_TEST(test_vm_allocate),
+	UNIT_TEST(test_vm_deallocate),
+	UNIT_TEST(test_vm_state_machine),
 	UNIT_TEST(test_set_status_notifies_owner),
 	UNIT_TEST(test_hyp_resources),
 	UNIT_TEST(test_console),

@@ -34,8 +34,8 @@
 #define RM_RPC_MEM_QCOM_LOOKUP_SGL 0x5100001aU /* look a parcel up by its SGL (RM_ERROR_UNIMPLEMENTED) */
 #define RM_RPC_FW_MILESTONE 0x51000020U /* firmware milestone (RM_ERROR_UNIMPLEMENTED) */
 #define RM_RPC_FW_SET_VM_FIRMWARE 0x51000021U /* set a VM's firmware image (RM_ERROR_UNIMPLEMENTED) */
-#define RM_RPC_VM_ALLOCATE 0x56000001U /* allocate a VMID (RM_ERROR_UNIMPLEMENTED) */
-#define RM_RPC_VM_DEALLOCATE 0x56000002U /* free a VMID (RM_ERROR_UNIMPLEMENTED) */
+#define RM_RPC_VM_ALLOCATE 0x56000001U /* allocate a VMID (Linux: VM_ALLOC_VMID); reply vm_allocate_reply */
+#define RM_RPC_VM_DEALLOCATE 0x56000002U /* free a VMID (Linux: VM_DEALLOC_VMID) */
 #define RM_RPC_VM_START 0x56000004U /* start a VM (RM_ERROR_UNIMPLEMENTED) */
 #define RM_RPC_VM_STOP 0x56000005U /* stop a VM (RM_ERROR_UNIMPLEMENTED) */
 #define RM_RPC_VM_RESET 0x56000006U /* reset a VM (RM_ERROR_UNIMPLEMENTED) */
@@ -160,6 +160,8 @@
  * rpc_handle_<name>; request_size is the exact payload length (the fixed part, for
  * VM_CONSOLE_WRITE). Every other request is answered with RM_ERROR_UNIMPLEMENTED. */
 #define RM_RPC_IMPLEMENTED_REQUESTS(X) \
+	X(vm_allocate, 0x56000001U, 4U) \
+	X(vm_deallocate, 0x56000002U, 4U) \
 	X(vm_get_state, 0x56000017U, 4U) \
 	X(vm_get_hyp_resources, 0x56000020U, 4U) \
 	X(vm_get_vmid, 0x56000024U, 0U) \
@@ -169,7 +171,7 @@
 	X(vm_console_write, 0x56000083U, 4U) \
 	X(vm_console_flush, 0x56000084U, 4U) \
 	X(vm_host_get_type, 0x560000a0U, 0U)
-#define RM_RPC_IMPLEMENTED_COUNT 9U
+#define RM_RPC_IMPLEMENTED_COUNT 11U
 
 /* Payload layouts: RM_RPC_<LAYOUT>_SIZE and the byte offset of each field (little-endian,
  * unaligned: read and write them bytewise). */
@@ -197,6 +199,9 @@
 #define RM_RPC_VM_STATE_REPLY_VM_STATE_OFF 0U /* u8 */
 #define RM_RPC_VM_STATE_REPLY_OS_STATE_OFF 1U /* u8 */
 #define RM_RPC_VM_STATE_REPLY_APP_STATUS_OFF 2U /* u16 */
+#define RM_RPC_VM_ALLOCATE_REPLY_SIZE 4U
+#define RM_RPC_VM_ALLOCATE_REPLY_VMID_OFF 0U /* u16 */
+#define RM_RPC_VM_ALLOCATE_REPLY_RES0_OFF 2U /* u16 */
 #define RM_RPC_VMID_REPLY_SIZE 4U
 #define RM_RPC_VMID_REPLY_VMID_OFF 0U /* u32 */
 #define RM_RPC_HOST_TYPE_REPLY_SIZE 4U
@@ -275,4 +280,6 @@
 #define RM_VMID_HYP 0x0U /* the hypervisor as an RM peer; never an RPC client */
 #define RM_VMID_HLOS 0x3U /* the primary VM (HLOS) */
 #define RM_VMID_RM 0xffU /* the resource manager itself */
+#define RM_VMID_DYNAMIC_FIRST 0x80U /* the first VMID VM_ALLOCATE gives out */
+#define RM_VMID_DYNAMIC_LAST 0xbfU /* the last VMID VM_ALLOCATE gives out */
 #define RM_QUEUE_DEPTH 0x8U /* messages each queue of a client's RM RPC pair holds (Gunyah's RM, vm_config.c) */

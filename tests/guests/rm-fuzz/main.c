@@ -193,7 +193,7 @@ static void
 valid_request(uint16_t seq)
 {
 	uint8_t p[RM_RPC_VMID_REQUEST_SIZE] = { 0 };
-	switch (below(6U)) {
+	switch (below(8U)) {
 	case 0:
 		request(seq, RM_RPC_VM_GET_VMID, NULL, 0);
 		expect(seq, RM_RPC_VM_GET_VMID, RM_OK, DATA_VMID, vmid);
@@ -222,6 +222,35 @@ valid_request(uint16_t seq)
 		expect(seq, RM_RPC_VM_SET_STATUS, RM_OK, DATA_NONE, 0);
 		os_state = os;
 		app_status = app;
+		break;
+	}
+	case 5: {
+		/* VM_ALLOCATE that changes nothing: a VMID outside the dynamic range, or a
+		 * reserved field set (this VM is the primary, which may allocate). */
+		uint16_t wanted;
+		do {
+			wanted = (uint16_t)rng();
+		} while (wanted == 0U ||
+			 (wanted >= RM_VMID_DYNAMIC_FIRST && wanted <= RM_VMID_DYNAMIC_LAST));
+		bool res0 = below(2U) == 0U;
+		le16_store(&p[RM_RPC_VMID_REQUEST_VMID_OFF], res0 ? 0U : wanted);
+		le16_store(&p[RM_RPC_VMID_REQUEST_RES0_OFF], res0 ? 1U : 0U);
+		request(seq, RM_RPC_VM_ALLOCATE, p, sizeof(p));
+		expect(seq, RM_RPC_VM_ALLOCATE, res0 ? RM_ERROR_MSG_INVALID : RM_ERROR_VMID_INVALID,
+		       DATA_NONE, 0);
+		break;
+	}
+	case 6: {
+		/* VM_DEALLOCATE that changes nothing: of itself (by 0 or its VMID; a VM never
+		 * owns itself), of a VM that does not exist, or with a reserved field set. */
+		unsigned what = (unsigned)below(4U);
+		static const uint32_t errors[] = { RM_ERROR_DENIED, RM_ERROR_DENIED,
+						   RM_ERROR_VMID_INVALID, RM_ERROR_MSG_INVALID };
+		le16_store(&p[RM_RPC_VMID_REQUEST_VMID_OFF],
+			   what == 0U ? 0U : what == 2U ? 0x1234U : vmid);
+		le16_store(&p[RM_RPC_VMID_REQUEST_RES0_OFF], what == 3U ? 1U : 0U);
+		request(seq, RM_RPC_VM_DEALLOCATE, p, sizeof(p));
+		expect(seq, RM_RPC_VM_DEALLOCATE, errors[what], DATA_NONE, 0);
 		break;
 	}
 	default:
@@ -322,7 +351,8 @@ fuzz_case(void)
 	case 5: { /* an implemented ID with the wrong payload size */
 		static const uint32_t ids[] = { RM_RPC_VM_GET_VMID, RM_RPC_VM_HOST_GET_TYPE,
 						RM_RPC_VM_GET_STATE, RM_RPC_VM_GET_HYP_RESOURCES,
-						RM_RPC_VM_SET_STATUS, RM_RPC_VM_CONSOLE_FLUSH };
+						RM_RPC_VM_SET_STATUS, RM_RPC_VM_CONSOLE_FLUSH,
+						RM_RPC_VM_ALLOCATE, RM_RPC_VM_DEALLOCATE };
 		uint32_t id = ids[below(sizeof(ids) / sizeof(ids[0]))];
 		do {
 			len = below(3U * RM_RPC_FRAGMENT_PAYLOAD);
@@ -577,6 +607,24 @@ final_checks(void)
 		    1);
 	check_value("after the run: unknown ID", call(UNKNOWN_ID_FAMILY | 0xffU, NULL, 0, out, 0, &n),
 		    RM_ERROR_UNIMPLEMENTED);
+	/* A whole VM_ALLOCATE / VM_DEALLOCATE round, alone in the system: the first dynamic
+	 * VMID, in state LOAD, owned by this VM; freed once, then unknown. */
+	le16_store(&req[RM_RPC_VMID_REQUEST_VMID_OFF], 0);
+	uint32_t alloc_err = call(RM_RPC_VM_ALLOCATE, req, sizeof(req), out, 4, &n);
+	check_value("after the run: VM_ALLOCATE", alloc_err, RM_OK);
+	uint16_t dyn = alloc_err == RM_OK && n == 4U ? le16_load(out) : 0U;
+	check_value("after the run: VM_ALLOCATE gives the first dynamic VMID", dyn,
+		    RM_VMID_DYNAMIC_FIRST);
+	le16_store(&req[RM_RPC_VMID_REQUEST_VMID_OFF], dyn);
+	check_value("after the run: VM_GET_STATE of the new VM is LOAD",
+		    call(RM_RPC_VM_GET_STATE, req, sizeof(req), out, 4, &n) == RM_OK ? le32_load(out)
+										: 0xffU,
+		    RM_VM_STATE_LOAD);
+	check_value("after the run: VM_DEALLOCATE of the new VM",
+		    call(RM_RPC_VM_DEALLOCATE, req, sizeof(req), out, 0, &n), RM_OK);
+	check_value("after the run: VM_DEALLOCATE again: no such VM",
+		    call(RM_RPC_VM_DEALLOCATE, req, sizeof(req), out, 0, &n), RM_ERROR_VMID_INVALID);
+	le16_store(&req[RM_RPC_VMID_REQUEST_VMID_OFF], 0);
 	check_value("model violations", violations, 0);
 	check_value("hypervisor refused every oversized send", refused_oversized > 0U, 1);
 	check_value("notifications (this VM owns none)", rm.notifications, 0);
