@@ -30,6 +30,11 @@ error_t addrspace_unmap(vm_t *vm, memextent_t *extent, uint64_t ipa, uint64_t of
  * invalidation), so no VM can reach its pages once it is gone. */
 void addrspace_unmap_extent(memextent_t *extent);
 
+/* Pages [pa, pa+size) of `extent` are leaving it: removes every leaf that maps them from each
+ * address space the extent is mapped in, with TLB invalidation. ERROR_NOMEM if a block had to
+ * be split and no table was free (some may be unmapped then; the extent still owns them). */
+error_t addrspace_revoke_pages(memextent_t *extent, uint64_t pa, uint64_t size);
+
 /* Maps the hypervisor-owned page `page` at `ipa` of `vm`: read-only Normal write-back memory,
  * never executable, so guest writes take a stage-2 permission fault. The caller keeps the
  * page alive until it unmaps it or the address space goes. ERROR_EXISTING_MAPPING if

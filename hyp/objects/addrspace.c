@@ -14,8 +14,8 @@
 
 #define VMID_LIMIT 256U /* VTTBR_EL2.VMID is 8 bits wide on every CPU bothy runs on */
 
-/* Lock order: mapping_lock (every extent's mapping records), then a VM's stage2_lock, then
- * memextent.c's registry lock. A map or unmap holds mapping_lock throughout, so an extent's
+/* Lock order: memextent.c's ownership lock, then mapping_lock (every extent's mapping
+ * records), then a VM's stage2_lock, then memextent.c's registry lock. A map or unmap holds mapping_lock throughout, so an extent's
  * records always say what its pages are mapped as. */
 static spinlock_t mapping_lock;
 static spinlock_t vmid_lock;
@@ -249,9 +249,16 @@ addrspace_map(vm_t *vm, memextent_t *extent, uint64_t ipa, uint64_t offset, uint
 	attrs |= (access & PGTABLE_ACCESS_R) != 0U ? PTE_S2_READ : 0U;
 	attrs |= (access & PGTABLE_ACCESS_W) != 0U ? PTE_S2_WRITE : 0U;
 	attrs |= (access & PGTABLE_ACCESS_X) != 0U ? 0U : PTE_XN;
-	spinlock_acquire(&mapping_lock);
-	err = map_recorded(vm, extent, ipa, offset, size, attrs);
-	spinlock_release(&mapping_lock);
+	/* Only what the extent owns, and it cannot be donated away while this maps it. */
+	memextent_ownership_acquire();
+	if (!memextent_owns(extent, offset, size)) {
+		err = ERROR_MEMDB_NOT_OWNER;
+	} else {
+		spinlock_acquire(&mapping_lock);
+		err = map_recorded(vm, extent, ipa, offset, size, attrs);
+		spinlock_release(&mapping_lock);
+	}
+	memextent_ownership_release();
 	return err;
 }
 
@@ -327,6 +334,32 @@ addrspace_unmap_extent(memextent_t *extent)
 		*record = (memextent_mapping_t){ 0 };
 	}
 	spinlock_release(&mapping_lock);
+}
+
+error_t
+addrspace_revoke_pages(memextent_t *extent, uint64_t pa, uint64_t size)
+{
+	error_t err = OK;
+	spinlock_acquire(&mapping_lock);
+	for (unsigned i = 0; i < MEMEXTENT_MAX_MAPS; i++) {
+		memextent_mapping_t *record = &extent->maps[i];
+		if (record->vm == NULL) {
+			continue;
+		}
+		uint64_t unmapped = 0;
+		vm_t *vm = record->vm;
+		spinlock_acquire(&vm->stage2_lock);
+		error_t e = pgtable_unmap_pa(&vm->stage2, pa, size, &unmapped);
+		tlb_invalidate(vm, TLB_ALL);
+		spinlock_release(&vm->stage2_lock);
+		err = err == OK ? e : err;
+		record->mapped -= unmapped < record->mapped ? unmapped : record->mapped;
+		if (record->mapped == 0U) {
+			*record = (memextent_mapping_t){ 0 };
+		}
+	}
+	spinlock_release(&mapping_lock);
+	return err;
 }
 
 error_t

@@ -220,6 +220,8 @@ IMPLEMENTED = frozenset(
         "hwirq_unbind_virq",
         "hypervisor_identify",
         "memextent_configure",
+        "memextent_configure_derive",
+        "memextent_donate",
         "msgqueue_bind_receive_virq",
         "msgqueue_bind_send_virq",
         "msgqueue_configure",
