@@ -26,6 +26,18 @@ error_t addrspace_map(vm_t *vm, memextent_t *extent, uint64_t ipa, uint64_t offs
 error_t addrspace_unmap(vm_t *vm, memextent_t *extent, uint64_t ipa, uint64_t offset,
 			uint64_t size);
 
+/* What `extent` maps at `ipa` (page-aligned; size bytes are looked at): its offset in the
+ * extent, how many bytes from `ipa` (at most `size`) map contiguously on from there with the
+ * same rights and type, and those (pgtable_access; pgtable_vm_memtype, where every device
+ * mapping reads as DEVICE_NGNRE, the type bothy maps devices with). ERROR_ADDR_INVALID if
+ * nothing maps `ipa` or another extent's page does. */
+typedef struct addrspace_lookup_result {
+	uint64_t offset, size;
+	unsigned access, memtype;
+} addrspace_lookup_result_t;
+error_t addrspace_lookup(vm_t *vm, memextent_t *extent, uint64_t ipa, uint64_t size,
+			 addrspace_lookup_result_t *out);
+
 /* The extent is being destroyed: removes all it maps from every address space (with TLB
  * invalidation), so no VM can reach its pages once it is gone. */
 void addrspace_unmap_extent(memextent_t *extent);

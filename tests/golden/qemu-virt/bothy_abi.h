@@ -724,7 +724,7 @@ typedef struct {
 	error_t error;
 } hypercall_cspace_revoke_caps_from_result_t;
 
-/* addrspace_lookup: Find the memory extent mapping that covers a virtual address range. (returns ERROR_UNIMPLEMENTED) */
+/* addrspace_lookup: Find the memory extent mapping that covers a virtual address range. */
 #define HYPERCALL_ADDRSPACE_LOOKUP_NATIVE 0x605aU
 #define HYPERCALL_ADDRSPACE_LOOKUP_SMCCC 0xc600805aU
 typedef struct {

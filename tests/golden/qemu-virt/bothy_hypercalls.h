@@ -943,7 +943,7 @@ bothy_cspace_revoke_caps_from(cap_id_t src_cspace, cap_id_t master_cap)
 	};
 }
 
-/* addrspace_lookup: Find the memory extent mapping that covers a virtual address range. (returns ERROR_UNIMPLEMENTED) */
+/* addrspace_lookup: Find the memory extent mapping that covers a virtual address range. */
 static inline hypercall_addrspace_lookup_result_t
 bothy_addrspace_lookup(cap_id_t addrspace, cap_id_t memextent, uint64_t vbase, size_t size)
 {

@@ -578,6 +578,20 @@ stub_cspace_revoke_caps_from(const register_t *in, register_t *out, bool native)
 }
 
 static void
+stub_addrspace_lookup(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[4]) != 0UL) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_addrspace_lookup_result_t r = hypercall_addrspace_lookup((cap_id_t)in[0], (cap_id_t)in[1], (uint64_t)in[2], (size_t)in[3]);
+	out[0] = (register_t)(int64_t)r.error;
+	out[1] = (register_t)r.offset;
+	out[2] = (register_t)r.size;
+	out[3] = (register_t)r.map_attrs;
+}
+
+static void
 stub_memextent_donate(const register_t *in, register_t *out, bool native)
 {
 	if (native && (in[5] | (in[0] >> 32)) != 0UL) {
@@ -667,6 +681,7 @@ static const hypercall_stub_t table_gunyah[HYPERCALL_GUNYAH_COUNT] = {
 	[0x47] = stub_vcpu_set_timeslice,
 	[0x48] = stub_partition_create_virtio_mmio,
 	[0x59] = stub_cspace_revoke_caps_from,
+	[0x5a] = stub_addrspace_lookup,
 	[0x61] = stub_memextent_donate,
 	[0x68] = stub_vcpu_run_check,
 };

@@ -193,11 +193,16 @@ test_donations(cap_id_t parent, cap_id_t child_as)
 		    ERROR_MEMDB_NOT_OWNER);
 	check_error("  nor donate them again", E(donate(OPT(TO_CHILD), parent, s, 0, PAGE)),
 		    ERROR_MEMDB_NOT_OWNER);
+	check_error("  lookup finds none of the parent's there",
+		    E(bothy_addrspace_lookup(own_as, parent, base + 4U * PAGE, PAGE).error),
+		    ERROR_ADDR_INVALID);
 	check_value("  the parent's page 6 is still mapped", *page(6), 0x5a06U);
 	check_error("  S maps them where the parent had", E(map(own_as, s, base + 4U * PAGE, 0,
 								2U * PAGE)),
 		    OK);
 	check_value("  and reads the parent's data", *page(5), 0x5a05U);
+	check_value("  lookup finds S's two pages there",
+		    bothy_addrspace_lookup(own_as, s, base + 4U * PAGE, 8U * PAGE).size, 2U * PAGE);
 
 	check_error("to_sibling: page 5 from S to T", E(donate(OPT(TO_SIBLING), s, t, PAGE, PAGE)),
 		    OK);

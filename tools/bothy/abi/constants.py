@@ -201,6 +201,7 @@ IMPLEMENTED = frozenset(
     {
         "addrspace_attach_thread",
         "addrspace_configure",
+        "addrspace_lookup",
         "addrspace_map",
         "addrspace_unmap",
         "console_write",
