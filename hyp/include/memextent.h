@@ -27,7 +27,7 @@ typedef struct memextent {
 	uint64_t phys_base;
 	uint64_t size;
 	uint32_t attributes;
-	bool registered;              /* in the ownership registry (after activation) */
+	bool registered;              /* on the registry list (after activation; derived too) */
 	struct memextent *owner_next; /* registry link */
 	memextent_mapping_t maps[MEMEXTENT_MAX_MAPS]; /* addrspace.c's, under its mapping lock */
 	/* Derived extents (memextent_configure_derive): the parent, with a reference held until

@@ -253,6 +253,19 @@ free_pages_map(memextent_t *extent)
 	extent->pages = (page_owner_t){ 0 };
 }
 
+/* Every active extent is on the registry's list, derived ones too (they claim nothing there:
+ * their pages are their parent's), so that memextent_for_each visits each extent's mapping
+ * records when an address space goes. */
+static void
+list_derived(memextent_t *extent)
+{
+	spinlock_acquire(&registry_lock);
+	extent->owner_next = registry;
+	registry = extent;
+	extent->registered = true;
+	spinlock_release(&registry_lock);
+}
+
 /* A derived extent's activation: a BASIC child takes its whole range from the parent. */
 static error_t
 activate_derived(memextent_t *extent)
@@ -261,11 +274,15 @@ activate_derived(memextent_t *extent)
 		return ERROR_OBJECT_STATE;
 	}
 	if (sparse(extent)) {
+		list_derived(extent);
 		return OK; /* owns nothing until pages are donated to it */
 	}
 	spinlock_acquire(&ownership_lock);
 	error_t err = move_pages(extent->parent, extent, extent->phys_base, extent->size, false);
 	spinlock_release(&ownership_lock);
+	if (err == OK) {
+		list_derived(extent);
+	}
 	return err;
 }
 
@@ -307,7 +324,8 @@ register_root(memextent_t *extent)
 		}
 	}
 	for (memextent_t *e = registry; e != NULL && err == OK; e = e->owner_next) {
-		if (overlaps(extent->phys_base, extent->size, e->phys_base, e->size)) {
+		if (e->parent == NULL &&
+		    overlaps(extent->phys_base, extent->size, e->phys_base, e->size)) {
 			err = ERROR_MEMDB_NOT_OWNER; /* another extent owns part of it */
 		}
 	}
@@ -350,20 +368,19 @@ memextent_cleanup(object_header_t *object)
 		}
 		free_pages_map(extent);
 	}
+	if (extent->registered) {
+		spinlock_acquire(&registry_lock);
+		for (memextent_t **link = &registry; *link != NULL; link = &(*link)->owner_next) {
+			if (*link == extent) {
+				*link = extent->owner_next;
+				break;
+			}
+		}
+		spinlock_release(&registry_lock);
+		extent->registered = false;
+	}
 	if (parent != NULL) {
 		extent->parent = NULL;
 		object_put(&parent->header);
 	}
-	if (!extent->registered) {
-		return;
-	}
-	spinlock_acquire(&registry_lock);
-	for (memextent_t **link = &registry; *link != NULL; link = &(*link)->owner_next) {
-		if (*link == extent) {
-			*link = extent->owner_next;
-			break;
-		}
-	}
-	spinlock_release(&registry_lock);
-	extent->registered = false;
 }

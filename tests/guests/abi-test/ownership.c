@@ -246,6 +246,28 @@ test_donations(cap_id_t parent, cap_id_t child_as)
 	check_value("  page 11 reads as before", *page(11), 0x5a0bU);
 }
 
+/* An address space destroyed while a derived extent is mapped in it, then the extent. */
+static void
+test_space_goes_first(cap_id_t parent)
+{
+	cap_id_t x = derived("sparse child X of page 12", parent, 12U * PAGE, PAGE, SPARSE);
+	check_error("  given page 12", E(donate(OPT(TO_CHILD), parent, x, 0, PAGE)), OK);
+	hypercall_partition_create_addrspace_result_t as =
+		bothy_partition_create_addrspace(partition, cspace);
+	error_t err = as.error;
+	err = err == OK ? bothy_addrspace_configure(as.new_cap, CHILD_VMID + 1U).error : err;
+	err = err == OK ? bothy_object_activate(as.new_cap).error : err;
+	err = err == OK ? map(as.new_cap, x, CHILD_IPA, 0, PAGE) : err;
+	check_error("  mapped into an address space", E(err), OK);
+	(void)bothy_cspace_delete_cap_from(cspace, as.new_cap);
+	check_error("  which is destroyed first: X maps elsewhere", E(map(own_as, x, base + 12U * PAGE,
+									  0, PAGE)),
+		    OK);
+	(void)bothy_cspace_delete_cap_from(cspace, x);
+	check_error("  then X: the parent maps page 12 again",
+		    E(map(own_as, parent, base + 12U * PAGE, 12U * PAGE, PAGE)), OK);
+}
+
 void
 test_memory_ownership(const root_boot_info_t *info)
 {
@@ -273,6 +295,10 @@ test_memory_ownership(const root_boot_info_t *info)
 	test_derive_errors(parent);
 	test_basic_child(parent, as.new_cap);
 	test_donations(parent, as.new_cap);
+	check_error("ownership: the parent unmaps page 12", E(unmap(own_as, parent, base + 12U * PAGE,
+								    12U * PAGE, PAGE)),
+		    OK);
+	test_space_goes_first(parent);
 
 	check_error("ownership: the parent unmapped", E(unmap(own_as, parent, base, 0, PAGES * PAGE)),
 		    OK);
