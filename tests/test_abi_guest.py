@@ -39,7 +39,7 @@ def test_abi_guest_passes_every_check() -> None:
     assert ": FAIL: " not in result.output
     checks = int(re.search(r"abi-test passed \((\d+) checks\)", result.output).group(1))  # type: ignore[union-attr]
     # Exact: a check that silently stops running (or a new one) must show up here.
-    assert checks == 319, f"abi-test ran {checks} checks, expected 319: see {log_path('abi-test')}"
+    assert checks == 419, f"abi-test ran {checks} checks, expected 419: see {log_path('abi-test')}"
     lines = result.output.splitlines()
     # Extent mappings (extent.c): an unmap through another extent and a destroyed extent
     # leave the right mappings, with Gunyah's error codes.
@@ -71,3 +71,35 @@ def test_abi_guest_passes_every_check() -> None:
     assert len(virq) == 54
     assert all(": ok (" in line for line in virq)
     assert "[rm] abi-test: vector mode: with the doorbell's INTID: ok (0x42)" in lines
+    # Memory ownership (ownership.c): derived extents and donation in every direction, each
+    # with its exact code, and donated pages gone from the donor's stage 2.
+    start = lines.index("[rm] abi-test: ownership: a basic parent of 16 pages: ok (OK)")
+    end = lines.index("[rm] abi-test: ownership: the parent unmapped: ok (OK)")
+    ownership = [line for line in lines[start : end + 1] if "abi-test: " in line]
+    assert len(ownership) == 72 and all(": ok (" in line for line in ownership), "\n".join(
+        ownership
+    )
+    for expected in (
+        "  the parent's mapping of them is gone: ok (ERROR_ADDR_INVALID)",
+        "  a basic child cannot donate: ok (ERROR_MEMEXTENT_TYPE)",
+        "to_child: pages 4-5 to S (no_sync): ok (OK)",
+        "  they left the parent's stage 2: ok (ERROR_ADDR_INVALID)",
+        "  the parent cannot map them: ok (ERROR_MEMDB_NOT_OWNER)",
+        "  it left the child address space: ok (ERROR_ADDR_INVALID)",
+        "  and reads zeros: it was wiped: ok (0x0)",
+        "  page 4 reads as wiped: ok (0x0)",
+    ):
+        assert f"[rm] abi-test: {expected}" in lines, f"missing ownership check line: {expected}"
+    # addrspace_lookup (lookup.c): runs end where the rights or the extent change.
+    start = lines.index("[rm] abi-test: lookup: an address space: ok (OK)")
+    end = lines.index("[rm] abi-test:   then nothing is found: ok (ERROR_ADDR_INVALID)")
+    found = [line for line in lines[start : end + 1] if "abi-test: " in line]
+    assert len(found) == 26 and all(": ok (" in line for line in found), "\n".join(found)
+    for expected in (
+        "lookup: the read-only run ends with the extent: ok (OK)",
+        "  size: ok (0x2000)",
+        "  map_attrs: ok (0xf0044)",
+        "lookup: another extent's page: ok (ERROR_ADDR_INVALID)",
+        "  lookup finds S's two pages there: ok (0x2000)",
+    ):
+        assert f"[rm] abi-test: {expected}" in lines, f"missing lookup check line: {expected}"

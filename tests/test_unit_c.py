@@ -59,6 +59,7 @@ OBJECT_MODEL_BUT_CSPACE = (
     "hyp/core/allocator.c",
     "hyp/core/object.c",
     "hyp/objects/memextent.c",
+    "hyp/core/page_owner.c",
     "hyp/objects/partition.c",
     "hyp/objects/thread.c",
     "hyp/objects/unconfigured.c",
@@ -106,6 +107,7 @@ PROGRAMS = {
     p.name: p
     for p in (
         Program("test_allocator", ("hyp/core/allocator.c", *HARNESS)),
+        Program("test_page_owner", ("hyp/core/page_owner.c", *HARNESS)),
         Program("test_trapped_insn", ("hyp/arch/aarch64/trapped_insn.c", *HARNESS)),
         Program("test_string", HARNESS),
         Program("test_object", OBJECT_MODEL, ("-pthread",)),

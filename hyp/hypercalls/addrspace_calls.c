@@ -44,7 +44,8 @@ hypercall_addrspace_attach_thread(cap_id_t addrspace, cap_id_t thread)
 	return (hypercall_addrspace_attach_thread_result_t){ .error = err };
 }
 
-/* Looks up both caps with the map right; on OK the caller puts both references. */
+/* Looks up both caps with the map right (addrspace_lookup too: abi/objects.yaml names no lookup
+ * right); on OK the caller puts both references. */
 static error_t
 lookup_mapping(cap_id_t addrspace, cap_id_t memextent, object_header_t **as,
 	       object_header_t **me)
@@ -110,4 +111,26 @@ hypercall_memextent_configure(cap_id_t memextent, uint64_t phys_base, size_t siz
 		object_put(me);
 	}
 	return (hypercall_memextent_configure_result_t){ .error = err };
+}
+
+hypercall_addrspace_lookup_result_t
+hypercall_addrspace_lookup(cap_id_t addrspace, cap_id_t memextent, uint64_t vbase, size_t size)
+{
+	object_header_t *as, *me;
+	addrspace_lookup_result_t found = { 0 };
+	error_t err = lookup_mapping(addrspace, memextent, &as, &me);
+	if (err == OK) {
+		err = addrspace_lookup((vm_t *)as, (memextent_t *)me, vbase, size, &found);
+		object_put(me);
+		object_put(as);
+	}
+	if (err != OK) {
+		return (hypercall_addrspace_lookup_result_t){ .error = err };
+	}
+	return (hypercall_addrspace_lookup_result_t){
+		.error = OK,
+		.offset = found.offset,
+		.size = found.size,
+		.map_attrs = MEMEXTENT_MAPPING_ATTRS(found.access, found.access, found.memtype),
+	};
 }

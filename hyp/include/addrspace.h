@@ -26,9 +26,26 @@ error_t addrspace_map(vm_t *vm, memextent_t *extent, uint64_t ipa, uint64_t offs
 error_t addrspace_unmap(vm_t *vm, memextent_t *extent, uint64_t ipa, uint64_t offset,
 			uint64_t size);
 
+/* What `extent` maps at `ipa` (page-aligned; size bytes are looked at): its offset in the
+ * extent, how many bytes from `ipa` (at most `size`) map contiguously on from there with the
+ * same rights and type, and those (pgtable_access; pgtable_vm_memtype, where every device
+ * mapping reads as DEVICE_NGNRE, the type bothy maps devices with). ERROR_ADDR_INVALID if
+ * nothing maps `ipa` or another extent's page does. */
+typedef struct addrspace_lookup_result {
+	uint64_t offset, size;
+	unsigned access, memtype;
+} addrspace_lookup_result_t;
+error_t addrspace_lookup(vm_t *vm, memextent_t *extent, uint64_t ipa, uint64_t size,
+			 addrspace_lookup_result_t *out);
+
 /* The extent is being destroyed: removes all it maps from every address space (with TLB
  * invalidation), so no VM can reach its pages once it is gone. */
 void addrspace_unmap_extent(memextent_t *extent);
+
+/* Pages [pa, pa+size) of `extent` are leaving it: removes every leaf that maps them from each
+ * address space the extent is mapped in, with TLB invalidation. ERROR_NOMEM if a block had to
+ * be split and no table was free (some may be unmapped then; the extent still owns them). */
+error_t addrspace_revoke_pages(memextent_t *extent, uint64_t pa, uint64_t size);
 
 /* Maps the hypervisor-owned page `page` at `ipa` of `vm`: read-only Normal write-back memory,
  * never executable, so guest writes take a stage-2 permission fault. The caller keeps the

@@ -51,6 +51,12 @@ error_t pgtable_unmap(pgtable_t *pt, uint64_t va, uint64_t size, uint64_t pa,
  * caller invalidates TLBs. */
 error_t pgtable_unmap_pa(pgtable_t *pt, uint64_t pa, uint64_t size, uint64_t *unmapped);
 
+/* The leaf that maps the page of `va`: the physical address of that page, the leaf's attribute
+ * bits, and the bytes from `va` to the leaf's end. ERROR_ADDR_INVALID if nothing maps it. The
+ * caller holds whatever keeps `pt` from changing. */
+error_t pgtable_lookup(const pgtable_t *pt, uint64_t va, uint64_t *pa, uint64_t *attrs,
+		       uint64_t *leaf_size);
+
 /* Returns every table of `pt` to the pool. Nothing may use it any more: no CPU has it
  * loaded, and the caller has invalidated its TLB entries. */
 void pgtable_destroy(pgtable_t *pt);

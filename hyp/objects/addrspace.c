@@ -14,8 +14,8 @@
 
 #define VMID_LIMIT 256U /* VTTBR_EL2.VMID is 8 bits wide on every CPU bothy runs on */
 
-/* Lock order: mapping_lock (every extent's mapping records), then a VM's stage2_lock, then
- * memextent.c's registry lock. A map or unmap holds mapping_lock throughout, so an extent's
+/* Lock order: memextent.c's ownership lock, then mapping_lock (every extent's mapping
+ * records), then a VM's stage2_lock, then memextent.c's registry lock. A map or unmap holds mapping_lock throughout, so an extent's
  * records always say what its pages are mapped as. */
 static spinlock_t mapping_lock;
 static spinlock_t vmid_lock;
@@ -249,9 +249,16 @@ addrspace_map(vm_t *vm, memextent_t *extent, uint64_t ipa, uint64_t offset, uint
 	attrs |= (access & PGTABLE_ACCESS_R) != 0U ? PTE_S2_READ : 0U;
 	attrs |= (access & PGTABLE_ACCESS_W) != 0U ? PTE_S2_WRITE : 0U;
 	attrs |= (access & PGTABLE_ACCESS_X) != 0U ? 0U : PTE_XN;
-	spinlock_acquire(&mapping_lock);
-	err = map_recorded(vm, extent, ipa, offset, size, attrs);
-	spinlock_release(&mapping_lock);
+	/* Only what the extent owns, and it cannot be donated away while this maps it. */
+	memextent_ownership_acquire();
+	if (!memextent_owns(extent, offset, size)) {
+		err = ERROR_MEMDB_NOT_OWNER;
+	} else {
+		spinlock_acquire(&mapping_lock);
+		err = map_recorded(vm, extent, ipa, offset, size, attrs);
+		spinlock_release(&mapping_lock);
+	}
+	memextent_ownership_release();
 	return err;
 }
 
@@ -308,6 +315,68 @@ addrspace_unmap(vm_t *vm, memextent_t *extent, uint64_t ipa, uint64_t offset, ui
 	return err;
 }
 
+static unsigned
+leaf_access(uint64_t attrs)
+{
+	unsigned access = (attrs & PTE_S2_READ) != 0U ? PGTABLE_ACCESS_R : 0U;
+	access |= (attrs & PTE_S2_WRITE) != 0U ? PGTABLE_ACCESS_W : 0U;
+	return access | ((attrs & PTE_XN) != 0U ? 0U : PGTABLE_ACCESS_X);
+}
+
+error_t
+addrspace_lookup(vm_t *vm, memextent_t *extent, uint64_t ipa, uint64_t size,
+		 addrspace_lookup_result_t *out)
+{
+	error_t err = check_range(vm, extent, ipa, 0, PAGE_SIZE);
+	if (err != OK) {
+		return err;
+	}
+	if ((size & (PAGE_SIZE - 1U)) != 0U) {
+		return ERROR_ARGUMENT_ALIGNMENT;
+	}
+	if (size == 0U || ipa + size < ipa) {
+		return ERROR_ARGUMENT_SIZE;
+	}
+	uint64_t end = extent->phys_base + extent->size;
+	uint64_t pa, attrs, leaf;
+	/* A page in the extent's range is the extent's only while it owns it (donation). */
+	memextent_ownership_acquire();
+	spinlock_acquire(&vm->stage2_lock);
+	err = pgtable_lookup(&vm->stage2, ipa, &pa, &attrs, &leaf);
+	if (err == OK && (pa < extent->phys_base || pa >= end ||
+			  !memextent_owns(extent, pa - extent->phys_base, PAGE_SIZE))) {
+		err = ERROR_ADDR_INVALID; /* another extent's (or the hypervisor's) page */
+	}
+	uint64_t found = 0;
+	if (err == OK) {
+		*out = (addrspace_lookup_result_t){
+			.offset = pa - extent->phys_base,
+			.access = leaf_access(attrs),
+			.memtype = (attrs & PTE_S2_MEMATTR_NORMAL_WB) == PTE_S2_MEMATTR_NORMAL_WB
+					   ? PGTABLE_VM_MEMTYPE_NORMAL_WB
+					   : PGTABLE_VM_MEMTYPE_DEVICE_NGNRE,
+		};
+		uint64_t first_pa = pa, first_attrs = attrs;
+		found = leaf;
+		/* On while the next leaf continues the same run of the extent's pages. */
+		while (found < size && pgtable_lookup(&vm->stage2, ipa + found, &pa, &attrs,
+						      &leaf) == OK &&
+		       pa == first_pa + found && attrs == first_attrs && pa < end) {
+			found += leaf;
+		}
+		found = found < size ? found : size;
+		found = found < end - first_pa ? found : end - first_pa;
+		uint64_t owned = PAGE_SIZE;
+		while (owned < found && memextent_owns(extent, out->offset + owned, PAGE_SIZE)) {
+			owned += PAGE_SIZE;
+		}
+		out->size = owned;
+	}
+	spinlock_release(&vm->stage2_lock);
+	memextent_ownership_release();
+	return err;
+}
+
 void
 addrspace_unmap_extent(memextent_t *extent)
 {
@@ -327,6 +396,32 @@ addrspace_unmap_extent(memextent_t *extent)
 		*record = (memextent_mapping_t){ 0 };
 	}
 	spinlock_release(&mapping_lock);
+}
+
+error_t
+addrspace_revoke_pages(memextent_t *extent, uint64_t pa, uint64_t size)
+{
+	error_t err = OK;
+	spinlock_acquire(&mapping_lock);
+	for (unsigned i = 0; i < MEMEXTENT_MAX_MAPS; i++) {
+		memextent_mapping_t *record = &extent->maps[i];
+		if (record->vm == NULL) {
+			continue;
+		}
+		uint64_t unmapped = 0;
+		vm_t *vm = record->vm;
+		spinlock_acquire(&vm->stage2_lock);
+		error_t e = pgtable_unmap_pa(&vm->stage2, pa, size, &unmapped);
+		tlb_invalidate(vm, TLB_ALL);
+		spinlock_release(&vm->stage2_lock);
+		err = err == OK ? e : err;
+		record->mapped -= unmapped < record->mapped ? unmapped : record->mapped;
+		if (record->mapped == 0U) {
+			*record = (memextent_mapping_t){ 0 };
+		}
+	}
+	spinlock_release(&mapping_lock);
+	return err;
 }
 
 error_t

@@ -310,3 +310,29 @@ pgtable_unmap_pa(pgtable_t *pt, uint64_t pa, uint64_t size, uint64_t *unmapped)
 	dsb_ish();
 	return err;
 }
+
+error_t
+pgtable_lookup(const pgtable_t *pt, uint64_t va, uint64_t *pa, uint64_t *attrs,
+	       uint64_t *leaf_size)
+{
+	if (va >> PGTABLE_VA_BITS != 0U) {
+		return ERROR_ADDR_INVALID;
+	}
+	const uint64_t *table = pt->root;
+	for (unsigned level = 1U; level <= 3U; level++) {
+		uint64_t entry = table[(va >> level_shift(level)) & (PGTABLE_ENTRIES - 1U)];
+		if ((entry & DESC_VALID) == 0U) {
+			return ERROR_ADDR_INVALID;
+		}
+		bool leaf = level == 3U || (entry & 3U) == DESC_BLOCK;
+		if (leaf) {
+			uint64_t span = 1UL << level_shift(level);
+			*pa = (entry & DESC_ADDR_MASK & ~(span - 1U)) | (va & (span - 1U) & ~0xfffUL);
+			*attrs = entry & ~DESC_ADDR_MASK & ~3UL;
+			*leaf_size = span - (va & (span - 1U));
+			return OK;
+		}
+		table = (const uint64_t *)(uintptr_t)(entry & DESC_ADDR_MASK);
+	}
+	return ERROR_ADDR_INVALID;
+}

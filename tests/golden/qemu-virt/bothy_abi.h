@@ -485,7 +485,7 @@ typedef struct {
 	error_t error;
 } hypercall_memextent_configure_result_t;
 
-/* memextent_configure_derive: Configure a memory extent as a sub-range of a parent memory extent. (returns ERROR_UNIMPLEMENTED) */
+/* memextent_configure_derive: Configure a memory extent as a sub-range of a parent memory extent. */
 #define HYPERCALL_MEMEXTENT_CONFIGURE_DERIVE_NATIVE 0x6032U
 #define HYPERCALL_MEMEXTENT_CONFIGURE_DERIVE_SMCCC 0xc6008032U
 typedef struct {
@@ -724,7 +724,7 @@ typedef struct {
 	error_t error;
 } hypercall_cspace_revoke_caps_from_result_t;
 
-/* addrspace_lookup: Find the memory extent mapping that covers a virtual address range. (returns ERROR_UNIMPLEMENTED) */
+/* addrspace_lookup: Find the memory extent mapping that covers a virtual address range. */
 #define HYPERCALL_ADDRSPACE_LOOKUP_NATIVE 0x605aU
 #define HYPERCALL_ADDRSPACE_LOOKUP_SMCCC 0xc600805aU
 typedef struct {
@@ -776,7 +776,7 @@ typedef struct {
 	error_t error;
 } hypercall_addrspace_configure_vmmio_result_t;
 
-/* memextent_donate: Move ownership of a range of memory between related memory extents. (returns ERROR_UNIMPLEMENTED) */
+/* memextent_donate: Move ownership of a range of memory between related memory extents. */
 #define HYPERCALL_MEMEXTENT_DONATE_NATIVE 0x6061U
 #define HYPERCALL_MEMEXTENT_DONATE_SMCCC 0xc6008061U
 typedef struct {

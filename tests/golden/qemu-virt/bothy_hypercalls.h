@@ -576,7 +576,7 @@ bothy_memextent_configure(cap_id_t memextent, uint64_t phys_base, size_t size, u
 	};
 }
 
-/* memextent_configure_derive: Configure a memory extent as a sub-range of a parent memory extent. (returns ERROR_UNIMPLEMENTED) */
+/* memextent_configure_derive: Configure a memory extent as a sub-range of a parent memory extent. */
 static inline hypercall_memextent_configure_derive_result_t
 bothy_memextent_configure_derive(cap_id_t memextent, cap_id_t parent_memextent, size_t offset, size_t size, uint32_t attributes)
 {
@@ -943,7 +943,7 @@ bothy_cspace_revoke_caps_from(cap_id_t src_cspace, cap_id_t master_cap)
 	};
 }
 
-/* addrspace_lookup: Find the memory extent mapping that covers a virtual address range. (returns ERROR_UNIMPLEMENTED) */
+/* addrspace_lookup: Find the memory extent mapping that covers a virtual address range. */
 static inline hypercall_addrspace_lookup_result_t
 bothy_addrspace_lookup(cap_id_t addrspace, cap_id_t memextent, uint64_t vbase, size_t size)
 {
@@ -1023,7 +1023,7 @@ bothy_addrspace_configure_vmmio(cap_id_t addrspace, uint64_t vbase, size_t size,
 	};
 }
 
-/* memextent_donate: Move ownership of a range of memory between related memory extents. (returns ERROR_UNIMPLEMENTED) */
+/* memextent_donate: Move ownership of a range of memory between related memory extents. */
 static inline hypercall_memextent_donate_result_t
 bothy_memextent_donate(uint32_t options, cap_id_t from, cap_id_t to, size_t offset, size_t size)
 {

@@ -30,6 +30,20 @@
 #define MEMEXTENT_TYPE_BASIC BOTHY_TYPES_U(0x0)
 #define MEMEXTENT_TYPE_SPARSE BOTHY_TYPES_U(0x1)
 
+/* memextent_donate_type: the direction of memextent_donate; TO_PROTECTED and FROM_PROTECTED (Linux's 2024 driver) are sibling donations into and out of a protected (guest-private) extent, and FROM_PROTECTED zeroes the pages before the receiver owns them */
+#define MEMEXTENT_DONATE_TYPE_TO_CHILD BOTHY_TYPES_U(0x0)
+#define MEMEXTENT_DONATE_TYPE_TO_PARENT BOTHY_TYPES_U(0x1)
+#define MEMEXTENT_DONATE_TYPE_TO_SIBLING BOTHY_TYPES_U(0x2)
+#define MEMEXTENT_DONATE_TYPE_TO_PROTECTED BOTHY_TYPES_U(0x3)
+#define MEMEXTENT_DONATE_TYPE_FROM_PROTECTED BOTHY_TYPES_U(0x4)
+
+/* memextent_modify_op: the operation of memextent_modify */
+#define MEMEXTENT_MODIFY_OP_UNMAP_ALL BOTHY_TYPES_U(0x0)
+#define MEMEXTENT_MODIFY_OP_ZERO_RANGE BOTHY_TYPES_U(0x1)
+#define MEMEXTENT_MODIFY_OP_CACHE_CLEAN_RANGE BOTHY_TYPES_U(0x2)
+#define MEMEXTENT_MODIFY_OP_CACHE_FLUSH_RANGE BOTHY_TYPES_U(0x3)
+#define MEMEXTENT_MODIFY_OP_SYNC_ALL BOTHY_TYPES_U(0xff)
+
 /* pgtable_vm_memtype: the stage-2 memory type of a mapping */
 #define PGTABLE_VM_MEMTYPE_DEVICE_NGNRNE BOTHY_TYPES_U(0x0)
 #define PGTABLE_VM_MEMTYPE_DEVICE_NGNRE BOTHY_TYPES_U(0x1)
@@ -217,6 +231,52 @@ static inline uint32_t
 addrspace_map_flags_no_sync(uint32_t value)
 {
 	return (value & ADDRSPACE_MAP_FLAGS_NO_SYNC_MASK) >> 31U;
+}
+
+/* memextent_donate_options (32 bits): memextent_donate's direction (and a no_sync bit bothy treats as a sync) */
+#define MEMEXTENT_DONATE_OPTIONS_TYPE_SHIFT 0U
+#define MEMEXTENT_DONATE_OPTIONS_TYPE_MASK 0xffU
+#define MEMEXTENT_DONATE_OPTIONS_NO_SYNC_SHIFT 31U
+#define MEMEXTENT_DONATE_OPTIONS_NO_SYNC_MASK 0x80000000U
+#define MEMEXTENT_DONATE_OPTIONS_VALID_MASK 0x800000ffU /* the rest are reserved */
+/* memextent_donate_options from its fields (a constant expression when they are) */
+#define MEMEXTENT_DONATE_OPTIONS(type, no_sync) \
+	(((uint32_t)0) \
+	 | (((uint32_t)(type) << 0U) & MEMEXTENT_DONATE_OPTIONS_TYPE_MASK) \
+	 | (((uint32_t)(no_sync) << 31U) & MEMEXTENT_DONATE_OPTIONS_NO_SYNC_MASK) \
+	)
+static inline uint32_t
+memextent_donate_options_type(uint32_t value)
+{
+	return (value & MEMEXTENT_DONATE_OPTIONS_TYPE_MASK) >> 0U;
+}
+static inline uint32_t
+memextent_donate_options_no_sync(uint32_t value)
+{
+	return (value & MEMEXTENT_DONATE_OPTIONS_NO_SYNC_MASK) >> 31U;
+}
+
+/* memextent_modify_flags (32 bits): memextent_modify's operation (and a no_sync bit bothy treats as a sync) */
+#define MEMEXTENT_MODIFY_FLAGS_OP_SHIFT 0U
+#define MEMEXTENT_MODIFY_FLAGS_OP_MASK 0xffU
+#define MEMEXTENT_MODIFY_FLAGS_NO_SYNC_SHIFT 31U
+#define MEMEXTENT_MODIFY_FLAGS_NO_SYNC_MASK 0x80000000U
+#define MEMEXTENT_MODIFY_FLAGS_VALID_MASK 0x800000ffU /* the rest are reserved */
+/* memextent_modify_flags from its fields (a constant expression when they are) */
+#define MEMEXTENT_MODIFY_FLAGS(op, no_sync) \
+	(((uint32_t)0) \
+	 | (((uint32_t)(op) << 0U) & MEMEXTENT_MODIFY_FLAGS_OP_MASK) \
+	 | (((uint32_t)(no_sync) << 31U) & MEMEXTENT_MODIFY_FLAGS_NO_SYNC_MASK) \
+	)
+static inline uint32_t
+memextent_modify_flags_op(uint32_t value)
+{
+	return (value & MEMEXTENT_MODIFY_FLAGS_OP_MASK) >> 0U;
+}
+static inline uint32_t
+memextent_modify_flags_no_sync(uint32_t value)
+{
+	return (value & MEMEXTENT_MODIFY_FLAGS_NO_SYNC_MASK) >> 31U;
 }
 
 /* msgqueue_create_info (64 bits): a message queue's depth and message size (msgqueue_configure) */

@@ -53,6 +53,7 @@ hypercall_addrspace_map_result_t hypercall_addrspace_map(cap_id_t addrspace, cap
 hypercall_addrspace_unmap_result_t hypercall_addrspace_unmap(cap_id_t addrspace, cap_id_t memextent, uint64_t vbase, uint32_t map_flags, size_t offset, size_t size);
 hypercall_addrspace_configure_result_t hypercall_addrspace_configure(cap_id_t addrspace, uint16_t vmid);
 hypercall_memextent_configure_result_t hypercall_memextent_configure(cap_id_t memextent, uint64_t phys_base, size_t size, uint32_t attributes);
+hypercall_memextent_configure_derive_result_t hypercall_memextent_configure_derive(cap_id_t memextent, cap_id_t parent_memextent, size_t offset, size_t size, uint32_t attributes);
 hypercall_vcpu_configure_result_t hypercall_vcpu_configure(cap_id_t cap_id, uint64_t vcpu_options);
 hypercall_vcpu_poweron_result_t hypercall_vcpu_poweron(cap_id_t cap_id, uint64_t entry_point, uint64_t context, uint64_t flags);
 hypercall_scheduler_yield_result_t hypercall_scheduler_yield(uint32_t control, uint64_t arg1);
@@ -62,6 +63,8 @@ hypercall_vcpu_set_priority_result_t hypercall_vcpu_set_priority(cap_id_t cap_id
 hypercall_vcpu_set_timeslice_result_t hypercall_vcpu_set_timeslice(cap_id_t cap_id, uint64_t timeslice);
 hypercall_partition_create_virtio_mmio_result_t hypercall_partition_create_virtio_mmio(cap_id_t src_partition, cap_id_t cspace);
 hypercall_cspace_revoke_caps_from_result_t hypercall_cspace_revoke_caps_from(cap_id_t src_cspace, cap_id_t master_cap);
+hypercall_addrspace_lookup_result_t hypercall_addrspace_lookup(cap_id_t addrspace, cap_id_t memextent, uint64_t vbase, size_t size);
+hypercall_memextent_donate_result_t hypercall_memextent_donate(uint32_t options, cap_id_t from, cap_id_t to, size_t offset, size_t size);
 hypercall_vcpu_run_check_result_t hypercall_vcpu_run_check(cap_id_t cap_id);
 hypercall_console_write_result_t hypercall_console_write(cap_id_t console, uintptr_t data, size_t size);
 

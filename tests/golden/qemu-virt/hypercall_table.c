@@ -473,6 +473,17 @@ stub_memextent_configure(const register_t *in, register_t *out, bool native)
 }
 
 static void
+stub_memextent_configure_derive(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[5] | (in[4] >> 32)) != 0UL) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_memextent_configure_derive_result_t r = hypercall_memextent_configure_derive((cap_id_t)in[0], (cap_id_t)in[1], (size_t)in[2], (size_t)in[3], (uint32_t)in[4]);
+	out[0] = (register_t)(int64_t)r.error;
+}
+
+static void
 stub_vcpu_configure(const register_t *in, register_t *out, bool native)
 {
 	if (native && (in[2]) != 0UL) {
@@ -567,6 +578,31 @@ stub_cspace_revoke_caps_from(const register_t *in, register_t *out, bool native)
 }
 
 static void
+stub_addrspace_lookup(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[4]) != 0UL) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_addrspace_lookup_result_t r = hypercall_addrspace_lookup((cap_id_t)in[0], (cap_id_t)in[1], (uint64_t)in[2], (size_t)in[3]);
+	out[0] = (register_t)(int64_t)r.error;
+	out[1] = (register_t)r.offset;
+	out[2] = (register_t)r.size;
+	out[3] = (register_t)r.map_attrs;
+}
+
+static void
+stub_memextent_donate(const register_t *in, register_t *out, bool native)
+{
+	if (native && (in[5] | (in[0] >> 32)) != 0UL) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_memextent_donate_result_t r = hypercall_memextent_donate((uint32_t)in[0], (cap_id_t)in[1], (cap_id_t)in[2], (size_t)in[3], (size_t)in[4]);
+	out[0] = (register_t)(int64_t)r.error;
+}
+
+static void
 stub_vcpu_run_check(const register_t *in, register_t *out, bool native)
 {
 	if (native && (in[1]) != 0UL) {
@@ -635,6 +671,7 @@ static const hypercall_stub_t table_gunyah[HYPERCALL_GUNYAH_COUNT] = {
 	[0x2c] = stub_addrspace_unmap,
 	[0x2e] = stub_addrspace_configure,
 	[0x31] = stub_memextent_configure,
+	[0x32] = stub_memextent_configure_derive,
 	[0x34] = stub_vcpu_configure,
 	[0x38] = stub_vcpu_poweron,
 	[0x3b] = stub_scheduler_yield,
@@ -644,6 +681,8 @@ static const hypercall_stub_t table_gunyah[HYPERCALL_GUNYAH_COUNT] = {
 	[0x47] = stub_vcpu_set_timeslice,
 	[0x48] = stub_partition_create_virtio_mmio,
 	[0x59] = stub_cspace_revoke_caps_from,
+	[0x5a] = stub_addrspace_lookup,
+	[0x61] = stub_memextent_donate,
 	[0x68] = stub_vcpu_run_check,
 };
 

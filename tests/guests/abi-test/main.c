@@ -5,6 +5,8 @@
 #include "bothy_hypercalls.h"
 #include "check.h"
 #include "extent.h"
+#include "lookup.h"
+#include "ownership.h"
 #include "guest.h"
 #include "hwirq.h"
 #include "platform_config.h"
@@ -776,6 +778,8 @@ guest_main(const root_boot_info_t *info)
 	test_memory();
 	test_stage2_tables_are_freed();
 	test_extent_mappings(info);
+	test_memory_ownership(info);
+	test_addrspace_lookup(info);
 	test_msgqueue_configure();
 	test_msgqueue_traffic();
 	test_msgqueue_bad_caps_and_addresses();

@@ -37,6 +37,7 @@ static const uint32_t create_numbers[] = {
 #define CREATE_COUNT (sizeof(create_numbers) / sizeof(create_numbers[0]))
 
 static root_boot_info_t boot; /* a copy: the fuzzer hands the boot-info page out as a buffer */
+
 /* As a VM the RM built: no boot information (boot holds only its memory, and no caps), and
  * its RM link, set up before the run (its device tree may be a buffer argument after it). */
 static bool rm_built;
@@ -404,6 +405,63 @@ still_identifies(void)
 	return ok;
 }
 
+/* As the root VM: memory ownership still works end to end, on RAM below the pages the run
+ * pointed at: a parent extent, a sparse child given a page, mapped and looked up. */
+static bool
+memory_still_works(void)
+{
+	uint64_t base = FUZZ_FREE_RAM_END - 0x100000U;
+	cap_id_t cs = boot.cspace_cap;
+	hypercall_partition_create_memextent_result_t p =
+		bothy_partition_create_memextent(boot.partition_cap, cs);
+	hypercall_partition_create_memextent_result_t c =
+		bothy_partition_create_memextent(boot.partition_cap, cs);
+	hypercall_partition_create_addrspace_result_t as =
+		bothy_partition_create_addrspace(boot.partition_cap, cs);
+	uint32_t sparse = MEMEXTENT_ATTRS(0U, MEMEXTENT_MEMTYPE_ANY, MEMEXTENT_TYPE_SPARSE, 0U);
+	uint32_t rw = MEMEXTENT_MAPPING_ATTRS(PGTABLE_ACCESS_RW, PGTABLE_ACCESS_RW,
+					      PGTABLE_VM_MEMTYPE_NORMAL_WB);
+	error_t err = p.error != OK ? p.error : c.error != OK ? c.error : as.error;
+	err = err == OK ? bothy_memextent_configure(p.new_cap, base, 2U * FUZZ_PAGE, 0U).error : err;
+	err = err == OK ? bothy_object_activate(p.new_cap).error : err;
+	err = err == OK ? bothy_memextent_configure_derive(c.new_cap, p.new_cap, 0U, 2U * FUZZ_PAGE,
+							   sparse).error
+			: err;
+	err = err == OK ? bothy_object_activate(c.new_cap).error : err;
+	err = err == OK ? bothy_memextent_donate(MEMEXTENT_DONATE_OPTIONS(
+							  MEMEXTENT_DONATE_TYPE_TO_CHILD, 0U),
+						  p.new_cap, c.new_cap, FUZZ_PAGE, FUZZ_PAGE)
+				  .error
+			: err;
+	err = err == OK ? bothy_addrspace_configure(as.new_cap, 250U).error : err;
+	err = err == OK ? bothy_object_activate(as.new_cap).error : err;
+	err = err == OK ? bothy_addrspace_map(as.new_cap, c.new_cap, 0x80000000U, rw, 0U, FUZZ_PAGE,
+					      FUZZ_PAGE).error
+			: err;
+	hypercall_addrspace_lookup_result_t look =
+		bothy_addrspace_lookup(as.new_cap, c.new_cap, 0x80000000U, 2U * FUZZ_PAGE);
+	err = err == OK ? look.error : err;
+	bool ok = err == OK && look.offset == FUZZ_PAGE && look.size == FUZZ_PAGE;
+	err = err == OK ? bothy_memextent_donate(MEMEXTENT_DONATE_OPTIONS(
+							  MEMEXTENT_DONATE_TYPE_TO_CHILD, 0U),
+						  p.new_cap, c.new_cap, FUZZ_PAGE, FUZZ_PAGE)
+				  .error
+			: err;
+	ok = ok && err == ERROR_MEMDB_NOT_OWNER;
+	for (unsigned i = 0; i < 3U; i++) {
+		cap_id_t cap = i == 0U ? as.new_cap : i == 1U ? c.new_cap : p.new_cap;
+		error_t made = i == 0U ? as.error : i == 1U ? c.error : p.error;
+		if (made == OK) {
+			(void)bothy_cspace_delete_cap_from(cs, cap);
+		}
+	}
+	const char *name = error_name(err);
+	guest_printf("fuzz: after the run: memextent derive, donate, map, lookup, donate again (%s): "
+		     "%s\n",
+		     name != NULL ? name : "(not an error code)", ok ? "ok" : "WRONG");
+	return ok;
+}
+
 static bool
 still_serves(void)
 {
@@ -418,7 +476,7 @@ still_serves(void)
 	guest_printf("fuzz: after the run: partition_create_doorbell %s, cspace_delete_cap_from %s\n",
 		     db_name != NULL ? db_name : "(not an error code)",
 		     db.error != OK ? "not tried" : del_name != NULL ? del_name : "(not an error code)");
-	return ok && db.error == OK && del == OK;
+	return ok && db.error == OK && del == OK && memory_still_works();
 }
 
 /* As a VM the RM built: after the run the RM still answers a VM_GET_VMID round trip on the

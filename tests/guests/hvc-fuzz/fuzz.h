@@ -28,6 +28,12 @@ typedef struct {
 
 /* gen.c: choosing calls and arguments. `info` gives the VM's memory and console cap; buffer
  * arguments inside the VM use the memory from the top of the stack up to `spare_end`. */
+/* The top pages of RAM, which no VM and not the hypervisor uses: memory arguments point there
+ * often, so the extents the fuzzer makes can activate, derive, donate and map. */
+#define FUZZ_FREE_RAM_END (PLATFORM_RAM_BASE + PLATFORM_RAM_SIZE)
+#define FUZZ_FREE_RAM_PAGES 32U
+#define FUZZ_PAGE 0x1000UL
+
 void gen_init(const root_boot_info_t *info, uint64_t spare_end);
 /* A random call: number, entry path and arguments, adjusted so the fuzzer keeps its
  * footing (see gen.c). */

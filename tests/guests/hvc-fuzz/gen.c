@@ -136,10 +136,24 @@ call_decode(fuzz_call_t *c)
 	}
 }
 
-/* A gunyah number: mostly where Gunyah's calls are (0x00-0x6f), sometimes anywhere. */
+/* The memory ownership calls, which get extra attention: a VMM (and an attacker) reaches
+ * derive, donate, map, unmap and lookup with its own caps. */
+#define MEM(name) (HYPERCALL_##name##_NATIVE - HYPERCALL_GUNYAH_NATIVE_BASE)
+static const uint32_t memory_numbers[] = {
+	MEM(PARTITION_CREATE_MEMEXTENT), MEM(PARTITION_CREATE_ADDRSPACE), MEM(MEMEXTENT_CONFIGURE),
+	MEM(MEMEXTENT_CONFIGURE_DERIVE), MEM(MEMEXTENT_DONATE), MEM(MEMEXTENT_MODIFY),
+	MEM(ADDRSPACE_CONFIGURE), MEM(ADDRSPACE_MAP), MEM(ADDRSPACE_UNMAP),
+	MEM(ADDRSPACE_UPDATE_ACCESS), MEM(ADDRSPACE_LOOKUP), MEM(OBJECT_ACTIVATE),
+};
+
+/* A gunyah number: mostly where Gunyah's calls are (0x00-0x6f), a fifth of the time one of the
+ * memory calls, sometimes anywhere. */
 static uint32_t
 pick_gunyah_number(void)
 {
+	if (rng_chance(20U)) {
+		return memory_numbers[rng_below(sizeof(memory_numbers) / sizeof(memory_numbers[0]))];
+	}
 	return rng_chance(75U) ? (uint32_t)rng_below(0x70U)
 			       : (uint32_t)rng_below(HYPERCALL_GUNYAH_COUNT);
 }
@@ -207,8 +221,11 @@ pick_address(void)
 		return s < 2U ? page : s == 2U ? page + rng_below(PAGE_SIZE)
 					       : spare_base + spare_pages * PAGE_SIZE - 8U;
 	}
-	if (r < 85U) {
+	if (r < 75U) {
 		return outside[rng_below(OUTSIDE_ADDRESSES)];
+	}
+	if (r < 85U) { /* nobody's RAM, so extents over it activate, derive and donate */
+		return FUZZ_FREE_RAM_END - (1U + rng_below(FUZZ_FREE_RAM_PAGES)) * PAGE_SIZE;
 	}
 	return rng_next() & 0x0000fffffffff000UL; /* anywhere in a 48-bit address space */
 }
@@ -231,6 +248,9 @@ pick_argument(unsigned i)
 	}
 	if (r < 85U) {
 		return pick_address();
+	}
+	if (rng_chance(30U)) {
+		return rng_below(FUZZ_FREE_RAM_PAGES + 1U) * PAGE_SIZE; /* offsets and sizes */
 	}
 	return rng_below(rng_chance(50U) ? 64U : 0x2001U); /* small counts, sizes, indices */
 }

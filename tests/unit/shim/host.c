@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "addrspace.h"
+#include "cache.h"
 #include "cspace.h"
 #include "host.h"
 #include "object_ops.h"
@@ -99,6 +100,23 @@ void
 addrspace_unmap_extent(memextent_t *extent)
 {
 	(void)extent;
+}
+
+error_t
+addrspace_revoke_pages(memextent_t *extent, uint64_t pa, uint64_t size)
+{
+	(void)extent;
+	(void)pa;
+	(void)size;
+	return OK;
+}
+
+/* Host memory is not at the extents' physical addresses: nothing to zero. */
+void
+cache_zero_to_poc(uint64_t pa, uint64_t size)
+{
+	(void)pa;
+	(void)size;
 }
 
 error_t

@@ -201,6 +201,7 @@ IMPLEMENTED = frozenset(
     {
         "addrspace_attach_thread",
         "addrspace_configure",
+        "addrspace_lookup",
         "addrspace_map",
         "addrspace_unmap",
         "console_write",
@@ -220,6 +221,8 @@ IMPLEMENTED = frozenset(
         "hwirq_unbind_virq",
         "hypervisor_identify",
         "memextent_configure",
+        "memextent_configure_derive",
+        "memextent_donate",
         "msgqueue_bind_receive_virq",
         "msgqueue_bind_send_virq",
         "msgqueue_configure",
