@@ -19,8 +19,10 @@ from bothy.abi import constants
 from bothy.abi.errors import load_error_spec
 from bothy.abi.hypercalls import Call, HypercallSpec, load_hypercall_spec
 from bothy.abi.objects import load_object_spec
+from bothy.abi.types import load_type_spec
 from bothy.codegen.hypercalls import generate_hypercalls, hypercall_doc, python_constants
 from bothy.codegen.objects import generate_objects
+from bothy.codegen.types import generate_types
 from conftest import REPO, clang_syntax_check
 from needs import needs
 
@@ -220,6 +222,7 @@ def test_generated_c_compiles(spec: HypercallSpec, tmp_path: Path, all_implement
     out = tmp_path / "gen"
     generate_hypercalls(spec, load_error_spec(), out)
     generate_objects(load_object_spec(spec), spec, out)
+    generate_types(load_type_spec(), out)  # bothy_abi.h includes bothy_types.h
     main = tmp_path / "uses_wrappers.c"
     main.write_text('#include "bothy_hypercalls.h"\n')
     clang_syntax_check(main, out / "include")
