@@ -39,7 +39,7 @@ def test_abi_guest_passes_every_check() -> None:
     assert ": FAIL: " not in result.output
     checks = int(re.search(r"abi-test passed \((\d+) checks\)", result.output).group(1))  # type: ignore[union-attr]
     # Exact: a check that silently stops running (or a new one) must show up here.
-    assert checks == 419, f"abi-test ran {checks} checks, expected 419: see {log_path('abi-test')}"
+    assert checks == 436, f"abi-test ran {checks} checks, expected 436: see {log_path('abi-test')}"
     lines = result.output.splitlines()
     # Extent mappings (extent.c): an unmap through another extent and a destroyed extent
     # leave the right mappings, with Gunyah's error codes.
@@ -103,3 +103,8 @@ def test_abi_guest_passes_every_check() -> None:
         "  lookup finds S's two pages there: ok (0x2000)",
     ):
         assert f"[rm] abi-test: {expected}" in lines, f"missing lookup check line: {expected}"
+    # addrspace_update_access (access.c): rights changed in place, bad updates change nothing.
+    access = [line for line in lines if "abi-test: update_access: " in line]
+    assert len(access) == 11 and all(": ok (" in line for line in access), "\n".join(access)
+    assert "[rm] abi-test:   lookup: page 1 is read-only normal memory: ok (0xf0044)" in lines
+    assert "[rm] abi-test:   it still reads the same: ok (0xacce55)" in lines

@@ -134,3 +134,24 @@ hypercall_addrspace_lookup(cap_id_t addrspace, cap_id_t memextent, uint64_t vbas
 		.map_attrs = MEMEXTENT_MAPPING_ATTRS(found.access, found.access, found.memtype),
 	};
 }
+
+hypercall_addrspace_update_access_result_t
+hypercall_addrspace_update_access(cap_id_t addrspace, cap_id_t memextent, uint64_t vbase,
+				  uint32_t access_attrs, uint32_t map_flags, size_t offset,
+				  size_t size)
+{
+	if ((access_attrs & ~MEMEXTENT_ACCESS_ATTRS_VALID_MASK) != 0U ||
+	    (map_flags & ~MAP_FLAGS_ACCEPTED) != 0U) {
+		return (hypercall_addrspace_update_access_result_t){ .error = ERROR_ARGUMENT_INVALID };
+	}
+	object_header_t *as, *me;
+	error_t err = lookup_mapping(addrspace, memextent, &as, &me);
+	if (err == OK) {
+		/* Stage 2 has one set of rights for EL0 and EL1: the kernel access applies. */
+		err = addrspace_update_access((vm_t *)as, (memextent_t *)me, vbase, offset, size,
+					      memextent_access_attrs_kernel_access(access_attrs));
+		object_put(me);
+		object_put(as);
+	}
+	return (hypercall_addrspace_update_access_result_t){ .error = err };
+}

@@ -26,6 +26,14 @@ error_t addrspace_map(vm_t *vm, memextent_t *extent, uint64_t ipa, uint64_t offs
 error_t addrspace_unmap(vm_t *vm, memextent_t *extent, uint64_t ipa, uint64_t offset,
 			uint64_t size);
 
+/* Gives the mapping of [offset, offset+size) of `extent` at `ipa` the rights `access`
+ * (pgtable_access, not NONE), keeping its memory type. All of the range must be mapped there
+ * by the extent, linearly and with one type, or ERROR_ADDR_INVALID and nothing changes. The
+ * entries are replaced break-before-make; if no table is free to map them again
+ * (ERROR_NOMEM) the range is left unmapped. */
+error_t addrspace_update_access(vm_t *vm, memextent_t *extent, uint64_t ipa, uint64_t offset,
+				uint64_t size, unsigned access);
+
 /* What `extent` maps at `ipa` (page-aligned; size bytes are looked at): its offset in the
  * extent, how many bytes from `ipa` (at most `size`) map contiguously on from there with the
  * same rights and type, and those (pgtable_access; pgtable_vm_memtype, where every device

@@ -315,6 +315,71 @@ addrspace_unmap(vm_t *vm, memextent_t *extent, uint64_t ipa, uint64_t offset, ui
 	return err;
 }
 
+/* Whether [ipa, ipa+size) is all mapped, to [pa, pa+size), with one memory type; *type gets
+ * that type's attribute bits. Under the VM's stage2_lock. */
+static bool
+mapped_linearly(const vm_t *vm, uint64_t ipa, uint64_t pa, uint64_t size, uint64_t *type)
+{
+	const uint64_t type_bits = PTE_SH_INNER | PTE_S2_MEMATTR_NORMAL_WB;
+	for (uint64_t done = 0; done < size;) {
+		uint64_t out, attrs, leaf;
+		if (pgtable_lookup(&vm->stage2, ipa + done, &out, &attrs, &leaf) != OK ||
+		    out != pa + done || (done != 0U && (attrs & type_bits) != *type)) {
+			return false;
+		}
+		*type = attrs & type_bits;
+		done += leaf;
+	}
+	return true;
+}
+
+error_t
+addrspace_update_access(vm_t *vm, memextent_t *extent, uint64_t ipa, uint64_t offset,
+			uint64_t size, unsigned access)
+{
+	error_t err = check_range(vm, extent, ipa, offset, size);
+	if (err != OK) {
+		return err;
+	}
+	if (access == 0U || (access & ~PGTABLE_ACCESS_RWX) != 0U) {
+		return ERROR_ARGUMENT_INVALID;
+	}
+	if (memextent_attrs_memtype(extent->attributes) == MEMEXTENT_MEMTYPE_DEVICE) {
+		access &= ~PGTABLE_ACCESS_X; /* never executable, as addrspace_map maps it */
+	}
+	uint64_t pa = extent->phys_base + offset, type = 0, unmapped = 0;
+	memextent_ownership_acquire();
+	spinlock_acquire(&mapping_lock);
+	memextent_mapping_t *record = find_mapping(extent, vm);
+	spinlock_acquire(&vm->stage2_lock);
+	if (record == NULL || !memextent_owns(extent, offset, size) ||
+	    !mapped_linearly(vm, ipa, pa, size, &type)) {
+		err = ERROR_ADDR_INVALID; /* not all of it is this extent's mapping there */
+	} else {
+		/* Break before make: the old entries go, and out of every TLB, first. */
+		err = pgtable_unmap(&vm->stage2, ipa, size, pa, &unmapped);
+		tlb_invalidate(vm, TLB_ALL);
+		uint64_t attrs = type | ((access & PGTABLE_ACCESS_R) != 0U ? PTE_S2_READ : 0U) |
+				 ((access & PGTABLE_ACCESS_W) != 0U ? PTE_S2_WRITE : 0U) |
+				 ((access & PGTABLE_ACCESS_X) != 0U ? 0U : PTE_XN);
+		err = err == OK ? pgtable_map(&vm->stage2, ipa, pa, size, attrs,
+					      vm->is_root || PLATFORM_STAGE2_BLOCKS)
+				: err;
+		if (err != OK) {
+			/* No table was free to map it again: the range stays unmapped. */
+			tlb_invalidate(vm, TLB_ALL);
+			record->mapped -= unmapped < record->mapped ? unmapped : record->mapped;
+			if (record->mapped == 0U) {
+				*record = (memextent_mapping_t){ 0 };
+			}
+		}
+	}
+	spinlock_release(&vm->stage2_lock);
+	spinlock_release(&mapping_lock);
+	memextent_ownership_release();
+	return err;
+}
+
 static unsigned
 leaf_access(uint64_t attrs)
 {

@@ -450,7 +450,7 @@ typedef struct {
 	error_t error;
 } hypercall_addrspace_unmap_result_t;
 
-/* addrspace_update_access: Change the access permissions of an existing memory extent mapping. (returns ERROR_UNIMPLEMENTED) */
+/* addrspace_update_access: Change the access permissions of an existing memory extent mapping. */
 #define HYPERCALL_ADDRSPACE_UPDATE_ACCESS_NATIVE 0x602dU
 #define HYPERCALL_ADDRSPACE_UPDATE_ACCESS_SMCCC 0xc600802dU
 typedef struct {

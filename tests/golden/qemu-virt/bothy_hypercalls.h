@@ -521,7 +521,7 @@ bothy_addrspace_unmap(cap_id_t addrspace, cap_id_t memextent, uint64_t vbase, ui
 	};
 }
 
-/* addrspace_update_access: Change the access permissions of an existing memory extent mapping. (returns ERROR_UNIMPLEMENTED) */
+/* addrspace_update_access: Change the access permissions of an existing memory extent mapping. */
 static inline hypercall_addrspace_update_access_result_t
 bothy_addrspace_update_access(cap_id_t addrspace, cap_id_t memextent, uint64_t vbase, uint32_t access_attrs, uint32_t map_flags, size_t offset, size_t size)
 {

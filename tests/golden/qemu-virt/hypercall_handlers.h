@@ -51,6 +51,7 @@ hypercall_vic_attach_vcpu_result_t hypercall_vic_attach_vcpu(cap_id_t vic, cap_i
 hypercall_addrspace_attach_thread_result_t hypercall_addrspace_attach_thread(cap_id_t addrspace, cap_id_t thread);
 hypercall_addrspace_map_result_t hypercall_addrspace_map(cap_id_t addrspace, cap_id_t memextent, uint64_t vbase, uint32_t map_attrs, uint32_t map_flags, size_t offset, size_t size);
 hypercall_addrspace_unmap_result_t hypercall_addrspace_unmap(cap_id_t addrspace, cap_id_t memextent, uint64_t vbase, uint32_t map_flags, size_t offset, size_t size);
+hypercall_addrspace_update_access_result_t hypercall_addrspace_update_access(cap_id_t addrspace, cap_id_t memextent, uint64_t vbase, uint32_t access_attrs, uint32_t map_flags, size_t offset, size_t size);
 hypercall_addrspace_configure_result_t hypercall_addrspace_configure(cap_id_t addrspace, uint16_t vmid);
 hypercall_memextent_configure_result_t hypercall_memextent_configure(cap_id_t memextent, uint64_t phys_base, size_t size, uint32_t attributes);
 hypercall_memextent_configure_derive_result_t hypercall_memextent_configure_derive(cap_id_t memextent, cap_id_t parent_memextent, size_t offset, size_t size, uint32_t attributes);

@@ -451,6 +451,17 @@ stub_addrspace_unmap(const register_t *in, register_t *out, bool native)
 }
 
 static void
+stub_addrspace_update_access(const register_t *in, register_t *out, bool native)
+{
+	if (native && ((in[3] >> 32) | (in[4] >> 32)) != 0UL) {
+		out[0] = (register_t)(int64_t)ERROR_ARGUMENT_INVALID;
+		return;
+	}
+	hypercall_addrspace_update_access_result_t r = hypercall_addrspace_update_access((cap_id_t)in[0], (cap_id_t)in[1], (uint64_t)in[2], (uint32_t)in[3], (uint32_t)in[4], (size_t)in[5], (size_t)in[6]);
+	out[0] = (register_t)(int64_t)r.error;
+}
+
+static void
 stub_addrspace_configure(const register_t *in, register_t *out, bool native)
 {
 	if (native && (in[2] | (in[1] >> 16)) != 0UL) {
@@ -669,6 +680,7 @@ static const hypercall_stub_t table_gunyah[HYPERCALL_GUNYAH_COUNT] = {
 	[0x2a] = stub_addrspace_attach_thread,
 	[0x2b] = stub_addrspace_map,
 	[0x2c] = stub_addrspace_unmap,
+	[0x2d] = stub_addrspace_update_access,
 	[0x2e] = stub_addrspace_configure,
 	[0x31] = stub_memextent_configure,
 	[0x32] = stub_memextent_configure_derive,

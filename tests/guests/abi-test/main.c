@@ -4,6 +4,7 @@
 
 #include "bothy_hypercalls.h"
 #include "check.h"
+#include "access.h"
 #include "extent.h"
 #include "lookup.h"
 #include "ownership.h"
@@ -780,6 +781,7 @@ guest_main(const root_boot_info_t *info)
 	test_extent_mappings(info);
 	test_memory_ownership(info);
 	test_addrspace_lookup(info);
+	test_update_access(info);
 	test_msgqueue_configure();
 	test_msgqueue_traffic();
 	test_msgqueue_bad_caps_and_addresses();

@@ -204,6 +204,7 @@ IMPLEMENTED = frozenset(
         "addrspace_lookup",
         "addrspace_map",
         "addrspace_unmap",
+        "addrspace_update_access",
         "console_write",
         "cspace_attach_thread",
         "cspace_configure",
