@@ -6,6 +6,7 @@
 #include "cpu.h"
 #include "gic.h"
 #include "hyp_config.h"
+#include "object.h"
 #include "panic.h"
 #include "sched.h"
 #include "sched_cpu.h"
@@ -77,6 +78,8 @@ sched_remove_vcpu(vcpu_t *vcpu)
 	cpu_sched_t *cs = &sched_cpus[vcpu->affinity];
 	spinlock_acquire(&cs->lock);
 	if (cs->current == vcpu) {
+		/* Cannot happen: the loaded vCPU's reference is the scheduler's (schedule), so
+		 * its last one is dropped only after its CPU has switched away from it. */
 		panic("removing vCPU %u of VM '%s' while it runs", vcpu->index, vcpu->vm->name);
 	}
 	unlink_vcpu(cs, vcpu);
@@ -443,6 +446,14 @@ schedule(cpu_sched_t *cs)
 	bool slice_over = now >= cs->slice_end;
 	run_queue_scan_t scan = scan_run_queue(cs, slice_over);
 	vcpu_t *next = scan.next;
+	/* The CPU holds a reference to the vCPU it loads, so that deleting a running vCPU's
+	 * last cap destroys it only once it is off its CPU. One whose last reference is gone
+	 * already (its destruction waits for this lock to unlink it) never runs again. */
+	while (next != NULL && next != prev && !object_get_unless_dying(&next->header)) {
+		next->state = VCPU_STATE_STOPPED;
+		scan = scan_run_queue(cs, slice_over);
+		next = scan.next;
+	}
 	if (next != prev || (slice_over && next != NULL)) {
 		/* A new slice: for a vCPU switched in, or one whose slice ran out. */
 		cs->slice_end = now + (next != NULL ? next->timeslice : 0U);
@@ -476,6 +487,10 @@ schedule(cpu_sched_t *cs)
 		next->state = VCPU_STATE_RUNNING;
 	}
 	spinlock_release(&cs->lock);
+	if (prev != NULL) {
+		/* Outside the lock: if it was the last reference, destroying prev unlinks it. */
+		object_put(&prev->header);
+	}
 	if (next == NULL) {
 		idle_enter();
 	}
@@ -536,18 +551,29 @@ sched_timer_irq(void)
 	unsigned count = 0;
 	spinlock_acquire(&cs->lock);
 	cs->timer_deadline = 0;
+	/* Each expired vCPU is kept alive by a reference taken under the lock: once the lock
+	 * is dropped, its last cap may be deleted and it destroyed (sched_remove_vcpu waits
+	 * for this lock only while unlinking). A vCPU being destroyed already is skipped. */
 	for (vcpu_t *v = cs->vcpus; v != NULL && count + 2U <= 2U * VM_MAX_VCPUS;
 	     v = v->sched_next) {
-		if (v->state == VCPU_STATE_BLOCKED && v->wake_deadline != 0U &&
-		    v->wake_deadline <= now) {
+		bool vtimer = v->state == VCPU_STATE_BLOCKED && v->wake_deadline != 0U &&
+			      v->wake_deadline <= now;
+		bool ptimer = v->ptimer_deadline != 0U && v->ptimer_deadline <= now;
+		if ((!vtimer && !ptimer) || !object_get_unless_dying(&v->header)) {
+			continue;
+		}
+		if (vtimer) {
 			v->wake_deadline = 0;
 			expired[count].vcpu = v;
 			expired[count++].intid = PLATFORM_TIMER_VIRTUAL_PPI;
 		}
-		if (v->ptimer_deadline != 0U && v->ptimer_deadline <= now) {
+		if (ptimer) {
 			v->ptimer_deadline = 0;
 			expired[count].vcpu = v;
 			expired[count++].intid = PLATFORM_TIMER_PHYSICAL_PPI;
+		}
+		if (vtimer && ptimer) {
+			object_get(&v->header); /* one reference per entry */
 		}
 	}
 	cs->resched = true;
@@ -560,6 +586,7 @@ sched_timer_irq(void)
 		} else {
 			sched_wake(v);
 		}
+		object_put(&v->header);
 	}
 }
 

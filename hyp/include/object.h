@@ -2,6 +2,7 @@
  * and the partition it is charged to. Per-type behaviour comes from the generated table. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "bothy_abi.h"
@@ -42,6 +43,22 @@ static inline void
 object_get(object_header_t *object)
 {
 	(void)__atomic_fetch_add(&object->refcount, 1U, __ATOMIC_RELAXED);
+}
+
+/* A reference to an object found through a pointer that holds none (the scheduler's run
+ * queues): taken unless the count is already zero, when the object's destruction has begun
+ * and it must be left alone. Returns whether the reference was taken. */
+static inline bool
+object_get_unless_dying(object_header_t *object)
+{
+	uint32_t count = __atomic_load_n(&object->refcount, __ATOMIC_RELAXED);
+	do {
+		if (count == 0U) {
+			return false;
+		}
+	} while (!__atomic_compare_exchange_n(&object->refcount, &count, count + 1U, true,
+					      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
+	return true;
 }
 
 static inline void

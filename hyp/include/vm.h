@@ -31,6 +31,7 @@ typedef struct vm {
 	bool is_primary;
 	bool pmu_owner; /* may use the PMU: the root VM, and PLATFORM_PMU_VMIDS (benchmarks) */
 	bool stopped;
+	uint32_t aborts_injected; /* external aborts given to its vCPUs (exception.c); atomic */
 	uint32_t exit_reason; /* vm_exit_reason: why its vCPUs are all off, for the RM (vcpu_run_check) */
 	uint64_t cntvoff; /* virtual counter = physical - cntvoff: each VM's counter starts near 0 */
 	spinlock_t stage2_lock;

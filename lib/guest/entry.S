@@ -26,9 +26,13 @@ _start:
 	b	3b
 
 /* A guest program takes no exceptions of its own but IRQs once it installs a handler
- * (gic_set_handler); any other that arrives is a bug (guest_trap). */
+ * (gic_set_handler) and the aborts it probes for (probe.S); any other is a bug (guest_trap). */
 .macro trap_slot kind
 	.balign	0x80
+	trap_slot_body \kind
+.endm
+
+.macro trap_slot_body kind
 	mov	x0, #\kind
 	mrs	x1, esr_el1
 	mrs	x2, far_el1
@@ -42,7 +46,11 @@ rm_vectors:
 	.rept	4
 	trap_slot 0
 	.endr
-	trap_slot 1
+	.balign	0x80		/* synchronous, current EL with SP_ELx: a probe's, or fatal */
+	adrp	x0, guest_probe_fixup
+	ldr	x0, [x0, :lo12:guest_probe_fixup]
+	cbnz	x0, guest_probe_caught
+	trap_slot_body 1
 	.balign	0x80		/* IRQ, current EL with SP_ELx: the program runs in EL1h */
 	b	irq_entry
 	trap_slot 3

@@ -2,6 +2,7 @@
  * handlers; anything unexpected at EL2 is a panic, anything unexpected from a guest a VM fault. */
 #include <stdint.h>
 
+#include "console.h"
 #include "esr.h"
 #include "hypercall.h"
 #include "irq.h"
@@ -93,6 +94,100 @@ permission_fault_ipa(const trap_frame_t *frame, uint64_t far, uint64_t *ipa)
 	return true;
 }
 
+#define VECTOR_CURRENT_SP0 0x000U
+#define VECTOR_CURRENT_SPX 0x200U
+#define VECTOR_LOWER_AARCH64 0x400U
+#define VECTOR_LOWER_AARCH32 0x600U
+#define SPSR_M_EL1H 0x5UL
+#define SPSR_DAIF (0xfUL << 6)
+#define SPSR_SSBS (1UL << 12)
+#define SPSR_PAN (1UL << 22)
+#define SPSR_DIT (1UL << 24)
+#define SCTLR_SPAN (1UL << 23)
+#define SCTLR_DSSBS (1UL << 44)
+
+/* Enters the guest's EL1 synchronous exception vector with `esr_el1`, as the Arm ARM says
+ * the CPU does: ELR_EL1 the trapped instruction, SPSR_EL1 the guest's PSTATE, then EL1h
+ * with DAIF masked, PAN set unless SCTLR_EL1.SPAN, SSBS from SCTLR_EL1.DSSBS, DIT kept, at
+ * VBAR_EL1 plus the offset for where it came from. Guests run at EL1 or EL0 only. */
+static void
+inject_sync(trap_frame_t *frame, uint64_t esr_el1)
+{
+	uint64_t spsr = frame->spsr;
+	uint64_t offset;
+	if ((spsr & SPSR_AARCH32) != 0U) {
+		offset = VECTOR_LOWER_AARCH32;
+	} else if ((spsr & SPSR_EL_MASK) == 0U) {
+		offset = VECTOR_LOWER_AARCH64;
+	} else {
+		offset = (spsr & 1U) != 0U ? VECTOR_CURRENT_SPX : VECTOR_CURRENT_SP0;
+	}
+	uint64_t sctlr = sysreg_read(sctlr_el1);
+	uint64_t pstate = SPSR_M_EL1H | SPSR_DAIF | (spsr & SPSR_DIT);
+	if (((sysreg_read(id_aa64mmfr1_el1) >> 20) & 0xfUL) != 0U) { /* FEAT_PAN */
+		pstate |= (sctlr & SCTLR_SPAN) == 0U ? SPSR_PAN : (spsr & SPSR_PAN);
+	}
+	if (((sysreg_read(id_aa64pfr1_el1) >> 4) & 0xfUL) != 0U && /* FEAT_SSBS */
+	    (sctlr & SCTLR_DSSBS) != 0U) {
+		pstate |= SPSR_SSBS;
+	}
+	sysreg_write(esr_el1, esr_el1);
+	sysreg_write(elr_el1, frame->elr);
+	sysreg_write(spsr_el1, spsr);
+	frame->elr = sysreg_read(vbar_el1) + offset;
+	frame->spsr = pstate;
+}
+
+/* Makes the trapped instruction UNDEFINED for the guest: the exception the CPU takes to
+ * EL1 for an instruction it does not implement (EC 0: unknown reason, IL as trapped). */
+static void
+inject_undefined(trap_frame_t *frame, uint64_t esr)
+{
+	inject_sync(frame, esr & ESR_IL);
+}
+
+#define ESR_EC_SHIFT 26U
+#define ISS_WNR (1U << 6)
+#define FSC_SYNC_EXTERNAL 0x10U /* synchronous external abort, not on a table walk */
+#define ABORTS_REPORTED 16U
+
+/* A stage-2 fault at an IPA that nothing maps, with no device there: the guest takes a
+ * synchronous external abort, as Gunyah gives it (a data abort from EL1 is ESR_EL1
+ * 0x96000010, 0x96000050 for a write; a fetch 0x86000010), with FAR_EL1 the faulting
+ * virtual address. The guest decides what follows: Linux kills the process (SIGBUS). */
+static __attribute__((noinline)) void
+inject_external_abort(vcpu_t *vcpu, trap_frame_t *frame, uint64_t esr)
+{
+	bool fetch = ESR_EC(esr) == ESR_EC_IABT_LOWER;
+	bool from_el1 = (frame->spsr & SPSR_AARCH32) == 0U && (frame->spsr & SPSR_EL_MASK) != 0U;
+	uint64_t ec = fetch ? (from_el1 ? ESR_EC_IABT_CUR : ESR_EC_IABT_LOWER)
+			    : (from_el1 ? ESR_EC_DABT_CUR : ESR_EC_DABT_LOWER);
+	uint64_t wnr = fetch ? 0U : (esr & ISS_WNR);
+	uint64_t far = sysreg_read(far_el2);
+	uint64_t ipa = ((sysreg_read(hpfar_el2) >> 4) << 12) | (far & 0xfffU);
+	/* Reported, never as a "VM fault:" (the VM is not stopped), and only the first few of
+	 * each VM: a guest that aborts in a loop must not flood the shared console. */
+	uint32_t n = __atomic_fetch_add(&vcpu->vm->aborts_injected, 1U, __ATOMIC_RELAXED);
+	if (n < ABORTS_REPORTED) {
+		hyp_log("VM '%s' vCPU %u: %s at IPA 0x%lx (VA 0x%lx, ELR 0x%lx): nothing mapped there; "
+			"external abort injected",
+			vcpu->vm->name, vcpu->index, fetch ? "fetch" : (wnr != 0U ? "write" : "read"),
+			ipa, far, frame->elr);
+	}
+	inject_sync(frame, (ec << ESR_EC_SHIFT) | ESR_IL | wnr | FSC_SYNC_EXTERNAL);
+	sysreg_write(far_el1, far);
+}
+
+/* Whether a stage-2 abort is a translation fault at an IPA that nothing maps: the guest
+ * gets an abort (inject_external_abort). The root VM is not given one: it is the RM, which
+ * holds every other VM's state, and such an access is a bug there (vm_fault stops all). */
+static bool
+abort_is_injected(const vcpu_t *vcpu, uint64_t esr)
+{
+	uint32_t fsc = (uint32_t)ESR_ISS(esr) & 0x3fU;
+	return !vcpu->vm->is_root && fsc >= 0x04U && fsc <= 0x07U;
+}
+
 /* A stage-2 fault on an address the VM has no memory at, or a write to a page it may only
  * read (the vPL011's shadow): an emulated device, or a fault.
  * Not inlined: its stack frame would otherwise be set up on every exception, hypercalls too. */
@@ -106,6 +201,10 @@ data_abort(vcpu_t *vcpu, trap_frame_t *frame, uint64_t esr)
 	bool write = (iss & ISS_DABT_WNR) != 0U;
 	if ((iss & ISS_DABT_ISV) == 0U || (iss & ISS_DABT_S1PTW) != 0U ||
 	    !(translation_fault || (permission_fault && write))) {
+		if (abort_is_injected(vcpu, esr)) {
+			inject_external_abort(vcpu, frame, esr);
+			return;
+		}
 		vm_fault(vcpu, frame, esr);
 	}
 	uint64_t far = sysreg_read(far_el2);
@@ -134,6 +233,10 @@ data_abort(vcpu_t *vcpu, trap_frame_t *frame, uint64_t esr)
 		result = vgic_mmio(vcpu, &access);
 	}
 	if (result != MMIO_HANDLED) {
+		if (abort_is_injected(vcpu, esr)) {
+			inject_external_abort(vcpu, frame, esr);
+			return;
+		}
 		vm_fault(vcpu, frame, esr);
 	}
 	if (!access.write && rt != 31U) {
@@ -148,51 +251,6 @@ data_abort(vcpu_t *vcpu, trap_frame_t *frame, uint64_t esr)
 		frame->x[rt] = value;
 	}
 	trapped_insn_skip(frame, esr); /* a 16-bit T32 load or store from AArch32 EL0 too */
-}
-
-#define VECTOR_CURRENT_SP0 0x000U
-#define VECTOR_CURRENT_SPX 0x200U
-#define VECTOR_LOWER_AARCH64 0x400U
-#define VECTOR_LOWER_AARCH32 0x600U
-#define SPSR_M_EL1H 0x5UL
-#define SPSR_DAIF (0xfUL << 6)
-#define SPSR_SSBS (1UL << 12)
-#define SPSR_PAN (1UL << 22)
-#define SPSR_DIT (1UL << 24)
-#define SCTLR_SPAN (1UL << 23)
-#define SCTLR_DSSBS (1UL << 44)
-
-/* Makes the trapped instruction UNDEFINED for the guest: the exception the CPU takes to
- * EL1 for an instruction it does not implement (EC 0, IL as trapped), entered as the Arm
- * ARM says: ELR_EL1 the instruction, SPSR_EL1 the guest's PSTATE, then EL1h with DAIF
- * masked, PAN set unless SCTLR_EL1.SPAN, SSBS from SCTLR_EL1.DSSBS, DIT kept, at VBAR_EL1
- * plus the offset for where it came from. Guests run at EL1 or EL0 only. */
-static void
-inject_undefined(trap_frame_t *frame, uint64_t esr)
-{
-	uint64_t spsr = frame->spsr;
-	uint64_t offset;
-	if ((spsr & SPSR_AARCH32) != 0U) {
-		offset = VECTOR_LOWER_AARCH32;
-	} else if ((spsr & SPSR_EL_MASK) == 0U) {
-		offset = VECTOR_LOWER_AARCH64;
-	} else {
-		offset = (spsr & 1U) != 0U ? VECTOR_CURRENT_SPX : VECTOR_CURRENT_SP0;
-	}
-	uint64_t sctlr = sysreg_read(sctlr_el1);
-	uint64_t pstate = SPSR_M_EL1H | SPSR_DAIF | (spsr & SPSR_DIT);
-	if (((sysreg_read(id_aa64mmfr1_el1) >> 20) & 0xfUL) != 0U) { /* FEAT_PAN */
-		pstate |= (sctlr & SCTLR_SPAN) == 0U ? SPSR_PAN : (spsr & SPSR_PAN);
-	}
-	if (((sysreg_read(id_aa64pfr1_el1) >> 4) & 0xfUL) != 0U && /* FEAT_SSBS */
-	    (sctlr & SCTLR_DSSBS) != 0U) {
-		pstate |= SPSR_SSBS;
-	}
-	sysreg_write(esr_el1, esr & ESR_IL); /* EC 0: unknown reason */
-	sysreg_write(elr_el1, frame->elr);
-	sysreg_write(spsr_el1, spsr);
-	frame->elr = sysreg_read(vbar_el1) + offset;
-	frame->spsr = pstate;
 }
 
 /* Every synchronous trap but a native hypercall and WFI/WFE, including the exit. Not
@@ -235,6 +293,12 @@ lower_sync_other(trap_frame_t *frame, uint64_t esr)
 		break;
 	case ESR_EC_DABT_LOWER:
 		data_abort(vcpu, frame, esr);
+		break;
+	case ESR_EC_IABT_LOWER:
+		if (!abort_is_injected(vcpu, esr)) {
+			vm_fault(vcpu, frame, esr);
+		}
+		inject_external_abort(vcpu, frame, esr);
 		break;
 	default:
 		vm_fault(vcpu, frame, esr);
