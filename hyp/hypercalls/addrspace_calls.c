@@ -6,8 +6,19 @@
 #include "memextent.h"
 #include "vm.h"
 
-/* The addrspace_map_flags bothy accepts: PRIVATE and VMMIO are not implemented yet. */
-#define MAP_FLAGS_ACCEPTED (ADDRSPACE_MAP_FLAGS_PARTIAL_MASK | ADDRSPACE_MAP_FLAGS_NO_SYNC_MASK)
+/* addrspace_map_flags: reserved bits are an invalid argument; PRIVATE and VMMIO are Gunyah
+ * flags that bothy does not implement yet, so they are reported as such (docs/hypercalls.md). */
+static error_t
+map_flags_check(uint32_t map_flags)
+{
+	if ((map_flags & ~ADDRSPACE_MAP_FLAGS_VALID_MASK) != 0U) {
+		return ERROR_ARGUMENT_INVALID;
+	}
+	if ((map_flags & (ADDRSPACE_MAP_FLAGS_PRIVATE_MASK | ADDRSPACE_MAP_FLAGS_VMMIO_MASK)) != 0U) {
+		return ERROR_UNIMPLEMENTED;
+	}
+	return OK;
+}
 
 static error_t
 lookup(cap_id_t cap, object_type_t type, cap_rights_t rights, object_header_t **out)
@@ -65,9 +76,11 @@ hypercall_addrspace_map_result_t
 hypercall_addrspace_map(cap_id_t addrspace, cap_id_t memextent, uint64_t vbase,
 			uint32_t map_attrs, uint32_t map_flags, size_t offset, size_t size)
 {
-	if ((map_attrs & ~MEMEXTENT_MAPPING_ATTRS_VALID_MASK) != 0U ||
-	    (map_flags & ~MAP_FLAGS_ACCEPTED) != 0U) {
-		return (hypercall_addrspace_map_result_t){ .error = ERROR_ARGUMENT_INVALID };
+	error_t flags_err = map_flags_check(map_flags);
+	if ((map_attrs & ~MEMEXTENT_MAPPING_ATTRS_VALID_MASK) != 0U || flags_err != OK) {
+		return (hypercall_addrspace_map_result_t){
+			.error = flags_err != OK ? flags_err : ERROR_ARGUMENT_INVALID
+		};
 	}
 	object_header_t *as, *me;
 	error_t err = lookup_mapping(addrspace, memextent, &as, &me);
@@ -86,8 +99,9 @@ hypercall_addrspace_unmap_result_t
 hypercall_addrspace_unmap(cap_id_t addrspace, cap_id_t memextent, uint64_t vbase,
 			  uint32_t map_flags, size_t offset, size_t size)
 {
-	if ((map_flags & ~MAP_FLAGS_ACCEPTED) != 0U) {
-		return (hypercall_addrspace_unmap_result_t){ .error = ERROR_ARGUMENT_INVALID };
+	error_t flags_err = map_flags_check(map_flags);
+	if (flags_err != OK) {
+		return (hypercall_addrspace_unmap_result_t){ .error = flags_err };
 	}
 	object_header_t *as, *me;
 	error_t err = lookup_mapping(addrspace, memextent, &as, &me);
@@ -140,9 +154,11 @@ hypercall_addrspace_update_access(cap_id_t addrspace, cap_id_t memextent, uint64
 				  uint32_t access_attrs, uint32_t map_flags, size_t offset,
 				  size_t size)
 {
-	if ((access_attrs & ~MEMEXTENT_ACCESS_ATTRS_VALID_MASK) != 0U ||
-	    (map_flags & ~MAP_FLAGS_ACCEPTED) != 0U) {
-		return (hypercall_addrspace_update_access_result_t){ .error = ERROR_ARGUMENT_INVALID };
+	error_t flags_err = map_flags_check(map_flags);
+	if ((access_attrs & ~MEMEXTENT_ACCESS_ATTRS_VALID_MASK) != 0U || flags_err != OK) {
+		return (hypercall_addrspace_update_access_result_t){
+			.error = flags_err != OK ? flags_err : ERROR_ARGUMENT_INVALID
+		};
 	}
 	object_header_t *as, *me;
 	error_t err = lookup_mapping(addrspace, memextent, &as, &me);

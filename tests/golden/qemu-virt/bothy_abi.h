@@ -436,7 +436,7 @@ typedef struct {
 	error_t error;
 } hypercall_addrspace_attach_thread_result_t;
 
-/* addrspace_map: Map part of a memory extent into an address space at a virtual address. */
+/* addrspace_map: Map part of a memory extent into an address space at a virtual address. The PRIVATE and VMMIO map flags (also for unmap and update_access) return ERROR_UNIMPLEMENTED. */
 #define HYPERCALL_ADDRSPACE_MAP_NATIVE 0x602bU
 #define HYPERCALL_ADDRSPACE_MAP_SMCCC 0xc600802bU
 typedef struct {

@@ -499,7 +499,7 @@ bothy_addrspace_attach_thread(cap_id_t addrspace, cap_id_t thread)
 	};
 }
 
-/* addrspace_map: Map part of a memory extent into an address space at a virtual address. */
+/* addrspace_map: Map part of a memory extent into an address space at a virtual address. The PRIVATE and VMMIO map flags (also for unmap and update_access) return ERROR_UNIMPLEMENTED. */
 static inline hypercall_addrspace_map_result_t
 bothy_addrspace_map(cap_id_t addrspace, cap_id_t memextent, uint64_t vbase, uint32_t map_attrs, uint32_t map_flags, size_t offset, size_t size)
 {
